@@ -1,0 +1,37 @@
+"""arXiv identifiers: every form arXiv uses, reduced to the bare id and an optional version."""
+
+from __future__ import annotations
+
+import re
+
+_PREFIX = re.compile(
+    r"^(?:oai:arxiv\.org:|arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)",
+    re.IGNORECASE,
+)
+_NEW_STYLE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
+# Old-style ids name an archive, sometimes with a subject class that arXiv drops: math.GT/0309136 → math/0309136.
+_OLD_STYLE = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]+)?/(?P<num>\d{7})(?:v(?P<v>\d+))?$")
+
+
+class InvalidArxivId(ValueError):
+    pass
+
+
+def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Return (bare id, version or None) for any id form: URLs, `oai:arXiv.org:`, `arXiv:`, `vN`."""
+    text = _PREFIX.sub("", raw.strip())
+    text = text.removesuffix(".pdf").rstrip("/")
+    if match := _NEW_STYLE.match(text):
+        bare = match["id"]
+    elif match := _OLD_STYLE.match(text):
+        bare = f"{match['archive']}/{match['num']}"
+    else:
+        raise InvalidArxivId(f"not an arXiv identifier: {raw!r}")
+    version = int(match["v"]) if match["v"] else None
+    if version == 0:
+        raise InvalidArxivId(f"arXiv versions start at 1: {raw!r}")
+    return bare, version
+
+
+def bare_arxiv_id(raw: str) -> str:
+    return parse_arxiv_id(raw)[0]

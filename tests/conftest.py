@@ -1,0 +1,27 @@
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "papers" / "sample_data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
+
+ARXIV_RAW_PAGE = SAMPLES / "oai_arXivRaw_ListRecords_page1000_2014-01-16.xml"
+API_PAGE = SAMPLES / "api_query_all-testing_100entries_2026.xml"
+LEGACY_API_PAGE = SAMPLES / "api_legacy_query_au_del_maestro_2016.xml"
+RSS_QUANT_PH = SAMPLES / "rss_quant-ph_2025-04-28.xml"
+RSS_MULTI = SAMPLES / "rss_multicat_cs.LG+cs.AI+cs.CL+stat.ML_trimmed_2026-09-24.xml"
+OAI_GET_RECORD = SAMPLES / "oai_arXiv_GetRecord_1401.2122_2018.xml"
+OAI_LIST_ARXIV = SAMPLES / "oai_arXiv_ListRecords_set-physics-hep-th_2017-12-14.xml"
+API_ERROR = FIXTURES / "api_error_400_incorrect_id_format_2026.xml"
+API_EMPTY = FIXTURES / "api_empty_result_nonexistent_id_2026.xml"
+API_BLANK_ENTRIES = FIXTURES / "api_legacy_missing_ids_blank_entries_2025-08.xml"
+
+
+@pytest.fixture
+def truncated_api_page(tmp_path: Path) -> Path:
+    """The real 100-entry API page cut off mid-entry, as a dropped connection leaves it."""
+    data = API_PAGE.read_bytes()
+    path = tmp_path / "truncated.xml"
+    path.write_bytes(data[: len(data) // 2])
+    return path
