@@ -22,3 +22,24 @@ def test_superuser_is_staff():
 def test_an_email_is_required():
     with pytest.raises(ValueError, match="email"):
         User.objects.create_user(email="", password="x")
+
+
+def test_signup_with_email_and_password_sends_a_confirmation(client, mailoutbox):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": "a long enough passphrase", "password2": "a long enough passphrase"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.org")
+    assert not user.emailaddress_set.get().verified
+    assert len(mailoutbox) == 1
+    assert "/accounts/confirm-email/" in mailoutbox[0].body
+
+
+def test_short_and_common_passwords_are_refused(client):
+    for password in ("short pass", "password1234"):
+        response = client.post(
+            "/accounts/signup/", {"email": "x@example.org", "password1": password, "password2": password}
+        )
+        assert response.status_code == 200
+        assert not User.objects.filter(email="x@example.org").exists()
