@@ -24,8 +24,12 @@ run: $(VENV)/.run-deps
 	$(PY) manage.py load_samples
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs against real PostgreSQL and Redis; these defaults are the local servers.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/paperswipe
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
 test: $(VENV)/.dev-deps
-	$(PY) -m pytest
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) -m pytest
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
@@ -39,7 +43,8 @@ migrations-check: $(VENV)/.dev-deps
 	DJANGO_SETTINGS_MODULE=paperswipe.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 bench: $(VENV)/.dev-deps
-	DJANGO_SETTINGS_MODULE=paperswipe.settings.test $(PY) bench/bench_import.py
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

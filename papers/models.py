@@ -6,6 +6,12 @@ from django.urls import reverse
 ARXIV_BASE = "https://arxiv.org"
 
 
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def offered(self) -> CategoryQuerySet:
+        """What users may follow and the harvester fetches: active, canonical categories."""
+        return self.filter(is_active=True, alias_of__isnull=True)
+
+
 class Category(models.Model):
     """An arXiv category, e.g. cs.CY. `is_active` means admins offer it to users."""
 
@@ -21,9 +27,18 @@ class Category(models.Model):
     # Alias pairs (cs.IT ≡ math.IT) point at one canonical category; papers only ever use the canonical one.
     alias_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="aliases")
     is_active = models.BooleanField(default=False, help_text="Offered to users and harvested.")
+    display_order = models.PositiveIntegerField(default=0, help_text="Lower comes first where users pick categories.")
+    description = models.CharField(max_length=300, blank=True, help_text="A short description shown to users.")
+    # Harvest state: everything last-updated in (backfill start, harvested_through] is in the catalog,
+    # except the one window (gap_from, gap_until] that a failed run left behind.
+    harvested_through = models.DateTimeField(null=True, blank=True)
+    gap_from = models.DateTimeField(null=True, blank=True)
+    gap_until = models.DateTimeField(null=True, blank=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["display_order", "code"]
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
@@ -55,9 +70,12 @@ class Paper(models.Model):
     primary_category = models.ForeignKey(Category, null=True, on_delete=models.PROTECT, related_name="primary_papers")
     categories = models.ManyToManyField(Category, related_name="papers")
     comment = models.TextField(blank=True)
+    # From the daily RSS listing: the day arXiv last announced this paper, and how (new, cross, replace...).
+    announced_on = models.DateField(null=True, blank=True, db_index=True)
+    announce_type = models.CharField(max_length=20, blank=True)
     journal_ref = models.TextField(blank=True)
     doi = models.CharField(max_length=255, blank=True)
-    license = models.URLField(max_length=255, blank=True)
+    license = models.CharField(max_length=255, blank=True, help_text="The license URL arXiv gives.")
     published = models.DateTimeField(null=True, blank=True, help_text="Date of v1.")
     updated = models.DateTimeField(null=True, blank=True, help_text="Date of the latest version.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,3 +123,52 @@ class PaperVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id}v{self.number}"
+
+
+class HarvestRun(models.Model):
+    """One harvest of one category from the API, or of the daily RSS listing."""
+
+    class Source(models.TextChoices):
+        API = "api", "arXiv API"
+        RSS = "rss", "RSS listing"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "OK"
+        PARTIAL = "partial", "Partial"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="harvests")
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    requests = models.PositiveIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    network_seconds = models.FloatField(default=0, help_text="Time spent waiting on arXiv, politeness pauses included.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        constraints = [
+            # Two beat ticks or two workers never harvest one category at once: the database refuses
+            # a second running row.
+            models.UniqueConstraint(
+                fields=["source", "category"], condition=models.Q(status="running"), name="one_running_harvest"
+            ),
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=models.Q(status="running", category__isnull=True),
+                name="one_running_listing_harvest",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.category.code if self.category else "listing"
+        return f"{self.get_source_display()} {target} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -139,7 +139,9 @@ def _atom_affiliations(data: bytes) -> dict[str, list[tuple[str, ...]]]:
 def parse_rss(data: bytes) -> ParsedPage:
     """A daily listing feed in arXiv's 2024 RSS format. Empty on weekends and holidays."""
     feed = _feed(data)
-    page = ParsedPage(format="rss", records=[])
+    # pubDate is midnight US Eastern of the announcement day; its UTC date is the same day.
+    channel_date = _utc(feed.feed.get("published_parsed"))
+    page = ParsedPage(format="rss", records=[], announced_on=channel_date.date() if channel_date else None)
     for item in feed.entries:
         match = _RSS_DESCRIPTION.match(item.get("summary", ""))
         try:

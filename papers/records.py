@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # arXiv category codes: cs.LG, hep-th, q-fin.EC, astro-ph.CO. Not MSC ("35K57") or ACM ("F.2.2") classes.
 CATEGORY_CODE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
@@ -65,6 +65,7 @@ class ParsedPage:
     skipped: int = 0
     total_results: int | None = None
     resumption_token: str = ""
+    announced_on: date | None = None  # RSS: the day of the announcement the listing shows
     warnings: list[str] = field(default_factory=list)
 
 

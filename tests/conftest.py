@@ -1,6 +1,10 @@
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from .arxiv_standin import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "papers" / "sample_data"
@@ -18,6 +22,24 @@ API_EMPTY = FIXTURES / "api_empty_result_nonexistent_id_2026.xml"
 API_BLANK_ENTRIES = FIXTURES / "api_legacy_missing_ids_blank_entries_2025-08.xml"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """REDIS_URL points the cache at a real Redis that outlives the run: rate limits must not leak."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> object:
+    """Poll until condition() is truthy; fail with a clear message after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(0.05)
+    return result
+
+
 @pytest.fixture
 def truncated_api_page(tmp_path: Path) -> Path:
     """The real 100-entry API page cut off mid-entry, as a dropped connection leaves it."""
@@ -25,3 +47,19 @@ def truncated_api_page(tmp_path: Path) -> Path:
     path = tmp_path / "truncated.xml"
     path.write_bytes(data[: len(data) // 2])
     return path
+
+
+@pytest.fixture
+def standin(settings):
+    """The arXiv stand-in on 127.0.0.1, with the harvester pointed at it and its pauses made short."""
+    server = StandIn().start()
+    settings.ARXIV_API_URL = f"{server.base_url}/api/query"
+    settings.ARXIV_RSS_URL = f"{server.base_url}/rss/"
+    settings.ARXIV_PAGE_SIZE = 50
+    settings.ARXIV_REQUEST_INTERVAL = 0.02
+    settings.ARXIV_BACKOFF_BASE = 0.01
+    settings.ARXIV_READ_TIMEOUT = 0.5
+    settings.ARXIV_HARVEST_OVERLAP_HOURS = 96
+    settings.ARXIV_BACKFILL_DAYS = 7
+    yield server
+    server.stop()

@@ -114,6 +114,18 @@ ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query
 ARXIV_RSS_URL = env("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
 ARXIV_REQUEST_INTERVAL = env.float("ARXIV_REQUEST_INTERVAL", default=3.0)
 ARXIV_CONTACT_EMAIL = env("ARXIV_CONTACT_EMAIL", default="")
+ARXIV_CONNECT_TIMEOUT = env.float("ARXIV_CONNECT_TIMEOUT", default=10.0)
+ARXIV_READ_TIMEOUT = env.float("ARXIV_READ_TIMEOUT", default=60.0)
+ARXIV_MAX_ATTEMPTS = env.int("ARXIV_MAX_ATTEMPTS", default=5)
+ARXIV_BACKOFF_BASE = env.float("ARXIV_BACKOFF_BASE", default=2.0)
+ARXIV_PAGE_SIZE = env.int("ARXIV_PAGE_SIZE", default=500)
+ARXIV_EMPTY_PAGE_RETRIES = env.int("ARXIV_EMPTY_PAGE_RETRIES", default=3)
+# The API lists a paper by its submission time, but arXiv announces it up to a few days later
+# (weekends, holidays): each run looks back this far behind the last one.
+ARXIV_HARVEST_OVERLAP_HOURS = env.float("ARXIV_HARVEST_OVERLAP_HOURS", default=96)
+ARXIV_BACKFILL_DAYS = env.int("ARXIV_BACKFILL_DAYS", default=7)
+ARXIV_CATCHUP_HOURS = env.int("ARXIV_CATCHUP_HOURS", default=6)
+HARVEST_TIME_LIMIT = env.int("HARVEST_TIME_LIMIT", default=3600)
 
 LOGGING = {
     "version": 1,

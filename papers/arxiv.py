@@ -1,0 +1,200 @@
+"""All HTTP to arXiv lives here: politeness, retries and timeouts, then parsing.
+
+arXiv asks for one connection at a time and a pause of 3 s between requests. The pause is kept
+across every worker and process by a lock in Redis when REDIS_URL is set, and per process otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+
+import redis
+import requests
+from django.conf import settings
+
+from .parsers import parse_document
+from .records import ParsedPage
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 300.0
+
+
+class ArxivUnavailable(Exception):
+    """arXiv could not be reached or kept failing after every retry."""
+
+
+class LocalThrottle:
+    """One request at a time per process, `interval` seconds after the previous one ended."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last_end = 0.0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._lock:
+            time.sleep(max(0.0, self._last_end + self.interval - time.monotonic()))
+            try:
+                yield
+            finally:
+                self._last_end = time.monotonic()
+
+
+class RedisThrottle:
+    """The same rule for every process sharing a Redis: a lock for the connection, a key for the last end."""
+
+    LOCK_KEY = "paperswipe:arxiv:connection"
+    LAST_KEY = "paperswipe:arxiv:last-request-end"
+
+    def __init__(self, url: str, interval: float, hold_timeout: float) -> None:
+        self.redis = redis.Redis.from_url(url)
+        self.interval = interval
+        self.hold_timeout = hold_timeout
+
+    def _now(self) -> float:
+        seconds, micros = self.redis.time()  # one clock for every machine
+        return seconds + micros / 1e6
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        # The lock expires on its own if a worker dies holding it.
+        with self.redis.lock(self.LOCK_KEY, timeout=self.hold_timeout, sleep=0.02):
+            last = self.redis.get(self.LAST_KEY)
+            if last is not None:
+                time.sleep(max(0.0, float(last) + self.interval - self._now()))
+            try:
+                yield
+            finally:
+                self.redis.set(self.LAST_KEY, repr(self._now()), ex=max(60, int(self.interval * 10)))
+
+
+@cache
+def shared_throttle(redis_url: str, interval: float, hold_timeout: float) -> LocalThrottle | RedisThrottle:
+    if redis_url:
+        return RedisThrottle(redis_url, interval, hold_timeout)
+    return LocalThrottle(interval)
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    network_seconds: float = 0.0
+
+
+class ArxivClient:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        rss_url: str,
+        throttle: LocalThrottle | RedisThrottle,
+        contact_email: str = "",
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_attempts: int = 5,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 120.0,
+    ) -> None:
+        self.api_url = api_url
+        self.rss_url = rss_url.rstrip("/") + "/"
+        self.throttle = throttle
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.stats = ClientStats()
+        self.session = requests.Session()
+        contact = f"; mailto:{contact_email}" if contact_email else ""
+        self.session.headers["User-Agent"] = f"PaperSwipe/1.0 (arXiv reader for researchers{contact})"
+
+    def search(self, *, query: str, start: int, max_results: int) -> ParsedPage:
+        """One page of the API, newest update first."""
+        params = {
+            "search_query": query,
+            "start": start,
+            "max_results": max_results,
+            "sortBy": "lastUpdatedDate",
+            "sortOrder": "descending",
+        }
+        return parse_document(self._get(self.api_url, params))
+
+    def listing(self, categories: list[str]) -> ParsedPage:
+        """Today's announcement for several categories in one request: /rss/cs.LG+cs.AI."""
+        return parse_document(self._get(self.rss_url + "+".join(categories), {}))
+
+    def _get(self, url: str, params: dict[str, object]) -> bytes:
+        last_problem = ""
+        for attempt in range(1, self.max_attempts + 1):
+            started = time.monotonic()
+            retry_after: float | None = None
+            try:
+                with self.throttle.slot():
+                    self.stats.requests += 1
+                    response = self.session.get(url, params=params, timeout=self.timeout)
+                    body = response.content
+            except (requests.ConnectionError, requests.Timeout) as error:
+                last_problem = f"{type(error).__name__}: {error}"
+            else:
+                # 400 carries the API's error feed, which the parser turns into a clear error.
+                if response.status_code == 200 or response.status_code == 400:
+                    self.stats.network_seconds += time.monotonic() - started
+                    return body
+                last_problem = f"HTTP {response.status_code}"
+                if response.status_code not in RETRYABLE_STATUS:
+                    self.stats.network_seconds += time.monotonic() - started
+                    raise ArxivUnavailable(f"arXiv answered {last_problem} for {response.url}")
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            if attempt < self.max_attempts:
+                delay = self._backoff(attempt, retry_after)
+                logger.warning("arXiv: %s (attempt %d of %d); retrying in %.1f s", last_problem, attempt,
+                               self.max_attempts, delay)  # fmt: skip
+                time.sleep(delay)
+            self.stats.network_seconds += time.monotonic() - started
+        raise ArxivUnavailable(f"arXiv unavailable after {self.max_attempts} attempts: {last_problem}")
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        # Exponential with full jitter, so that workers that failed together do not retry together.
+        return random.uniform(0.5, 1.0) * min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))  # noqa: S311
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After is either seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(tz=when.tzinfo)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def client_from_settings() -> ArxivClient:
+    s = settings
+    return ArxivClient(
+        api_url=s.ARXIV_API_URL,
+        rss_url=s.ARXIV_RSS_URL,
+        contact_email=s.ARXIV_CONTACT_EMAIL,
+        connect_timeout=s.ARXIV_CONNECT_TIMEOUT,
+        read_timeout=s.ARXIV_READ_TIMEOUT,
+        max_attempts=s.ARXIV_MAX_ATTEMPTS,
+        backoff_base=s.ARXIV_BACKOFF_BASE,
+        throttle=shared_throttle(s.REDIS_URL, s.ARXIV_REQUEST_INTERVAL, s.ARXIV_READ_TIMEOUT + s.ARXIV_CONNECT_TIMEOUT),
+    )

@@ -1,0 +1,52 @@
+"""Thin Celery tasks: they take ids, call the harvesting service, and return the HarvestRun id."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from celery import shared_task
+from django.conf import settings
+
+from . import harvest
+from .models import Category
+
+logger = logging.getLogger(__name__)
+
+# Late acks and reject-on-worker-lost re-deliver a task whose worker died; the harvest is idempotent,
+# and the time limits keep a stuck request from holding a category forever.
+HARVEST_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": settings.HARVEST_TIME_LIMIT - 60,
+    "time_limit": settings.HARVEST_TIME_LIMIT,
+}
+
+
+@shared_task(**HARVEST_TASK)
+def harvest_category(category_id: int, since: str | None = None) -> int | None:
+    try:
+        run = harvest.harvest_category(category_id=category_id, since=datetime.fromisoformat(since) if since else None)
+    except harvest.HarvestAlreadyRunning as error:
+        logger.info("skipped: %s", error)
+        return None
+    return run.pk
+
+
+@shared_task(**HARVEST_TASK)
+def harvest_listing() -> int | None:
+    try:
+        return harvest.harvest_listing().pk
+    except harvest.HarvestAlreadyRunning as error:
+        logger.info("skipped: %s", error)
+        return None
+
+
+@shared_task(acks_late=True)
+def harvest_all() -> int:
+    """What beat schedules: one task per offered category, plus the day's listing."""
+    ids = list(Category.objects.offered().values_list("id", flat=True))
+    for category_id in ids:
+        harvest_category.delay_on_commit(category_id)
+    harvest_listing.delay_on_commit()
+    return len(ids)
