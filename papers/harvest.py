@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -180,9 +180,13 @@ def mark_announced(*, records: list[PaperRecord], day: date | None) -> None:
     by_type: dict[str, list[str]] = {}
     for record in records:
         by_type.setdefault(record.announce_type or "new", []).append(record.arxiv_id)
+    # arXiv announces at 20:00 US Eastern on the evening before the listing's date: midnight UTC is close.
+    listed_at = datetime.combine(day, time(), tzinfo=UTC)
     with transaction.atomic():
         for announce_type, ids in by_type.items():
-            Paper.objects.filter(arxiv_id__in=ids).update(announced_on=day, announce_type=announce_type)
+            papers = Paper.objects.filter(arxiv_id__in=ids)
+            papers.update(announced_on=day, announce_type=announce_type)
+            papers.filter(listed_at__lt=listed_at).update(listed_at=listed_at)
 
 
 def _start_run(*, source: str, category: Category | None, window_start: datetime | None,

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 ARXIV_BASE = "https://arxiv.org"
 
@@ -46,6 +51,22 @@ class Category(models.Model):
 
 
 class PaperQuerySet(models.QuerySet["Paper"]):
+    def unseen_by(self, user: AbstractBaseUser) -> PaperQuerySet:
+        """Papers the user has not decided on: NOT EXISTS on the unique (user, paper) index."""
+        from accounts.models import Swipe
+
+        return self.filter(~Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk"))))
+
+    def in_categories(self, category_ids: Iterable[int] | QuerySet) -> PaperQuerySet:
+        """Papers filed under any of the categories, each once (EXISTS, not a join that repeats rows)."""
+        through = Paper.categories.through.objects.filter(paper=OuterRef("pk"), category_id__in=category_ids)
+        return self.filter(Exists(through))
+
+    def deck_for(self, user: AbstractBaseUser) -> PaperQuerySet:
+        """The swipe deck's candidates, latest announcement first. A ranker can reorder this later."""
+        followed = user.followed_categories.values("pk")
+        return self.in_categories(followed).unseen_by(user).order_by("-listed_at", "-id")
+
     def latest_first(self) -> PaperQuerySet:
         # Papers known only from a "replace" listing have no v1 date yet; they list once a harvest dates them.
         return self.filter(published__isnull=False).order_by("-published", "-id")
@@ -73,6 +94,9 @@ class Paper(models.Model):
     # From the daily RSS listing: the day arXiv last announced this paper, and how (new, cross, replace...).
     announced_on = models.DateField(null=True, blank=True, db_index=True)
     announce_type = models.CharField(max_length=20, blank=True)
+    # When the paper last reached readers: its announcement if a listing told us, else its v1 date.
+    # The deck orders by it, newest first.
+    listed_at = models.DateTimeField(default=timezone.now)
     journal_ref = models.TextField(blank=True)
     doi = models.CharField(max_length=255, blank=True)
     license = models.CharField(max_length=255, blank=True, help_text="The license URL arXiv gives.")
@@ -84,7 +108,10 @@ class Paper(models.Model):
     objects = PaperQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["-published", "-id"], name="paper_latest_idx")]
+        indexes = [
+            models.Index(fields=["-published", "-id"], name="paper_latest_idx"),
+            models.Index(fields=["-listed_at", "-id"], name="paper_deck_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"

@@ -62,6 +62,7 @@ def upsert_records(*, records: Sequence[PaperRecord]) -> ImportResult:
         paper = existing.get(record.arxiv_id)
         if paper is None:
             paper = _apply(record, Paper(arxiv_id=record.arxiv_id), category_ids)
+            paper.listed_at = record.published or record.updated or paper.modified_at
             new_papers.append(paper)
             merges.append((paper, record))
         elif (order := _compare(record, paper)) < 0:

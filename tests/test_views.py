@@ -153,5 +153,5 @@ def test_detail_query_count_is_fixed(client, seed_paper, django_assert_max_num_q
         client.get("/papers/2511.19863/")
 
 
-def test_home_goes_to_the_catalog(client):
-    assert client.get("/")["Location"] == "/papers/"
+def test_home_is_the_deck_and_asks_anonymous_visitors_to_log_in(client):
+    assert client.get("/")["Location"] == "/accounts/login/?next=/"

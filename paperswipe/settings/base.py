@@ -25,6 +25,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.orcid",
     "django_celery_beat",
     "accounts",
     "papers",
@@ -78,6 +83,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "account_login"
 
 # django-allauth: the email address is the login; there is no username.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -85,6 +91,18 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/papers/"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PaperSwipe"
+# allauth's rate limits stay on; they use the cache, which is Redis when REDIS_URL is set.
+
+# Social login appears only for providers configured here (from the environment) or in the admin.
+SOCIALACCOUNT_PROVIDERS = {
+    provider: {"APPS": [{"client_id": env(f"{prefix}_CLIENT_ID"), "secret": env(f"{prefix}_SECRET")}]}
+    for provider, prefix in (("github", "GITHUB"), ("google", "GOOGLE"), ("orcid", "ORCID"))
+    if env(f"{prefix}_CLIENT_ID", default="")
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from papers.harvest import mark_announced
 from papers.parsers import parse_document
 from papers.records import ArxivParseError
 from papers.services import ImportResult, import_page
@@ -31,6 +32,8 @@ class Command(BaseCommand):
             for warning in page.warnings:
                 self.stderr.write(f"{path}: warning: {warning}")
             result = import_page(page=page)
+            if page.format == "rss":
+                mark_announced(records=page.records, day=page.announced_on)
             total += result
             if verbosity > 1 or len(files) > 1:
                 self.stdout.write(f"{path.name} ({page.format}): {result}")

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from papers.models import Category, Paper
+from papers.schedule import next_harvest_at
+
+from . import services
+from .deck import progress_for
+from .models import ReadingListEntry, Swipe
+
+DECK_BATCH = 5
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _deck_cards(request: HttpRequest, exclude: list[int], first: str = "") -> list[Paper]:
+    candidates = Paper.objects.deck_for(request.user).exclude(pk__in=exclude)
+    cards = list(candidates.select_related("primary_category").prefetch_related("categories")[:DECK_BATCH])
+    if first and (undone := candidates.filter(arxiv_id=first).first()):
+        # After an undo, the restored paper comes back on top.
+        cards = [undone, *[c for c in cards if c.pk != undone.pk]][:DECK_BATCH]
+    return cards
+
+
+@login_required
+def deck(request: HttpRequest) -> HttpResponse:
+    if not request.user.followed_categories.exists():
+        messages.info(request, "Welcome! Pick the arXiv categories you want to follow.")
+        return redirect("settings_categories")
+    context = {
+        "cards": _deck_cards(request, [], first=request.GET.get("show", "")),
+        "progress": progress_for(request.user),
+        "can_undo": Swipe.objects.filter(user=request.user).exists(),
+        "next_harvest": next_harvest_at(),
+    }
+    return render(request, "accounts/deck.html", context)
+
+
+@login_required
+def deck_cards(request: HttpRequest) -> HttpResponse:
+    """More cards for the JavaScript deck, leaving out those it already holds."""
+    exclude = [int(pk) for pk in request.GET.get("exclude", "").split(",") if pk.isdigit()]
+    return render(request, "accounts/_cards.html", {"cards": _deck_cards(request, exclude)})
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest) -> HttpResponse:
+    decision, source = request.POST.get("decision"), request.POST.get("source", Swipe.Source.BUTTON)
+    if decision not in Swipe.Decision.values or source not in Swipe.Source.values:
+        return HttpResponseBadRequest("decision must be keep or skip")
+    paper = get_object_or_404(Paper, pk=request.POST.get("paper") or 0)
+    swipe, created = services.decide(user=request.user, paper=paper, decision=decision, source=source)
+    if _wants_json(request):
+        progress = progress_for(request.user)
+        return JsonResponse({"created": created, "decision": swipe.decision, "progress": progress.text})
+    return redirect("deck")
+
+
+@require_POST
+@login_required
+def undo(request: HttpRequest) -> HttpResponse:
+    paper = services.undo_last(user=request.user)
+    if _wants_json(request):
+        card = render_to_string("accounts/_card.html", {"paper": paper}, request) if paper else ""
+        progress = progress_for(request.user).text
+        return JsonResponse({"arxiv_id": paper.arxiv_id if paper else None, "card": card, "progress": progress})
+    if paper is None:
+        messages.info(request, "There is nothing to undo.")
+        return redirect("deck")
+    return redirect(f"/?show={paper.arxiv_id}")
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    swipes = Swipe.objects.filter(user=request.user).select_related("paper").order_by("-created_at", "-id")
+    decision = request.GET.get("decision", "")
+    if decision in Swipe.Decision.values:
+        swipes = swipes.filter(decision=decision)
+    page = Paginator(swipes, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/history.html", {"page": page, "decision": decision})
+
+
+@require_POST
+@login_required
+def change_decision(request: HttpRequest, swipe_id: int) -> HttpResponse:
+    decision = request.POST.get("decision")
+    if decision not in Swipe.Decision.values:
+        return HttpResponseBadRequest("decision must be keep or skip")
+    get_object_or_404(Swipe, pk=swipe_id, user=request.user)
+    swipe = services.change_decision(user=request.user, swipe_id=swipe_id, decision=decision)
+    messages.success(request, f"Changed to {swipe.get_decision_display().lower()}: {swipe.paper.title}")
+    return redirect(f"/history/?decision={request.POST.get('filter', '')}")
+
+
+@login_required
+def reading_list(request: HttpRequest) -> HttpResponse:
+    the_list = services.default_list(request.user)
+    entries = ReadingListEntry.objects.filter(reading_list=the_list).select_related("paper__primary_category")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/reading_list.html", {"list": the_list, "page": page})
+
+
+@login_required
+def settings_categories(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        chosen = [int(pk) for pk in request.POST.getlist("categories") if pk.isdigit()]
+        followed = services.follow_categories(user=request.user, category_ids=chosen)
+        messages.success(request, f"You follow {len(followed)} categor{'y' if len(followed) == 1 else 'ies'}.")
+        return redirect("deck" if followed else "settings_categories")
+    offered = Category.objects.offered().order_by("group_name", "archive_name", "display_order", "code")
+    followed_ids = set(request.user.followed_categories.values_list("pk", flat=True))
+    return render(request, "accounts/settings_categories.html", {"offered": offered, "followed_ids": followed_ids})

@@ -1,0 +1,218 @@
+"use strict";
+// The swipe deck, enhanced: decisions post in the background, the next cards are already in the
+// page, and keys and drags work. Without this file every button is a plain form POST.
+(() => {
+  const deck = document.getElementById("deck");
+  if (!deck) return;
+  const progress = document.getElementById("progress");
+  const caughtUp = document.getElementById("caught-up");
+  const errorBox = document.getElementById("deck-error");
+  const undoForm = document.getElementById("undo-form");
+  const undoButton = undoForm.querySelector("button");
+  const pdfDialog = document.getElementById("pdf-dialog");
+  const pdfFrame = document.getElementById("pdf-frame");
+  const helpDialog = document.getElementById("help-dialog");
+  const helpButton = document.getElementById("help-button");
+  const csrf = undoForm.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const THRESHOLD = 0.28; // of the card's width
+  const REFILL_BELOW = 3;
+  let inFlight = 0;
+  let refilling = false;
+  let exhausted = false;
+
+  document.documentElement.classList.add("js");
+  helpButton.hidden = false;
+
+  const cards = () => Array.from(deck.querySelectorAll(".deck-card"));
+  const top = () => deck.querySelector(".deck-card");
+
+  function prepare(card) {
+    if (window.renderMath) window.renderMath(card);
+    const abstract = card.querySelector(".abstract");
+    if (abstract && !card.querySelector(".more") && abstract.scrollHeight > abstract.clientHeight + 4) {
+      const more = document.createElement("button");
+      more.type = "button";
+      more.className = "more link";
+      more.textContent = "more";
+      more.setAttribute("aria-expanded", "false");
+      more.setAttribute("aria-controls", abstract.id);
+      more.addEventListener("click", () => {
+        const open = abstract.classList.toggle("open");
+        more.textContent = open ? "less" : "more";
+        more.setAttribute("aria-expanded", String(open));
+      });
+      abstract.after(more);
+    }
+  }
+
+  function showState() {
+    const card = top();
+    caughtUp.hidden = Boolean(card) || inFlight > 0 || refilling;
+    if (card) prepare(card);
+  }
+
+  function fail(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+  }
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { Accept: "application/json", "X-CSRFToken": csrf },
+      body,
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  }
+
+  async function refill() {
+    if (refilling || exhausted || cards().length >= REFILL_BELOW) return;
+    refilling = true;
+    const exclude = cards().map((c) => c.dataset.paper).join(",");
+    try {
+      const response = await fetch(`${deck.dataset.moreUrl}?exclude=${exclude}`, { credentials: "same-origin" });
+      const html = await response.text();
+      const holder = document.createElement("div");
+      holder.innerHTML = html; // our own server-rendered, escaped card markup
+      const fresh = Array.from(holder.querySelectorAll(".deck-card")).filter(
+        (c) => !deck.querySelector(`[data-paper="${c.dataset.paper}"]`),
+      );
+      if (!fresh.length) exhausted = true;
+      fresh.forEach((c) => deck.append(c));
+    } catch (e) {
+      fail("Could not load more papers. Check your connection.");
+    } finally {
+      refilling = false;
+      showState();
+    }
+  }
+
+  function decide(decision, source) {
+    const card = top();
+    if (!card) return;
+    const form = card.querySelector(`.decide-form input[name=decision][value=${decision}]`).form;
+    const body = new FormData(form);
+    body.set("source", source);
+    card.classList.add(decision === "keep" ? "leaving-right" : "leaving-left");
+    inFlight += 1;
+    const remove = () => { card.remove(); showState(); };
+    if (reduceMotion) remove(); else setTimeout(remove, 220);
+    post(form.action, body)
+      .then((data) => {
+        progress.textContent = data.progress;
+        undoButton.disabled = false;
+        errorBox.hidden = true;
+      })
+      .catch(() => {
+        // Put the card back so nothing is lost.
+        card.classList.remove("leaving-left", "leaving-right", "dragging");
+        card.style.transform = "";
+        deck.prepend(card);
+        fail("That decision was not saved. Check your connection and try again.");
+      })
+      .finally(() => { inFlight -= 1; showState(); refill(); });
+    refill();
+  }
+
+  async function undo() {
+    if (undoButton.disabled) return;
+    undoButton.disabled = true;
+    try {
+      const data = await post(deck.dataset.undoUrl, new FormData(undoForm));
+      progress.textContent = data.progress;
+      if (data.card) {
+        const old = deck.querySelector(`[data-arxiv-id="${CSS.escape(data.arxiv_id)}"]`);
+        if (old) old.remove();
+        const holder = document.createElement("div");
+        holder.innerHTML = data.card;
+        deck.prepend(holder.firstElementChild);
+        exhausted = false;
+      }
+      undoButton.disabled = !data.card;
+    } catch (e) {
+      undoButton.disabled = false;
+      fail("Could not undo. Check your connection and try again.");
+    }
+    showState();
+  }
+
+  function openPdf() {
+    const card = top();
+    if (!card) return;
+    const url = card.querySelector("[data-pdf]").dataset.pdf;
+    document.getElementById("pdf-open").href = url;
+    pdfFrame.src = url;
+    pdfDialog.showModal();
+  }
+
+  // Buttons: intercept the plain forms.
+  deck.addEventListener("submit", (event) => {
+    const form = event.target.closest(".decide-form");
+    if (!form) return;
+    event.preventDefault();
+    if (form.closest(".deck-card") === top()) decide(form.elements.decision.value, "button");
+  });
+  undoForm.addEventListener("submit", (event) => { event.preventDefault(); undo(); });
+  deck.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-pdf]");
+    if (!link || typeof pdfDialog.showModal !== "function") return;
+    event.preventDefault();
+    openPdf();
+  });
+  document.getElementById("pdf-close").addEventListener("click", () => pdfDialog.close());
+  pdfDialog.addEventListener("close", () => { pdfFrame.src = "about:blank"; });
+  helpButton.addEventListener("click", () => helpDialog.showModal());
+
+  // Keys.
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select") || pdfDialog.open || helpDialog.open) return;
+    const key = event.key;
+    if (key === "ArrowRight" || key === "k" || key === "K") decide("keep", "key");
+    else if (key === "ArrowLeft" || key === "j" || key === "J") decide("skip", "key");
+    else if (key === "u" || key === "U") undo();
+    else if (key === "p" || key === "P") openPdf();
+    else if (key === "?") helpDialog.showModal();
+    else return;
+    event.preventDefault();
+  });
+
+  // Drags, with mouse or touch: past the threshold decides, an early release cancels.
+  let drag = null;
+  deck.addEventListener("pointerdown", (event) => {
+    const card = event.target.closest(".deck-card");
+    if (!card || card !== top() || event.button > 0 || event.target.closest("a, button, summary, input")) return;
+    drag = { card, x: event.clientX, y: event.clientY, dx: 0, id: event.pointerId };
+    card.setPointerCapture(event.pointerId);
+    card.classList.add("dragging");
+  });
+  deck.addEventListener("pointermove", (event) => {
+    if (!drag || event.pointerId !== drag.id) return;
+    drag.dx = event.clientX - drag.x;
+    const ratio = Math.max(-1, Math.min(1, drag.dx / (drag.card.offsetWidth * THRESHOLD)));
+    drag.card.style.transform = `translateX(${drag.dx}px) rotate(${drag.dx / 20}deg)`;
+    drag.card.style.setProperty("--keep", String(Math.max(0, ratio)));
+    drag.card.style.setProperty("--skip", String(Math.max(0, -ratio)));
+  });
+  const endDrag = (event) => {
+    if (!drag || event.pointerId !== drag.id) return;
+    const { card, dx } = drag;
+    drag = null;
+    card.classList.remove("dragging");
+    card.style.removeProperty("--keep");
+    card.style.removeProperty("--skip");
+    if (Math.abs(dx) >= card.offsetWidth * THRESHOLD && event.type === "pointerup") {
+      decide(dx > 0 ? "keep" : "skip", "gesture");
+    } else {
+      card.style.transform = "";
+    }
+  };
+  deck.addEventListener("pointerup", endDrag);
+  deck.addEventListener("pointercancel", endDrag);
+
+  showState();
+  refill();
+})();
