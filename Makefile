@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check bench install install-dev clean
+.PHONY: run test lint format migrations-check bench screenshots install install-dev clean
 
 $(VENV)/.run-deps: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PaperSwipe needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -44,7 +44,10 @@ migrations-check: $(VENV)/.dev-deps
 
 bench: $(VENV)/.dev-deps
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py'
+		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_deck.py'
+
+screenshots: $(VENV)/.dev-deps
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

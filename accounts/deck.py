@@ -27,8 +27,9 @@ class Progress:
         return f"{self.total}{more} unseen in your categories"
 
 
-def progress_for(user: User) -> Progress:
-    followed = user.followed_categories.values("pk")
+def progress_for(user: User, followed: list[int] | None = None) -> Progress:
+    if followed is None:
+        followed = list(user.followed_categories.values_list("pk", flat=True))
     day = Paper.objects.aggregate(day=Max("announced_on"))["day"]
     if day:
         todays = Paper.objects.in_categories(followed).filter(announced_on=day)

@@ -22,8 +22,10 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _deck_cards(request: HttpRequest, exclude: list[int], first: str = "") -> list[Paper]:
-    candidates = Paper.objects.deck_for(request.user).exclude(pk__in=exclude)
+def _deck_cards(
+    request: HttpRequest, exclude: list[int], first: str = "", followed: list[int] | None = None
+) -> list[Paper]:
+    candidates = Paper.objects.deck_for(request.user, followed).exclude(pk__in=exclude)
     cards = list(candidates.select_related("primary_category").prefetch_related("categories")[:DECK_BATCH])
     if first and (undone := candidates.filter(arxiv_id=first).first()):
         # After an undo, the restored paper comes back on top.
@@ -33,12 +35,13 @@ def _deck_cards(request: HttpRequest, exclude: list[int], first: str = "") -> li
 
 @login_required
 def deck(request: HttpRequest) -> HttpResponse:
-    if not request.user.followed_categories.exists():
+    followed = list(request.user.followed_categories.values_list("pk", flat=True))
+    if not followed:
         messages.info(request, "Welcome! Pick the arXiv categories you want to follow.")
         return redirect("settings_categories")
     context = {
-        "cards": _deck_cards(request, [], first=request.GET.get("show", "")),
-        "progress": progress_for(request.user),
+        "cards": _deck_cards(request, [], first=request.GET.get("show", ""), followed=followed),
+        "progress": progress_for(request.user, followed),
         "can_undo": Swipe.objects.filter(user=request.user).exists(),
         "next_harvest": next_harvest_at(),
     }

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .arxiv import ArxivClient, ArxivUnavailable, client_from_settings
@@ -184,9 +185,9 @@ def mark_announced(*, records: list[PaperRecord], day: date | None) -> None:
     listed_at = datetime.combine(day, time(), tzinfo=UTC)
     with transaction.atomic():
         for announce_type, ids in by_type.items():
-            papers = Paper.objects.filter(arxiv_id__in=ids)
-            papers.update(announced_on=day, announce_type=announce_type)
-            papers.filter(listed_at__lt=listed_at).update(listed_at=listed_at)
+            # An older listing imported late must not undo a newer one.
+            papers = Paper.objects.filter(Q(announced_on__isnull=True) | Q(announced_on__lte=day), arxiv_id__in=ids)
+            papers.update(announced_on=day, announce_type=announce_type, listed_at=listed_at)
 
 
 def _start_run(*, source: str, category: Category | None, window_start: datetime | None,

@@ -62,9 +62,13 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         through = Paper.categories.through.objects.filter(paper=OuterRef("pk"), category_id__in=category_ids)
         return self.filter(Exists(through))
 
-    def deck_for(self, user: AbstractBaseUser) -> PaperQuerySet:
-        """The swipe deck's candidates, latest announcement first. A ranker can reorder this later."""
-        followed = user.followed_categories.values("pk")
+    def deck_for(self, user: AbstractBaseUser, followed: list[int] | None = None) -> PaperQuerySet:
+        """The swipe deck's candidates, latest announcement first. A ranker can reorder this later.
+
+        `followed` saves a query when the caller already has the user's category ids.
+        """
+        if followed is None:
+            followed = list(user.followed_categories.values_list("pk", flat=True))
         return self.in_categories(followed).unseen_by(user).order_by("-listed_at", "-id")
 
     def latest_first(self) -> PaperQuerySet:

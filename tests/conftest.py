@@ -63,3 +63,13 @@ def standin(settings):
     settings.ARXIV_BACKFILL_DAYS = 7
     yield server
     server.stop()
+
+
+@pytest.fixture
+def taxonomy():
+    """Transactional tests flush the database, migration data included: put the taxonomy back."""
+    from papers.models import Category
+    from papers.taxonomy import sync_taxonomy
+
+    if not Category.objects.exists():
+        sync_taxonomy(Category)

@@ -33,7 +33,8 @@ def broker(redis_url):
     app.conf.update(saved)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
 def test_a_worker_harvests_through_redis(standin, broker):
     now = datetime.now(UTC)
     standin.entries = make_entries(40, category="cs.LG", newest=now - timedelta(hours=1), spacing=timedelta(hours=1))

@@ -186,7 +186,8 @@ def test_a_run_abandoned_by_a_dead_worker_does_not_block_forever(standin, cs_lg,
     assert "abandoned" in stale.error
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
 def test_two_harvests_started_at_once_make_one_run(standin, settings):
     settings.ARXIV_REQUEST_INTERVAL = 0.2
     category = Category.objects.get(code="cs.LG")
@@ -268,3 +269,13 @@ def test_harvest_command(standin, cs_lg, capsys):
         call_command("harvest", "--category", "cs.LG")
     with pytest.raises(CommandError, match=r"unknown category: xx\.YY"):
         call_command("harvest", "--category", "xx.YY")
+
+
+def test_a_listing_puts_its_papers_at_the_top_of_the_deck_order(standin):
+    harvest.harvest_listing()
+    announced = datetime(2025, 4, 28, tzinfo=UTC)
+    assert set(Paper.objects.values_list("listed_at", flat=True)) == {announced}
+    older = standin.rss_body.replace(b"Mon, 28 Apr 2025", b"Fri, 25 Apr 2025")
+    standin.rss_body = older
+    harvest.harvest_listing()
+    assert set(Paper.objects.values_list("announced_on", flat=True)) == {announced.date()}

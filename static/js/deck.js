@@ -143,6 +143,11 @@
     const card = top();
     if (!card) return;
     const url = card.querySelector("[data-pdf]").dataset.pdf;
+    if (navigator.pdfViewerEnabled === false) {
+      // Phones without an inline PDF viewer: arXiv's own page is the better preview.
+      window.open(url, "_blank", "noopener");
+      return;
+    }
     document.getElementById("pdf-open").href = url;
     pdfFrame.src = url;
     pdfDialog.showModal();

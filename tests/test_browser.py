@@ -1,0 +1,147 @@
+"""In Chromium, as a new user would: sign up, confirm, pick categories, swipe, undo, find the list."""
+
+import os
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import Page, expect, sync_playwright
+
+from accounts.models import Swipe
+from papers.models import Category
+
+from .factories import PaperFactory
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "a very long passphrase"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread while the browser is open; the tests'
+    # own ORM calls are still synchronous, so Django's async guard is lifted for this module only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def top_id(page: Page) -> str:
+    return page.locator("#deck .deck-card").first.get_attribute("data-arxiv-id")
+
+
+def decide_with_key(page: Page, key: str) -> str:
+    before = top_id(page)
+    with page.expect_response(re.compile(r"/deck/decide/$")) as response:
+        page.keyboard.press(key)
+    assert response.value.ok
+    expect(page.locator("#deck .deck-card").first).not_to_have_attribute("data-arxiv-id", before)
+    return before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_a_new_user_signs_up_swipes_undoes_and_finds_the_kept_papers(live_server, page):
+    now = timezone.now()
+    for i, code in enumerate(["cs.LG", "cs.CY"] * 6):
+        PaperFactory(
+            title=f"Paper {i} on $\\alpha$-divergences",
+            primary_category=Category.objects.get(code=code),
+            listed_at=now - timezone.timedelta(minutes=i),
+        )
+
+    # 1. Sign up, and confirm by the link in the email.
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.get_by_label("Email").fill("new.researcher@example.org")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again):").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_text("Verify Your Email Address")).to_be_visible()
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body)[0]
+    page.goto(link.replace("http://testserver", live_server.url))
+    page.get_by_role("button", name="Confirm").click()
+    if page.get_by_label("Email").count():  # allauth asks for the password once more after confirming
+        page.get_by_label("Email").fill("new.researcher@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+
+    # 2. The first visit asks for categories: pick two.
+    expect(page).to_have_url(re.compile(r"/settings/categories/$"))
+    page.get_by_label("cs.LG · Machine Learning").check()
+    page.get_by_label("cs.CY · Computers and Society").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # the deck's script is running
+    expect(page.get_by_role("button", name="Keep")).to_be_visible()
+    expect(page.get_by_role("button", name="Skip")).to_be_visible()
+    expect(page.locator("#deck .katex").first).to_be_visible()  # math rendered by our own KaTeX
+
+    # 3. Keep two with →, 4. skip one with ←.
+    kept = [decide_with_key(page, "ArrowRight"), decide_with_key(page, "ArrowRight")]
+    skipped = decide_with_key(page, "ArrowLeft")
+
+    # 5. Drag one card to the right on a phone-sized screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    card = page.locator("#deck .deck-card").first
+    dragged = card.get_attribute("data-arxiv-id")
+    box = card.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + 60
+    with page.expect_response(re.compile(r"/deck/decide/$")):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 80, y, steps=5)
+        expect(card.locator(".stamp-keep")).not_to_have_css("opacity", "0")
+        page.mouse.move(x + 260, y, steps=10)
+        page.mouse.up()
+    expect(page.locator("#deck .deck-card").first).not_to_have_attribute("data-arxiv-id", dragged)
+
+    # 6. Undo once: the dragged paper comes back on top.
+    with page.expect_response(re.compile(r"/deck/undo/$")):
+        page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", dragged)
+
+    # 7. The reading list holds exactly the kept papers.
+    page.goto(f"{live_server.url}/lists/")
+    listed = page.locator(".paper-row").evaluate_all("rows => rows.map(r => r.dataset.arxivId)")
+    assert sorted(listed) == sorted(kept)
+    decisions = dict(Swipe.objects.values_list("paper__arxiv_id", "decision"))
+    assert decisions == {kept[0]: "keep", kept[1]: "keep", skipped: "skip"}
+    assert set(Swipe.objects.values_list("source", flat=True)) == {"key"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_the_deck_works_without_javascript(live_server, browser, django_user_model):
+    user = django_user_model.objects.create_user(email="nojs@example.org", password=PASSWORD)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    papers = [PaperFactory(primary_category=Category.objects.get(code="cs.LG")) for _ in range(3)]
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    first = top_id(page)
+    page.locator("#deck .deck-card").first.get_by_role("button", name="Keep").click()
+    assert top_id(page) != first
+    page.get_by_role("button", name="Undo").click()
+    assert top_id(page) == first
+    assert Swipe.objects.count() == 0
+    assert {p.arxiv_id for p in papers} >= {first}
+    context.close()
