@@ -43,3 +43,36 @@ def test_short_and_common_passwords_are_refused(client):
         )
         assert response.status_code == 200
         assert not User.objects.filter(email="x@example.org").exists()
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"])
+def test_account_pages_use_the_site_layout(client, path):
+    html = client.get(path).content.decode()
+    assert "css/site.css" in html
+    assert 'class="brand"' in html
+    assert "· PaperSwipe</title>" in html
+
+
+def test_signed_in_account_settings_offer_email_password_and_two_factor(client):
+    from allauth.account.models import EmailAddress
+
+    from .factories import UserFactory
+
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    for path in ("/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Two-factor authentication" in response.content.decode()
+    assert "Authenticator app" in client.get("/accounts/2fa/").content.decode()
+    # Turning TOTP on asks for the password again first.
+    assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_social_login_appears_only_when_configured(client):
+    from allauth.socialaccount.models import SocialApp
+
+    assert "GitHub" not in client.get("/accounts/login/").content.decode()
+    SocialApp.objects.create(provider="github", name="GitHub", client_id="id", secret="secret")
+    assert "GitHub" in client.get("/accounts/login/").content.decode()
