@@ -65,7 +65,7 @@ def test_signed_in_account_settings_offer_email_password_and_two_factor(client):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "Two-factor authentication" in response.content.decode()
-    assert "Authenticator app" in client.get("/accounts/2fa/").content.decode()
+    assert "An authenticator app is not active." in client.get("/accounts/2fa/").content.decode()
     # Turning TOTP on asks for the password again first.
     assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/reauthenticate/")
 
