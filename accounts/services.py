@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.text import slugify
 
 from papers.models import Category, Paper
 
@@ -31,7 +34,7 @@ def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Sourc
         # The unique (user, paper) constraint caught a concurrent or repeated decision.
         return Swipe.objects.get(user=user, paper=paper), False
     if decision == Swipe.Decision.KEEP:
-        ReadingListEntry.objects.get_or_create(reading_list=default_list(user), paper=paper)
+        add_to_list(reading_list=default_list(user), paper=paper)
     return swipe, True
 
 
@@ -58,7 +61,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     swipe.decision = decision
     swipe.save(update_fields=["decision"])
     if decision == Swipe.Decision.KEEP:
-        ReadingListEntry.objects.get_or_create(reading_list=default_list(user), paper=swipe.paper)
+        add_to_list(reading_list=default_list(user), paper=swipe.paper)
     else:
         ReadingListEntry.objects.filter(
             reading_list__user=user, reading_list__is_default=True, paper=swipe.paper
@@ -75,3 +78,118 @@ def follow_categories(*, user: User, category_ids: Iterable[int]) -> list[Catego
 
 def _remove_from_default_list(user: User, paper: Paper) -> None:
     ReadingListEntry.objects.filter(reading_list__user=user, reading_list__is_default=True, paper=paper).delete()
+
+
+def add_to_list(*, reading_list: ReadingList, paper: Paper) -> tuple[ReadingListEntry, bool]:
+    """Put a paper in a list once; the version it has now is the one the user has seen."""
+    return ReadingListEntry.objects.get_or_create(
+        reading_list=reading_list, paper=paper, defaults={"seen_version": paper.version or 0}
+    )
+
+
+class ListError(ValueError):
+    """A list operation the user asked for that cannot be done, with a message to show."""
+
+
+def create_list(*, user: User, name: str) -> ReadingList:
+    name = name.strip()
+    if not name:
+        raise ListError("A list needs a name.")
+    if len(name) > 100:
+        raise ListError("List names are at most 100 characters.")
+    position = (ReadingList.objects.filter(user=user).aggregate(m=Max("position"))["m"] or 0) + 1
+    return ReadingList.objects.create(user=user, name=name, slug=_unique_slug(user, name), position=position)
+
+
+def rename_list(*, reading_list: ReadingList, name: str) -> ReadingList:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ListError("List names are 1 to 100 characters.")
+    reading_list.name = name
+    reading_list.slug = _unique_slug(reading_list.user, name, exclude=reading_list.pk)
+    reading_list.save(update_fields=["name", "slug"])
+    return reading_list
+
+
+def delete_list(*, reading_list: ReadingList) -> None:
+    if reading_list.is_default:
+        raise ListError("The default reading list cannot be deleted.")
+    reading_list.delete()
+
+
+@transaction.atomic
+def move_list(*, reading_list: ReadingList, offset: int) -> None:
+    """Move a named list up (-1) or down (+1) among the user's lists; the default list stays first."""
+    lists = list(ReadingList.objects.select_for_update().filter(user=reading_list.user, is_default=False))
+    index = next(i for i, rl in enumerate(lists) if rl.pk == reading_list.pk)
+    target = min(max(index + offset, 0), len(lists) - 1)
+    lists.insert(target, lists.pop(index))
+    for position, rl in enumerate(lists, start=1):
+        rl.position = position
+    ReadingList.objects.bulk_update(lists, ["position"])
+
+
+@transaction.atomic
+def copy_entries(*, entries: Iterable[ReadingListEntry], target: ReadingList, move: bool) -> int:
+    """Copy (or move) entries into another list of the same user, keeping state and note."""
+    count = 0
+    for entry in entries:
+        if entry.reading_list.user_id != target.user_id:
+            raise ListError("That list is not yours.")
+        if entry.reading_list_id == target.pk:
+            continue
+        copy, created = add_to_list(reading_list=target, paper=entry.paper)
+        if created:
+            copy.state, copy.note, copy.seen_version = entry.state, entry.note, entry.seen_version
+            copy.save(update_fields=["state", "note", "seen_version"])
+        if move:
+            entry.delete()
+        count += 1
+    return count
+
+
+def update_entry(*, entry: ReadingListEntry, state: str | None = None, note: str | None = None) -> ReadingListEntry:
+    if state is not None:
+        if state not in ReadingListEntry.State.values:
+            raise ListError("The reading state is unread, reading or read.")
+        entry.state = state
+    if note is not None:
+        if len(note) > ReadingListEntry.NOTE_MAX:
+            raise ListError(f"Notes are at most {ReadingListEntry.NOTE_MAX:,} characters.")
+        entry.note = note
+    entry.save(update_fields=["state", "note"])
+    return entry
+
+
+def share_list(*, reading_list: ReadingList) -> ReadingList:
+    if not reading_list.share_token:
+        reading_list.share_token = secrets.token_urlsafe(32)
+        reading_list.save(update_fields=["share_token"])
+    return reading_list
+
+
+def unshare_list(*, reading_list: ReadingList) -> None:
+    reading_list.share_token = None
+    reading_list.save(update_fields=["share_token"])
+
+
+def mark_seen(*, user: User, paper: Paper) -> None:
+    """Opening a paper clears its "updated to vN" mark in every list of the user."""
+    if paper.version:
+        ReadingListEntry.objects.filter(reading_list__user=user, paper=paper, seen_version__lt=paper.version).update(
+            seen_version=paper.version
+        )
+
+
+def delete_account(*, user: User) -> None:
+    """Everything of the user goes with the account: decisions, lists, entries, notes, emails."""
+    user.delete()
+
+
+def _unique_slug(user: User, name: str, exclude: int | None = None) -> str:
+    base = slugify(name)[:100] or "list"
+    taken = set(ReadingList.objects.filter(user=user).exclude(pk=exclude).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papers.models import Category, Paper
@@ -13,7 +14,7 @@ from papers.schedule import next_harvest_at
 
 from . import services
 from .deck import progress_for
-from .models import ReadingListEntry, Swipe
+from .models import Swipe
 
 DECK_BATCH = 5
 
@@ -66,6 +67,9 @@ def decide(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         progress = progress_for(request.user)
         return JsonResponse({"created": created, "decision": swipe.decision, "progress": progress.text})
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)  # a decision taken from search results goes back there
     return redirect("deck")
 
 
@@ -103,14 +107,6 @@ def change_decision(request: HttpRequest, swipe_id: int) -> HttpResponse:
     swipe = services.change_decision(user=request.user, swipe_id=swipe_id, decision=decision)
     messages.success(request, f"Changed to {swipe.get_decision_display().lower()}: {swipe.paper.title}")
     return redirect(f"/history/?decision={request.POST.get('filter', '')}")
-
-
-@login_required
-def reading_list(request: HttpRequest) -> HttpResponse:
-    the_list = services.default_list(request.user)
-    entries = ReadingListEntry.objects.filter(reading_list=the_list).select_related("paper__primary_category")
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/reading_list.html", {"list": the_list, "page": page})
 
 
 @login_required

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
@@ -92,6 +93,9 @@ class Paper(models.Model):
     abstract = models.TextField(blank=True)
     # [{"name": "...", "affiliations": ["..."]}, ...] in the paper's order: read with the paper, never joined.
     authors = models.JSONField(default=list)
+    authors_text = models.TextField(blank=True, help_text="The names, comma-joined, for search.")
+    # Full-text search on PostgreSQL: title (A), authors (B), abstract (C); refreshed on every write.
+    search_vector = SearchVectorField(null=True, editable=False)
     primary_category = models.ForeignKey(Category, null=True, on_delete=models.PROTECT, related_name="primary_papers")
     categories = models.ManyToManyField(Category, related_name="papers")
     comment = models.TextField(blank=True)

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from .models import Category, Paper, PaperVersion
 from .records import PaperRecord, ParsedPage
+from .search import refresh_search_vectors
 
 BATCH_SIZE = 2000
-CONTENT_FIELDS = ["version", "title", "abstract", "authors", "primary_category", "comment", "journal_ref", "doi",
-                  "license", "published", "updated", "modified_at"]  # fmt: skip
+CONTENT_FIELDS = ["version", "title", "abstract", "authors", "authors_text", "primary_category", "comment",
+                  "journal_ref", "doi", "license", "published", "updated", "modified_at"]  # fmt: skip
 
 
 @dataclass
@@ -92,6 +93,7 @@ def upsert_records(*, records: Sequence[PaperRecord]) -> ImportResult:
         ],
         ignore_conflicts=True,  # alias pairs (cs.IT, math.IT) map to one canonical row
     )
+    refresh_search_vectors([p.pk for p in new_papers] + [p.pk for p in changed_papers])
     PaperVersion.objects.bulk_create(
         [
             PaperVersion(paper_id=paper.pk, number=v.number, submitted=v.submitted, size=v.size)
@@ -133,6 +135,7 @@ def _apply(record: PaperRecord, paper: Paper, category_ids: dict[str, int]) -> P
     paper.title = record.title or paper.title
     paper.abstract = record.abstract or paper.abstract
     paper.authors = [a.as_json() for a in record.authors] or paper.authors
+    paper.authors_text = ", ".join(a["name"] for a in paper.authors)
     if record.primary_category:
         paper.primary_category_id = category_ids[record.primary_category]
     for name in ("comment", "journal_ref", "doi", "license"):

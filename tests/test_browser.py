@@ -114,7 +114,7 @@ def test_a_new_user_signs_up_swipes_undoes_and_finds_the_kept_papers(live_server
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", dragged)
 
     # 7. The reading list holds exactly the kept papers.
-    page.goto(f"{live_server.url}/lists/")
+    page.goto(f"{live_server.url}/lists/reading-list/")
     listed = page.locator(".paper-row").evaluate_all("rows => rows.map(r => r.dataset.arxivId)")
     assert sorted(listed) == sorted(kept)
     decisions = dict(Swipe.objects.values_list("paper__arxiv_id", "decision"))

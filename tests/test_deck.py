@@ -263,7 +263,7 @@ def test_reading_list_shows_exactly_the_kept_papers(logged_in, user, papers):
     services.decide(user=user, paper=papers[0], decision="keep")
     services.decide(user=user, paper=papers[1], decision="skip")
     services.decide(user=user, paper=papers[2], decision="keep")
-    response = logged_in.get("/lists/")
+    response = logged_in.get("/lists/reading-list/")
     assert {e.paper for e in response.context["page"].object_list} == {papers[0], papers[2]}
     assert "Reading list" in response.content.decode()
 
@@ -277,7 +277,7 @@ def test_another_users_data_never_shows(client, user, papers):
     assert client.post(f"/history/{theirs.pk}/", {"decision": "skip"}).status_code == 404
     assert Swipe.objects.get().decision == "keep"
     assert not client.get("/history/").context["page"].object_list
-    assert not client.get("/lists/").context["page"].object_list
+    assert not client.get("/lists/reading-list/").context["page"].object_list
     assert client.post("/deck/undo/", HTTP_ACCEPT="application/json").json()["card"] == ""
     assert Swipe.objects.count() == 1
     # Their decisions do not hide papers from my deck.

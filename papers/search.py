@@ -1,0 +1,47 @@
+"""Full-text search over titles, authors and abstracts.
+
+PostgreSQL: a stored, weighted tsvector with a GIN index, ranked with SearchRank. SQLite (the
+embedded default): every word must appear in the title, the authors or the abstract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+
+CONFIG = "english"
+
+
+def search_vector() -> SearchVector:
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("authors_text", weight="B", config=CONFIG)
+        + SearchVector("abstract", weight="C", config=CONFIG)
+    )
+
+
+def refresh_search_vectors(paper_ids: Iterable[int]) -> None:
+    """One UPDATE for a batch of written papers; nothing to do outside PostgreSQL."""
+    from .models import Paper
+
+    if connection.vendor == "postgresql":
+        Paper.objects.filter(pk__in=list(paper_ids)).update(search_vector=search_vector())
+
+
+def search(papers: QuerySet, text: str) -> QuerySet:
+    text = text.strip()
+    if not text:
+        return papers.none()
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=CONFIG)
+        return (
+            papers.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-published", "-id")
+        )
+    for word in text.split():
+        papers = papers.filter(Q(title__icontains=word) | Q(authors_text__icontains=word) | Q(abstract__icontains=word))
+    return papers.order_by("-published", "-id")
