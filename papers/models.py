@@ -124,6 +124,14 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Bulk imports keep these up to date themselves; a single save (admin, shell) does it here.
+        from .search import refresh_search_vectors
+
+        self.authors_text = ", ".join(self.author_names)
+        super().save(*args, **kwargs)
+        refresh_search_vectors([self.pk])
+
     def get_absolute_url(self) -> str:
         return reverse("papers:detail", kwargs={"arxiv_id": self.arxiv_id})
 
