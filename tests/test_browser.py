@@ -145,3 +145,76 @@ def test_the_deck_works_without_javascript(live_server, browser, django_user_mod
     assert Swipe.objects.count() == 0
     assert {p.arxiv_id for p in papers} >= {first}
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_a_researcher_organises_exports_and_shares_a_list(live_server, page, django_user_model):
+    import bibtexparser
+    from allauth.account.models import EmailAddress
+
+    user = django_user_model.objects.create_user(email="lists@example.org", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    now = timezone.now()
+    for i in range(5):
+        PaperFactory(title=f"Listable paper {i}", primary_category=Category.objects.get(code="cs.LG"),
+                     listed_at=now - timezone.timedelta(minutes=i))  # fmt: skip
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
+
+    # 1. Keep three.
+    kept = [decide_with_key(page, "ArrowRight") for _ in range(3)]
+
+    # 2. Create the list "Thesis".
+    page.goto(f"{live_server.url}/lists/")
+    page.get_by_label("New list").fill("Thesis")
+    page.get_by_role("button", name="Create list").click()
+    expect(page).to_have_url(re.compile(r"/lists/thesis/$"))
+
+    # 3. Move one paper into it.
+    page.goto(f"{live_server.url}/lists/reading-list/")
+    row = page.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')
+    row.get_by_role("checkbox").check()
+    page.get_by_label("With selected").select_option("move")
+    page.get_by_label("Target list").select_option(label="Thesis")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_text("Moved 1 to “Thesis”.")).to_be_visible()
+    expect(page.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')).to_have_count(0)
+
+    # 4. Mark one read, 5. add a note.
+    row = page.locator(f'li.entry[data-arxiv-id="{kept[1]}"]')
+    row.get_by_label("State").select_option("read")
+    row.get_by_role("button", name="Save").click()
+    row = page.locator(f'li.entry[data-arxiv-id="{kept[2]}"]')
+    row.get_by_label("Note").fill("Compare with section 4 of the thesis draft")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator(f'li.entry[data-arxiv-id="{kept[2]}"] textarea')).to_have_value(
+        "Compare with section 4 of the thesis draft"
+    )
+    page.goto(f"{live_server.url}/lists/reading-list/?state=read")
+    expect(page.locator("li.entry")).to_have_count(1)
+    expect(page.locator("li.entry").first).to_have_attribute("data-arxiv-id", kept[1])
+
+    # 6. Export BibTeX: three entries with the right eprint ids.
+    page.goto(f"{live_server.url}/lists/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="BibTeX").click()
+    bib = bibtexparser.parse_string(open(download.value.path(), encoding="utf-8").read())  # noqa: SIM115
+    assert sorted(e.fields_dict["eprint"].value for e in bib.entries) == sorted(kept)
+
+    # 7. Share the list and open it logged out.
+    page.goto(f"{live_server.url}/lists/thesis/")
+    page.get_by_role("button", name="Share list").click()
+    share_url = page.locator("#share-url").get_attribute("href")
+    assert "/shared/" in share_url
+    stranger = page.context.browser.new_context()
+    public = stranger.new_page()
+    public.goto(share_url)
+    expect(public.get_by_role("heading", name="Thesis")).to_be_visible()
+    expect(public.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')).to_have_count(1)
+    expect(public.get_by_role("button", name="Save")).to_have_count(0)
+    stranger.close()
