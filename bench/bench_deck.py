@@ -1,4 +1,5 @@
-"""`make bench`: server time and SQL queries of the deck (/) for a user with 10,000 decisions.
+"""`make bench`: server time and SQL queries of the deck (/) for a user with 10,000 decisions,
+and of a 2,000-paper reading list: its page and its BibTeX export.
 
 The catalog holds 50,000 papers in the user's categories (ids 2601.00000 on, one a minute); the user
 has decided on the 10,000 newest, so the deck has to skip past all of them to find the next card.
@@ -25,10 +26,11 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from accounts.models import Swipe, User  # noqa: E402
+from accounts.models import ReadingListEntry, Swipe, User  # noqa: E402
+from accounts.services import default_list  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
 
-PAPERS, DECISIONS, REPEAT = 50_000, 10_000, 20
+PAPERS, DECISIONS, REPEAT, LIST_SIZE = 50_000, 10_000, 20, 2_000
 
 
 def populate() -> User:
@@ -48,6 +50,10 @@ def populate() -> User:
     user.followed_categories.add(category)
     newest = Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:DECISIONS]
     Swipe.objects.bulk_create([Swipe(user=user, paper_id=pk, decision="skip") for pk in newest], batch_size=5000)
+    the_list = default_list(user)
+    ReadingListEntry.objects.bulk_create(
+        [ReadingListEntry(reading_list=the_list, paper_id=pk, seen_version=1) for pk in newest[:LIST_SIZE]]
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
@@ -61,19 +67,21 @@ def main() -> None:
         user = populate()
         client = Client()
         client.force_login(user)
-        client.get("/")  # warm up
-        times = []
-        for _ in range(REPEAT):
-            started = time.perf_counter()
-            response = client.get("/")
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200
-        with CaptureQueriesContext(connection) as queries:
-            client.get("/")
         print(f"database: {connection.vendor}; {PAPERS:,} papers, user with {DECISIONS:,} decisions")
-        print(f"GET /: median {statistics.median(times) * 1000:.1f} ms, p90 "
-              f"{sorted(times)[int(REPEAT * 0.9) - 1] * 1000:.1f} ms over {REPEAT} requests, "
-              f"{len(queries)} SQL queries")  # fmt: skip
+        for label, path in (("GET /", "/"), (f"list of {LIST_SIZE:,}, page 1", "/lists/reading-list/"),
+                            (f"BibTeX of {LIST_SIZE:,}", "/lists/reading-list/export/bibtex/")):  # fmt: skip
+            client.get(path)  # warm up
+            times = []
+            for _ in range(REPEAT):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append(time.perf_counter() - started)
+            assert response.status_code == 200
+            with CaptureQueriesContext(connection) as queries:
+                client.get(path)
+            print(f"{label}: median {statistics.median(times) * 1000:.1f} ms, p90 "
+                  f"{sorted(times)[int(REPEAT * 0.9) - 1] * 1000:.1f} ms over {REPEAT} requests, "
+                  f"{len(queries)} SQL queries")  # fmt: skip
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
