@@ -72,9 +72,19 @@ def bib_field(text: str) -> str:
     """Escape a value for a braced BibTeX field: &, % and # outside math; balanced braces kept."""
     parts = re.split(r"(\$[^$]*\$)", text)
     escaped = "".join(tex(p, in_math=True) if p.startswith("$") else _UNESCAPED.sub(r"\\\1", tex(p)) for p in parts)
-    if escaped.count("{") != escaped.count("}"):
-        escaped = escaped.replace("{", r"\{").replace("}", r"\}")
+    if not _balanced(escaped):
+        # An unbalanced brace could close the field and inject another: make every brace literal.
+        escaped = re.sub(r"(?<!\\)([{}])", r"\\\1", escaped)
     return escaped
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for match in re.finditer(r"(?<!\\)[{}]", text):
+        depth += 1 if match[0] == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def bibtex_key(paper: Paper) -> str:
@@ -183,19 +193,24 @@ CSV_COLUMNS = ["arxiv_id", "version", "title", "authors", "published", "primary_
                "journal_ref", "url", "pdf_url", "list", "state", "note", "added"]  # fmt: skip
 
 
+def _cell(value: object) -> object:
+    """Spreadsheets run cells that start with = + - @ as formulas: quote those."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
 def to_csv(items: Sequence[Item]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for item in items:
         p, entry = item.paper, item.entry
-        writer.writerow([
+        writer.writerow(map(_cell, [
             p.arxiv_id, p.version or "", p.title, "; ".join(p.author_names),
             p.published.date().isoformat() if p.published else "",
             p.primary_category.code if p.primary_category else "",
             " ".join(c.code for c in p.categories.all()), p.doi, p.journal_ref, p.abs_url, p.pdf_url, item.list_name,
             entry.state if entry else "", entry.note if entry else "", entry.added_at.isoformat() if entry else "",
-        ])  # fmt: skip
+        ]))  # fmt: skip
     return out.getvalue()
 
 

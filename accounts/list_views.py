@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,11 @@ def _own_list(request: HttpRequest, slug: str) -> ReadingList:
     if slug == "reading-list":
         services.default_list(request.user)  # exists from the first visit on
     return get_object_or_404(ReadingList, user=request.user, slug=slug)
+
+
+def _int(value: str | None) -> int:
+    """A posted id, or 0 (which matches nothing) when it is not a number."""
+    return int(value) if value and value.isdigit() else 0
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -90,7 +96,8 @@ def _filtered_entries(request: HttpRequest, the_list: ReadingList) -> tuple[Quer
 
 
 def _bulk_action(request: HttpRequest, the_list: ReadingList) -> HttpResponse:
-    chosen = the_list.entries.filter(pk__in=request.POST.getlist("entries")).select_related("paper", "reading_list")
+    ids = [pk for pk in request.POST.getlist("entries") if pk.isdigit()]
+    chosen = the_list.entries.filter(pk__in=ids).select_related("paper", "reading_list")
     action = request.POST.get("action", "")
     if not chosen:
         messages.error(request, "Select at least one paper first.")
@@ -98,7 +105,7 @@ def _bulk_action(request: HttpRequest, the_list: ReadingList) -> HttpResponse:
         n = chosen.update(state=state)
         messages.success(request, f"Marked {n} paper{'s' if n != 1 else ''} {state}.")
     elif action in ("move", "copy"):
-        target = get_object_or_404(ReadingList, user=request.user, pk=request.POST.get("target") or 0)
+        target = get_object_or_404(ReadingList, user=request.user, pk=_int(request.POST.get("target")))
         n = services.copy_entries(entries=list(chosen), target=target, move=action == "move")
         messages.success(request, f"{'Moved' if action == 'move' else 'Copied'} {n} to “{target.name}”.")
     elif action == "remove":
@@ -164,8 +171,8 @@ def entry_open(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def save_to_list(request: HttpRequest) -> HttpResponse:
-    the_list = get_object_or_404(ReadingList, user=request.user, pk=request.POST.get("list") or 0)
-    paper = get_object_or_404(Paper, pk=request.POST.get("paper") or 0)
+    the_list = get_object_or_404(ReadingList, user=request.user, pk=_int(request.POST.get("list")))
+    paper = get_object_or_404(Paper, pk=_int(request.POST.get("paper")))
     _, created = services.add_to_list(reading_list=the_list, paper=paper)
     messages.success(request, f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}")
     return _back(request, reverse("list_detail", args=[the_list.slug]))
@@ -233,7 +240,7 @@ class SharedListFeed(Feed):
         return item.paper.title
 
     def item_description(self, item: ReadingListEntry) -> str:
-        return item.paper.abstract
+        return escape(item.paper.abstract)  # the feed's summary is typed html; arXiv text is not
 
     def item_link(self, item: ReadingListEntry) -> str:
         return item.paper.abs_url

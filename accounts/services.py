@@ -45,9 +45,7 @@ def undo_last(*, user: User) -> Paper | None:
     if swipe is None:
         return None
     if swipe.decision == Swipe.Decision.KEEP:
-        ReadingListEntry.objects.filter(
-            reading_list__user=user, reading_list__is_default=True, paper=swipe.paper
-        ).delete()
+        _remove_from_default_list(user, swipe.paper)
     swipe.delete()
     return swipe.paper
 
@@ -63,9 +61,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     if decision == Swipe.Decision.KEEP:
         add_to_list(reading_list=default_list(user), paper=swipe.paper)
     else:
-        ReadingListEntry.objects.filter(
-            reading_list__user=user, reading_list__is_default=True, paper=swipe.paper
-        ).delete()
+        _remove_from_default_list(user, swipe.paper)
     return swipe
 
 
@@ -77,7 +73,14 @@ def follow_categories(*, user: User, category_ids: Iterable[int]) -> list[Catego
 
 
 def _remove_from_default_list(user: User, paper: Paper) -> None:
-    ReadingListEntry.objects.filter(reading_list__user=user, reading_list__is_default=True, paper=paper).delete()
+    """Undoing a keep takes the paper out again, unless the user has since worked on the entry."""
+    ReadingListEntry.objects.filter(
+        reading_list__user=user,
+        reading_list__is_default=True,
+        paper=paper,
+        note="",
+        state=ReadingListEntry.State.UNREAD,
+    ).delete()
 
 
 def add_to_list(*, reading_list: ReadingList, paper: Paper) -> tuple[ReadingListEntry, bool]:
@@ -102,6 +105,8 @@ def create_list(*, user: User, name: str) -> ReadingList:
 
 
 def rename_list(*, reading_list: ReadingList, name: str) -> ReadingList:
+    if reading_list.is_default:
+        raise ListError("The default reading list keeps its name.")
     name = name.strip()
     if not name or len(name) > 100:
         raise ListError("List names are 1 to 100 characters.")
@@ -120,6 +125,8 @@ def delete_list(*, reading_list: ReadingList) -> None:
 @transaction.atomic
 def move_list(*, reading_list: ReadingList, offset: int) -> None:
     """Move a named list up (-1) or down (+1) among the user's lists; the default list stays first."""
+    if reading_list.is_default:
+        raise ListError("The default reading list always comes first.")
     lists = list(ReadingList.objects.select_for_update().filter(user=reading_list.user, is_default=False))
     index = next(i for i, rl in enumerate(lists) if rl.pk == reading_list.pk)
     target = min(max(index + offset, 0), len(lists) - 1)
@@ -141,7 +148,11 @@ def copy_entries(*, entries: Iterable[ReadingListEntry], target: ReadingList, mo
         copy, created = add_to_list(reading_list=target, paper=entry.paper)
         if created:
             copy.state, copy.note, copy.seen_version = entry.state, entry.note, entry.seen_version
-            copy.save(update_fields=["state", "note", "seen_version"])
+        else:  # already there: keep both notes and the further reading state
+            copy.note = "\n\n".join(n for n in (copy.note, entry.note) if n)[: ReadingListEntry.NOTE_MAX]
+            states = list(ReadingListEntry.State.values)
+            copy.state = max(copy.state, entry.state, key=states.index)
+        copy.save(update_fields=["state", "note", "seen_version"])
         if move:
             entry.delete()
         count += 1

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from papers.models import Category, Paper
@@ -62,7 +62,8 @@ def decide(request: HttpRequest) -> HttpResponse:
     decision, source = request.POST.get("decision"), request.POST.get("source", Swipe.Source.BUTTON)
     if decision not in Swipe.Decision.values or source not in Swipe.Source.values:
         return HttpResponseBadRequest("decision must be keep or skip")
-    paper = get_object_or_404(Paper, pk=request.POST.get("paper") or 0)
+    paper_id = request.POST.get("paper", "")
+    paper = get_object_or_404(Paper, pk=int(paper_id) if paper_id.isdigit() else 0)
     swipe, created = services.decide(user=request.user, paper=paper, decision=decision, source=source)
     if _wants_json(request):
         progress = progress_for(request.user)
@@ -106,7 +107,7 @@ def change_decision(request: HttpRequest, swipe_id: int) -> HttpResponse:
     get_object_or_404(Swipe, pk=swipe_id, user=request.user)
     swipe = services.change_decision(user=request.user, swipe_id=swipe_id, decision=decision)
     messages.success(request, f"Changed to {swipe.get_decision_display().lower()}: {swipe.paper.title}")
-    return redirect(f"/history/?decision={request.POST.get('filter', '')}")
+    return redirect(f"/history/?{urlencode({'decision': request.POST.get('filter', '')})}")
 
 
 @login_required

@@ -144,7 +144,7 @@ class ArxivClient:
                     self.stats.requests += 1
                     response = self.session.get(url, params=params, timeout=self.timeout)
                     body = response.content
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except requests.RequestException as error:  # connection, timeout, broken chunked or gzip body
                 last_problem = f"{type(error).__name__}: {error}"
             else:
                 # 400 carries the API's error feed, which the parser turns into a clear error.

@@ -65,6 +65,11 @@ def harvest_category(
         _window_failed(category, window, cursor.oldest)
         run.error = str(error)
         run.status = HarvestRun.Status.PARTIAL if run.entries else HarvestRun.Status.FAILED
+    except Exception as error:
+        # Anything unexpected still ends the run, so that the category is not blocked until it expires.
+        _window_failed(category, window, cursor.oldest)
+        run.error, run.status = f"{type(error).__name__}: {error}", HarvestRun.Status.FAILED
+        raise
     else:
         run.status = HarvestRun.Status.OK
     finally:
@@ -169,6 +174,9 @@ def harvest_listing(*, client: ArxivClient | None = None) -> HarvestRun:
         run.status = HarvestRun.Status.OK
     except (ArxivUnavailable, ArxivParseError) as error:
         run.error, run.status = str(error), HarvestRun.Status.FAILED
+    except Exception as error:
+        run.error, run.status = f"{type(error).__name__}: {error}", HarvestRun.Status.FAILED
+        raise
     finally:
         _finish(run, client)
     return run

@@ -124,6 +124,8 @@ def _compare(record: PaperRecord, current: Paper | PaperRecord) -> int:
         a, b = record.version, current.version
     elif record.updated and current.updated:
         a, b = record.updated, current.updated  # type: ignore[assignment]
+    elif record.version and not current.version:
+        return 1  # a known version beats an unknown one
     else:
         return 0
     return (a > b) - (a < b)
@@ -131,7 +133,8 @@ def _compare(record: PaperRecord, current: Paper | PaperRecord) -> int:
 
 def _apply(record: PaperRecord, paper: Paper, category_ids: dict[str, int]) -> Paper:
     """Put a newer record's content on the paper. Fields the source does not carry keep their value."""
-    paper.version = record.version
+    # The OAI `arXiv` format has no version numbers: never forget one we knew.
+    paper.version = record.version or paper.version
     paper.title = record.title or paper.title
     paper.abstract = record.abstract or paper.abstract
     paper.authors = [a.as_json() for a in record.authors] or paper.authors

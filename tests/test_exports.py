@@ -151,3 +151,17 @@ def test_paper_pages_carry_highwire_tags_for_zotero(client, library):
     assert '<meta name="citation_arxiv_id" content="0804.0970">' in html
     assert '<meta name="citation_pdf_url" content="https://arxiv.org/pdf/0804.0970v1">' in html
     assert '<meta name="citation_date" content="2008/' in html
+
+
+def test_a_title_cannot_inject_bibtex_fields_and_csv_cells_are_not_formulas(client):
+    from .factories import PaperFactory
+
+    user = UserFactory()
+    paper = PaperFactory(title="Broken} , note = {injected", authors=[{"name": "=HYPERLINK(1)", "affiliations": []}])
+    services.decide(user=user, paper=paper, decision="keep")
+    client.force_login(user)
+    parsed = bibtexparser.parse_string(export(client, "bibtex").content.decode())
+    assert not parsed.failed_blocks
+    assert "note" not in parsed.entries[0].fields_dict
+    row = next(csv.DictReader(io.StringIO(export(client, "csv").content.decode())))
+    assert row["authors"] == "'=HYPERLINK(1)"

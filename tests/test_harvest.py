@@ -279,3 +279,18 @@ def test_a_listing_puts_its_papers_at_the_top_of_the_deck_order(standin):
     standin.rss_body = older
     harvest.harvest_listing()
     assert set(Paper.objects.values_list("announced_on", flat=True)) == {announced.date()}
+
+
+def test_an_unexpected_error_fails_the_run_instead_of_blocking_the_category(standin, cs_lg, monkeypatch):
+    standin.entries = make_entries(5, category="cs.LG", newest=NOW - HOUR, spacing=HOUR)
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(harvest, "import_page", broken)
+    with pytest.raises(RuntimeError):
+        run_harvest(cs_lg)
+    run = HarvestRun.objects.get()
+    assert (run.status, run.error) == ("failed", "RuntimeError: database went away")
+    monkeypatch.undo()
+    assert run_harvest(cs_lg).status == HarvestRun.Status.OK

@@ -249,3 +249,41 @@ def test_another_users_lists_and_entries_are_404(client, alice, bob, kept):
                                   "/library/export/ris/", "/settings/data/", "/settings/data/download/"])  # fmt: skip
 def test_list_pages_require_login(client, path):
     assert client.get(path)["Location"].startswith("/accounts/login/")
+
+
+def test_undo_keeps_an_entry_the_user_has_worked_on(as_alice, alice, kept):
+    entry = entry_of(kept[2])
+    services.update_entry(entry=entry, note="important")
+    as_alice.post("/deck/undo/")
+    assert not Swipe.objects.filter(paper=kept[2]).exists()
+    assert ReadingListEntry.objects.filter(pk=entry.pk, note="important").exists()
+
+
+def test_moving_onto_an_existing_entry_merges_notes_and_state(as_alice, alice, kept):
+    thesis = services.create_list(user=alice, name="Thesis")
+    services.add_to_list(reading_list=thesis, paper=kept[0])
+    services.update_entry(entry=entry_of(kept[0], "thesis"), note="from thesis")
+    services.update_entry(entry=entry_of(kept[0]), note="from reading list", state="read")
+    as_alice.post("/lists/reading-list/", {"action": "move", "entries": [entry_of(kept[0]).pk], "target": thesis.pk})
+    merged = entry_of(kept[0], "thesis")
+    assert (merged.note, merged.state) == ("from thesis\n\nfrom reading list", "read")
+
+
+def test_crafted_posts_get_clear_answers_not_errors(as_alice, alice, kept):
+    assert as_alice.post("/save/", {"list": "x", "paper": "y"}).status_code == 404
+    assert as_alice.post("/deck/decide/", {"paper": "1 OR 1=1", "decision": "keep"}).status_code == 404
+    response = as_alice.post("/lists/reading-list/", {"action": "move", "entries": ["a"], "target": "b"}, follow=True)
+    assert "Select at least one paper first" in response.content.decode()
+    for action in ("up", "down", "rename"):
+        response = as_alice.post(f"/lists/reading-list/{action}/", {"name": "Renamed"}, follow=True)
+        assert response.status_code == 200
+    assert alice.reading_lists.get(is_default=True).slug == "reading-list"
+
+
+def test_the_shared_feed_escapes_abstracts(as_alice, alice, kept):
+    Paper.objects.filter(pk=kept[0].pk).update(abstract="We show a<b & <script>x</script>")
+    as_alice.post("/lists/reading-list/share/")
+    token = alice.reading_lists.get(is_default=True).share_token
+    feed = Client().get(f"/shared/{token}/feed/").content.decode()
+    assert "<script>" not in feed
+    assert "&amp;lt;script&amp;gt;" in feed

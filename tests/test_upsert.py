@@ -156,3 +156,12 @@ def test_empty_page_is_fine():
     assert (
         str(import_page(page=ParsedPage(format="atom", records=[]))) == "created 0, updated 0, unchanged 0, skipped 0"
     )
+
+
+def test_a_record_without_a_version_never_erases_a_known_one():
+    upsert_records(records=[record(2)])
+    undated_version = record(None, title="From OAI arXiv format", updated=datetime(2026, 1, 1, tzinfo=UTC))
+    upsert_records(records=[undated_version])
+    assert Paper.objects.get().version == 2
+    assert upsert_records(records=[record(4, updated=None)]).updated == 1
+    assert (Paper.objects.get().version, Paper.objects.get().title) == (4, "Title of v4")

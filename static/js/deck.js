@@ -24,8 +24,9 @@
   document.documentElement.classList.add("js");
   helpButton.hidden = false;
 
-  const cards = () => Array.from(deck.querySelectorAll(".deck-card"));
-  const top = () => deck.querySelector(".deck-card");
+  const pending = new Set(); // papers decided whose POST has not answered yet
+  const cards = () => Array.from(deck.querySelectorAll(".deck-card:not(.leaving-left):not(.leaving-right)"));
+  const top = () => cards()[0];
 
   function prepare(card) {
     if (window.renderMath) window.renderMath(card);
@@ -71,14 +72,14 @@
   async function refill() {
     if (refilling || exhausted || cards().length >= REFILL_BELOW) return;
     refilling = true;
-    const exclude = cards().map((c) => c.dataset.paper).join(",");
+    const exclude = [...cards().map((c) => c.dataset.paper), ...pending].join(",");
     try {
       const response = await fetch(`${deck.dataset.moreUrl}?exclude=${exclude}`, { credentials: "same-origin" });
       const html = await response.text();
       const holder = document.createElement("div");
       holder.innerHTML = html; // our own server-rendered, escaped card markup
       const fresh = Array.from(holder.querySelectorAll(".deck-card")).filter(
-        (c) => !deck.querySelector(`[data-paper="${c.dataset.paper}"]`),
+        (c) => !pending.has(c.dataset.paper) && !deck.querySelector(`[data-paper="${c.dataset.paper}"]`),
       );
       if (!fresh.length) exhausted = true;
       fresh.forEach((c) => deck.append(c));
@@ -98,8 +99,9 @@
     body.set("source", source);
     card.classList.add(decision === "keep" ? "leaving-right" : "leaving-left");
     inFlight += 1;
+    pending.add(card.dataset.paper);
     const remove = () => { card.remove(); showState(); };
-    if (reduceMotion) remove(); else setTimeout(remove, 220);
+    const timer = reduceMotion ? remove() : setTimeout(remove, 220);
     post(form.action, body)
       .then((data) => {
         progress.textContent = data.progress;
@@ -108,12 +110,13 @@
       })
       .catch(() => {
         // Put the card back so nothing is lost.
+        clearTimeout(timer);
         card.classList.remove("leaving-left", "leaving-right", "dragging");
         card.style.transform = "";
         deck.prepend(card);
         fail("That decision was not saved. Check your connection and try again.");
       })
-      .finally(() => { inFlight -= 1; showState(); refill(); });
+      .finally(() => { inFlight -= 1; pending.delete(card.dataset.paper); showState(); refill(); });
     refill();
   }
 
