@@ -155,3 +155,9 @@ def test_detail_query_count_is_fixed(client, seed_paper, django_assert_max_num_q
 
 def test_home_is_the_deck_and_asks_anonymous_visitors_to_log_in(client):
     assert client.get("/")["Location"] == "/accounts/login/?next=/"
+
+
+def test_pagination_keeps_the_filter(client):
+    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
+    html = client.get("/papers/?category=math.AP").content.decode()
+    assert 'href="?category=math.AP&amp;page=2"' in html
