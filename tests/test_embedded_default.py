@@ -1,0 +1,54 @@
+"""The `make run` path end to end: SQLite, tasks in process, the bundled sample, no network."""
+
+import os
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+CHECK_SITE = """
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()  # records each response's template context
+from accounts.models import User
+c = Client(HTTP_HOST="localhost")
+assert c.get("/papers/").status_code == 200
+found = c.get("/search/?q=quantum entanglement").context["page"].paginator.count
+user = User.objects.create_user(email="sqlite@example.org", password="a long passphrase")
+user.followed_categories.set(user.followed_categories.model.objects.filter(code="quant-ph"))
+c.force_login(user)
+deck = c.get("/")
+print("search", found, "deck", len(deck.context["cards"]), deck.context["progress"].text)
+"""
+
+
+def manage(*args, tmp_path, check=True):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="paperswipe.settings.local",
+        DATABASE_URL=f"sqlite:///{tmp_path}/embedded.sqlite3",
+        ARXIV_API_URL="http://127.0.0.1:9/api/query",  # nothing listens: the offline machine
+        ARXIV_RSS_URL="http://127.0.0.1:9/rss/",
+        ARXIV_MAX_ATTEMPTS="1",
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=check
+    )
+
+
+def test_make_run_path_on_sqlite(tmp_path):
+    manage("migrate", "--noinput", tmp_path=tmp_path)
+    first = manage("load_samples", tmp_path=tmp_path).stdout.strip().splitlines()[-1]
+    assert first == "created 1201, updated 0, unchanged 0, skipped 0"
+    again = manage("load_samples", tmp_path=tmp_path).stdout.strip().splitlines()[-1]
+    assert again == "created 0, updated 0, unchanged 1201, skipped 0"
+    out = manage("shell", "-c", CHECK_SITE, tmp_path=tmp_path).stdout
+    _, found, _, cards, *progress = out.strip().splitlines()[-1].split()
+    assert int(found) > 0
+    assert int(cards) == 5
+    assert " ".join(progress).endswith("in your categories")
+    harvest = manage("harvest", "--category", "quant-ph", tmp_path=tmp_path, check=False)
+    assert harvest.returncode != 0
+    assert "quant-ph: failed" in harvest.stdout
+    assert "ConnectionError" in harvest.stdout
+    assert manage("shell", "-c", CHECK_SITE.replace("sqlite@", "again@"), tmp_path=tmp_path).returncode == 0
