@@ -21,6 +21,12 @@ def default_list(user: User) -> ReadingList:
     return reading_list
 
 
+def create_default_list(sender: type, instance: User, created: bool, raw: bool = False, **kwargs: object) -> None:
+    """Every new user starts with "Reading list", so that "Save to…" always has a place to save."""
+    if created and not raw:
+        default_list(instance)
+
+
 @transaction.atomic
 def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Source.BUTTON) -> tuple[Swipe, bool]:
     """Record a keep or a skip once. A repeat (double click, replayed request, second tab) changes nothing.

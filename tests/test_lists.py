@@ -287,3 +287,13 @@ def test_the_shared_feed_escapes_abstracts(as_alice, alice, kept):
     feed = Client().get(f"/shared/{token}/feed/").content.decode()
     assert "<script>" not in feed
     assert "&amp;lt;script&amp;gt;" in feed
+
+
+def test_a_new_user_can_save_to_the_reading_list_from_the_first_card(client):
+    user = User.objects.create_user(email="fresh@example.org", password="a long passphrase")
+    assert list(user.reading_lists.values_list("name", "is_default")) == [("Reading list", True)]
+    paper = PaperFactory()
+    user.followed_categories.add(paper.primary_category)
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert f'<option value="{user.reading_lists.get().pk}">Reading list</option>' in html

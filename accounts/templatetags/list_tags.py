@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from accounts.models import ReadingList
+from accounts.services import default_list
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def save_to(context: dict[str, Any], paper: object) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {"lists": None}
     if not hasattr(request, "_reading_lists"):
-        request._reading_lists = list(ReadingList.objects.filter(user=request.user))
+        request._reading_lists = list(ReadingList.objects.filter(user=request.user)) or [default_list(request.user)]
     return {
         "lists": request._reading_lists,
         "paper": paper,
