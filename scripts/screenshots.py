@@ -1,7 +1,7 @@
 """`make screenshots`: the deck at desktop and phone sizes, from the bundled sample, into docs/.
 
 It builds a throwaway SQLite site, signs a demo user in with Debian's Chromium through Playwright,
-and writes docs/deck-desktop.png, docs/deck-phone.png and docs/papers.png.
+and writes docs/deck-desktop.png, docs/deck-phone.png, docs/reading-list.png, docs/papers.png and docs/paper.png.
 """
 
 from __future__ import annotations
@@ -75,10 +75,18 @@ def _shoot(base: str) -> None:
             page.get_by_role("button", name="Sign In").click()
             page.wait_for_selector("#deck .deck-card .katex, #deck .deck-card")
             page.screenshot(path=ROOT / "docs" / f"{name}.png")
+            if name == "deck-desktop":
+                for _ in range(3):
+                    with page.expect_response(lambda r: r.url.endswith("/deck/decide/")):
+                        page.keyboard.press("ArrowRight")
+                page.goto(f"{base}/lists/reading-list/")
+                page.screenshot(path=ROOT / "docs" / "reading-list.png", full_page=True)
             page.close()
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"{base}/papers/")
         page.screenshot(path=ROOT / "docs" / "papers.png")
+        page.goto(f"{base}/papers/0811.3648/")
+        page.screenshot(path=ROOT / "docs" / "paper.png")
         browser.close()
 
 
