@@ -27,7 +27,10 @@ def _deck_cards(
     request: HttpRequest, exclude: list[int], first: str = "", followed: list[int] | None = None
 ) -> list[Paper]:
     candidates = Paper.objects.deck_for(request.user, followed).exclude(pk__in=exclude)
-    cards = list(candidates.select_related("primary_category").prefetch_related("categories")[:DECK_BATCH])
+    # Ids first: the walk past decided papers then reads only indexes, never the wide paper rows.
+    ids = list(candidates.values_list("pk", flat=True)[:DECK_BATCH])
+    by_id = Paper.objects.select_related("primary_category").prefetch_related("categories").in_bulk(ids)
+    cards = [by_id[pk] for pk in ids]
     if first and (undone := candidates.filter(arxiv_id=first).first()):
         # After an undo, the restored paper comes back on top.
         cards = [undone, *[c for c in cards if c.pk != undone.pk]][:DECK_BATCH]

@@ -28,6 +28,7 @@ def redis_url():
 def broker(redis_url):
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=redis_url, task_always_eager=False)
+    app.control.purge()  # nothing left over from an earlier run may reach this worker
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
     app.conf.update(saved)
