@@ -40,7 +40,9 @@ def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Sourc
         # The unique (user, paper) constraint caught a concurrent or repeated decision.
         return Swipe.objects.get(user=user, paper=paper), False
     if decision == Swipe.Decision.KEEP:
-        add_to_list(reading_list=default_list(user), paper=paper)
+        _, swipe.filled_list = add_to_list(reading_list=default_list(user), paper=paper)
+        if swipe.filled_list:
+            swipe.save(update_fields=["filled_list"])
     return swipe, True
 
 
@@ -50,7 +52,7 @@ def undo_last(*, user: User) -> Paper | None:
     swipe = Swipe.objects.select_for_update().filter(user=user).order_by("-created_at", "-id").first()
     if swipe is None:
         return None
-    if swipe.decision == Swipe.Decision.KEEP:
+    if swipe.decision == Swipe.Decision.KEEP and swipe.filled_list:
         _remove_from_default_list(user, swipe.paper)
     swipe.delete()
     return swipe.paper
@@ -63,11 +65,12 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     if swipe.decision == decision:
         return swipe
     swipe.decision = decision
-    swipe.save(update_fields=["decision"])
     if decision == Swipe.Decision.KEEP:
-        add_to_list(reading_list=default_list(user), paper=swipe.paper)
-    else:
+        _, swipe.filled_list = add_to_list(reading_list=default_list(user), paper=swipe.paper)
+    elif swipe.filled_list:
         _remove_from_default_list(user, swipe.paper)
+        swipe.filled_list = False
+    swipe.save(update_fields=["decision", "filled_list"])
     return swipe
 
 
@@ -79,7 +82,7 @@ def follow_categories(*, user: User, category_ids: Iterable[int]) -> list[Catego
 
 
 def _remove_from_default_list(user: User, paper: Paper) -> None:
-    """Undoing a keep takes the paper out again, unless the user has since worked on the entry."""
+    """Take out what a keep put in, unless the user has since worked on the entry."""
     ReadingListEntry.objects.filter(
         reading_list__user=user,
         reading_list__is_default=True,

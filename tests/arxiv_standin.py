@@ -75,6 +75,7 @@ class Request:
     at: float
     path: str
     params: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
     status: int = 200
 
 
@@ -86,7 +87,8 @@ class StandIn:
     requests: list[Request] = field(default_factory=list)
 
     def fail(self, kind: str, times: int = 1, **options: object) -> None:
-        """Queue a fault: status (code=, retry_after=), sleep (seconds=), truncated, error_feed, empty, reset."""
+        """Queue a fault: status (code=, retry_after=), sleep (seconds=), hold (event=), truncated,
+        error_feed, empty, reset. An empty kind serves the request normally."""
         for _ in range(times):
             self.faults.append((kind, options))
 
@@ -120,7 +122,7 @@ class StandIn:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         url = urlsplit(handler.path)
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
-        request = Request(time.monotonic(), url.path, params)
+        request = Request(time.monotonic(), url.path, params, dict(handler.headers.items()))
         self.requests.append(request)
         kind, options = self.faults.popleft() if self.faults else ("", {})
         if kind == "status":
@@ -132,8 +134,10 @@ class StandIn:
             handler.wfile.flush()
             handler.connection.shutdown(2)
             return None
-        if kind == "sleep":
+        if kind == "sleep":  # a slow server, for read timeouts
             time.sleep(float(options.get("seconds", 1)))
+        if kind == "hold":  # answer only once the test says so
+            options["event"].wait(30)
         if kind == "error_feed":
             request.status = 400
             return self._send(handler, 400, RECORDED_ERROR.read_bytes())

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from papers import harvest
 from papers.arxiv import ArxivUnavailable, client_from_settings
 from papers.models import Category, HarvestRun, Paper
 
 from .arxiv_standin import make_entries
+from .conftest import wait_for
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -90,7 +92,9 @@ def test_503_with_retry_after_is_honoured(standin, cs_lg):
 
 @pytest.mark.parametrize("fault", [{"kind": "status", "code": 429}, {"kind": "status", "code": 502},
                                    {"kind": "sleep", "seconds": 1.5}, {"kind": "reset"}])  # fmt: skip
-def test_transient_failures_are_retried(standin, cs_lg, fault):
+def test_transient_failures_are_retried(standin, cs_lg, fault, settings):
+    if fault["kind"] == "sleep":
+        settings.ARXIV_READ_TIMEOUT = 0.5  # the stand-in answers after 1.5 s: a timeout
     standin.entries = make_entries(20, category="cs.LG", newest=NOW - HOUR, spacing=HOUR)
     standin.fail(fault.pop("kind"), times=2, **fault)
     run = run_harvest(cs_lg)
@@ -178,7 +182,9 @@ def test_a_second_harvest_of_a_running_category_is_refused(standin, cs_lg):
 
 def test_a_run_abandoned_by_a_dead_worker_does_not_block_forever(standin, cs_lg, settings):
     stale = HarvestRun.objects.create(category=cs_lg)
-    HarvestRun.objects.filter(pk=stale.pk).update(started_at=NOW - timedelta(days=1))
+    # Abandonment is judged against the real clock: older than the task's hard time limit.
+    long_ago = timezone.now() - timedelta(seconds=settings.HARVEST_TIME_LIMIT + 60)
+    HarvestRun.objects.filter(pk=stale.pk).update(started_at=long_ago)
     standin.entries = make_entries(5, category="cs.LG", newest=NOW - HOUR, spacing=HOUR)
     assert run_harvest(cs_lg).status == HarvestRun.Status.OK
     stale.refresh_from_db()
@@ -192,6 +198,10 @@ def test_two_harvests_started_at_once_make_one_run(standin, settings):
     settings.ARXIV_REQUEST_INTERVAL = 0.2
     category = Category.objects.get(code="cs.LG")
     standin.entries = make_entries(100, category="cs.LG", newest=NOW - HOUR, spacing=HOUR)
+    # The first run's first request is held until the second harvest has been refused, so the two
+    # really overlap whatever the machine's load.
+    release = threading.Event()
+    standin.fail("hold", event=release)
     barrier, outcomes = threading.Barrier(2), []
 
     def start() -> None:
@@ -206,6 +216,8 @@ def test_two_harvests_started_at_once_make_one_run(standin, settings):
     threads = [threading.Thread(target=start) for _ in range(2)]
     for t in threads:
         t.start()
+    wait_for(lambda: "refused" in outcomes, timeout=30)
+    release.set()
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["ok", "refused"]
@@ -225,9 +237,8 @@ def test_without_network_the_run_says_why_and_the_site_still_serves(settings, cs
 
 def test_user_agent_names_the_contact(standin, settings):
     settings.ARXIV_CONTACT_EMAIL = "ops@paperswipe.example"
-    client = client_from_settings()
-    client.search(query="cat:cs.LG", start=0, max_results=1)
-    assert "mailto:ops@paperswipe.example" in client.session.headers["User-Agent"]
+    client_from_settings().search(query="cat:cs.LG", start=0, max_results=1)
+    assert "mailto:ops@paperswipe.example" in standin.requests[-1].headers["User-Agent"]
 
 
 def test_client_raises_on_a_hard_http_error(standin):

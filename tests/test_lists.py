@@ -297,3 +297,22 @@ def test_a_new_user_can_save_to_the_reading_list_from_the_first_card(client):
     client.force_login(user)
     html = client.get("/").content.decode()
     assert f'<option value="{user.reading_lists.get().pk}">Reading list</option>' in html
+
+
+def test_undo_or_skip_never_removes_a_paper_the_user_had_saved_before_keeping(as_alice, alice):
+    for later in ("undo", "skip"):
+        paper = PaperFactory()
+        services.add_to_list(reading_list=services.default_list(alice), paper=paper)
+        swipe, _ = services.decide(user=alice, paper=paper, decision="keep")
+        assert not swipe.filled_list
+        if later == "undo":
+            as_alice.post("/deck/undo/")
+        else:
+            as_alice.post(f"/history/{swipe.pk}/", {"decision": "skip"})
+        assert entry_of(paper), later
+
+
+def test_undo_keeps_an_entry_whose_state_changed(as_alice, alice, kept):
+    services.update_entry(entry=entry_of(kept[2]), state="reading")
+    as_alice.post("/deck/undo/")
+    assert entry_of(kept[2]).state == "reading"
