@@ -305,3 +305,35 @@ def test_an_unexpected_error_fails_the_run_instead_of_blocking_the_category(stan
     assert (run.status, run.error) == ("failed", "RuntimeError: database went away")
     monkeypatch.undo()
     assert run_harvest(cs_lg).status == HarvestRun.Status.OK
+
+
+def test_a_failure_while_filling_a_gap_keeps_the_rest_of_the_gap(standin, cs_lg):
+    standin.entries = make_entries(160, category="cs.LG", newest=NOW - HOUR, spacing=HOUR)
+    standin.fail("")
+    standin.fail("truncated")  # first run: page 2 breaks, a gap is left below page 1
+    run_harvest(cs_lg)
+    cs_lg.refresh_from_db()
+    gap_from, first_gap_until = cs_lg.gap_from, cs_lg.gap_until
+    standin.fail("")
+    standin.fail("truncated")  # the refill breaks on its second page too
+    assert run_harvest(cs_lg, now=NOW + HOUR).status == HarvestRun.Status.PARTIAL
+    cs_lg.refresh_from_db()
+    assert cs_lg.gap_from == gap_from
+    assert cs_lg.gap_until < first_gap_until
+    assert run_harvest(cs_lg, now=NOW + 2 * HOUR).status == HarvestRun.Status.OK
+    assert stored_ids() == {e.arxiv_id for e in standin.entries}
+
+
+def test_the_window_end_is_rounded_up_to_the_minute(standin, cs_lg):
+    now = NOW + timedelta(seconds=30)
+    standin.entries = make_entries(1, category="cs.LG", newest=NOW + timedelta(seconds=15), spacing=HOUR)
+    assert run_harvest(cs_lg, now=now).created == 1
+
+
+def test_a_failed_listing_is_recorded_and_does_not_raise(standin):
+    standin.fail("status", times=5, code=503)
+    run = harvest.harvest_listing()
+    assert run.status == HarvestRun.Status.FAILED
+    assert "HTTP 503" in run.error
+    standin.rss_body = b"<rss><channel><item><title>cut off"
+    assert "malformed XML" in harvest.harvest_listing().error

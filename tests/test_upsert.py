@@ -165,3 +165,24 @@ def test_a_record_without_a_version_never_erases_a_known_one():
     assert Paper.objects.get().version == 2
     assert upsert_records(records=[record(4, updated=None)]).updated == 1
     assert (Paper.objects.get().version, Paper.objects.get().title) == (4, "Title of v4")
+
+
+def test_pages_larger_than_a_batch_are_written_in_batches(monkeypatch):
+    import papers.services
+
+    monkeypatch.setattr(papers.services, "BATCH_SIZE", 300)
+    page = parse_document(ARXIV_RAW_PAGE.read_bytes())
+    result = import_page(page=page)
+    assert (result.created, Paper.objects.count()) == (1000, 1000)
+    assert PaperVersion.objects.count() == 1632
+
+
+def test_a_newer_version_refreshes_search_and_may_move_the_primary_category():
+    from papers.search import search
+
+    upsert_records(records=[record(1)])
+    upsert_records(records=[record(2, title="Holographic entanglement", categories=["hep-th", "cs.CY"])])
+    paper = Paper.objects.get()
+    assert paper.primary_category.code == "hep-th"
+    assert list(search(Paper.objects.all(), "holographic")) == [paper]
+    assert not search(Paper.objects.all(), "Title of v1").exists()
