@@ -195,7 +195,7 @@ CSV_COLUMNS = ["arxiv_id", "version", "title", "authors", "published", "primary_
 
 def _cell(value: object) -> object:
     """Spreadsheets run cells that start with = + - @ as formulas: quote those."""
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def to_csv(items: Sequence[Item]) -> str:

@@ -101,7 +101,7 @@ def _bulk_action(request: HttpRequest, the_list: ReadingList) -> HttpResponse:
     action = request.POST.get("action", "")
     if not chosen:
         messages.error(request, "Select at least one paper first.")
-    elif (state := action.removeprefix("state-")) in ReadingListEntry.State.values:
+    elif action.startswith("state-") and (state := action.removeprefix("state-")) in ReadingListEntry.State.values:
         n = chosen.update(state=state)
         messages.success(request, f"Marked {n} paper{'s' if n != 1 else ''} {state}.")
     elif action in ("move", "copy"):

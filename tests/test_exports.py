@@ -181,3 +181,10 @@ def test_a_title_cannot_inject_bibtex_fields_and_csv_cells_are_not_formulas(clie
     assert "note" not in parsed.entries[0].fields_dict
     row = next(csv.DictReader(io.StringIO(export(client, "csv").content.decode())))
     assert row["authors"] == "'=HYPERLINK(1)"
+
+
+def test_notes_travel_in_ris_and_csl_json(client, library):
+    ris = rispy.loads(export(client, "ris").content.decode())
+    assert any("Read §3 & the appendix: 50% done" in r.get("notes", []) for r in ris)
+    csl = json.loads(export(client, "csl-json").content)
+    assert [i["note"] for i in csl if "note" in i] == ["Read §3 & the appendix: 50% done"]

@@ -316,3 +316,21 @@ def test_undo_keeps_an_entry_whose_state_changed(as_alice, alice, kept):
     services.update_entry(entry=entry_of(kept[2]), state="reading")
     as_alice.post("/deck/undo/")
     assert entry_of(kept[2]).state == "reading"
+
+
+def test_bulk_actions_refuse_unknown_actions_and_foreign_targets(as_alice, alice, bob, kept):
+    ids = [entry_of(p).pk for p in kept]
+    for action in ("read", "explode"):
+        response = as_alice.post("/lists/reading-list/", {"action": action, "entries": ids}, follow=True)
+        assert "Choose what to do with the selected papers" in response.content.decode()
+    assert set(ReadingListEntry.objects.values_list("state", flat=True)) == {"unread"}
+    theirs = services.create_list(user=bob, name="Bob's")
+    assert (
+        as_alice.post("/lists/reading-list/", {"action": "move", "entries": ids, "target": theirs.pk}).status_code
+        == 404
+    )
+    assert theirs.entries.count() == 0
+    assert ReadingListEntry.objects.filter(pk__in=ids).count() == 3
+    default = services.default_list(alice)
+    as_alice.post("/lists/reading-list/", {"action": "copy", "entries": ids, "target": default.pk})
+    assert default.entries.count() == 3  # copying onto the same list changes nothing
