@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check bench screenshots install install-dev clean
+.PHONY: run test browser lint format migrations-check bench screenshots install install-dev clean
 
 $(VENV)/.run-deps: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PaperSwipe needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -28,7 +28,25 @@ run: $(VENV)/.run-deps
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/paperswipe
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-test: $(VENV)/.dev-deps
+# The browser tests launch Debian's Chromium at this path through Playwright, which never downloads a
+# browser of its own. When it is missing, `make test` installs it with apt-get (as root on Debian).
+CHROMIUM := /usr/bin/chromium
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "The browser tests need Chromium: installing Debian's chromium package (apt-get install chromium)."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM), and make can install it only as root on Debian."; \
+		echo "Install it, then run make test again:  sudo apt-get install chromium"; \
+		echo "(elsewhere: your system's Chromium package, with its binary at $(CHROMIUM))"; \
+		exit 1; \
+	fi
+	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)"; exit 1; }
+
+test: $(VENV)/.dev-deps $(CHROMIUM)
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) -m pytest
 
 lint: $(VENV)/.dev-deps
@@ -46,7 +64,7 @@ bench: $(VENV)/.dev-deps
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_deck.py'
 
-screenshots: $(VENV)/.dev-deps
+screenshots: $(VENV)/.dev-deps $(CHROMIUM)
 	$(PY) scripts/screenshots.py
 
 clean:
