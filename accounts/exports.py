@@ -69,13 +69,24 @@ def tex(text: str, *, in_math: bool = False) -> str:
 
 
 def bib_field(text: str) -> str:
-    """Escape a value for a braced BibTeX field: &, % and # outside math; balanced braces kept."""
+    """Escape TeX from arXiv for a braced BibTeX field: &, % and # outside math; balanced braces kept."""
     parts = re.split(r"(\$[^$]*\$)", text)
     escaped = "".join(tex(p, in_math=True) if p.startswith("$") else _UNESCAPED.sub(r"\\\1", tex(p)) for p in parts)
     if not _balanced(escaped):
         # An unbalanced brace could close the field and inject another: make every brace literal.
         escaped = re.sub(r"(?<!\\)([{}])", r"\\\1", escaped)
+    if (len(escaped) - len(escaped.rstrip("\\"))) % 2:
+        escaped += " "  # a last lone backslash would escape the field's closing brace for biber
     return escaped
+
+
+_PLAIN_TEXT_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
+                   "$": r"\$", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}  # fmt: skip
+
+
+def bib_text(text: str) -> str:
+    """A user's plain text (a note) for a BibTeX field: every TeX special is literal."""
+    return tex("".join(_PLAIN_TEXT_TEX.get(ch, ch) for ch in text))
 
 
 def _balanced(text: str) -> bool:
@@ -112,7 +123,7 @@ def to_bibtex(items: Sequence[Item]) -> str:
             ("doi", p.doi),
             ("url", p.abs_url),
             ("abstract", bib_field(p.abstract)),
-            ("note", bib_field(item.entry.note) if item.entry and item.entry.note else ""),
+            ("note", bib_text(item.entry.note) if item.entry and item.entry.note else ""),
         ]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
         blocks.append(f"@{'article' if published else 'misc'}{{{bibtex_key(p)},\n{body}\n}}\n")

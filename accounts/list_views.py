@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -19,9 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papers.models import Category, Paper
-from papers.search import search
+from papers.search import bounded_query, search
 
 from . import exports, services
+from .forms import BulkActionForm, EntryForm, ListNameForm, SaveToListForm
 from .models import ReadingList, ReadingListEntry, Swipe, User
 
 SORTS = {"added": ("-added_at", "-id"), "published": ("-paper__published", "-id"), "title": ("paper__title", "id")}
@@ -31,11 +32,6 @@ def _own_list(request: HttpRequest, slug: str) -> ReadingList:
     if slug == "reading-list":
         services.default_list(request.user)  # exists from the first visit on
     return get_object_or_404(ReadingList, user=request.user, slug=slug)
-
-
-def _int(value: str | None) -> int:
-    """A posted id, or 0 (which matches nothing) when it is not a number."""
-    return int(value) if value and value.isdigit() else 0
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -50,11 +46,11 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 def lists_overview(request: HttpRequest) -> HttpResponse:
     services.default_list(request.user)
     if request.method == "POST":
-        try:
-            created = services.create_list(user=request.user, name=request.POST.get("name", ""))
-        except services.ListError as error:
-            messages.error(request, str(error))
+        form = ListNameForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors["name"]))
             return redirect("lists")
+        created = services.create_list(user=request.user, name=form.cleaned_data["name"])
         messages.success(request, f"Created the list “{created.name}”.")
         return redirect("list_detail", slug=created.slug)
     lists = ReadingList.objects.filter(user=request.user).annotate(n=Count("entries"))
@@ -75,6 +71,7 @@ def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "other_lists": ReadingList.objects.filter(user=request.user).exclude(pk=the_list.pk),
         "categories": Category.objects.filter(papers__list_entries__reading_list=the_list).distinct().order_by("code"),
         "states": ReadingListEntry.State.choices,
+        "note_max": ReadingListEntry.NOTE_MAX,
         "formats": [("bibtex", "BibTeX"), ("ris", "RIS"), ("csl-json", "CSL-JSON"), ("csv", "CSV")],
         "share_url": request.build_absolute_uri(reverse("shared_list", args=[the_list.share_token]))
         if the_list.share_token
@@ -91,23 +88,34 @@ def _filtered_entries(request: HttpRequest, the_list: ReadingList) -> tuple[Quer
     if filters["category"]:
         entries = entries.filter(paper__categories__code=filters["category"])
     if filters["q"]:
+        filters["q"], _ = bounded_query(filters["q"])
         entries = entries.filter(paper__in=search(Paper.objects.all(), filters["q"]).values("pk"))
     return entries.order_by(*SORTS.get(filters["sort"], SORTS["added"])), filters
 
 
 def _bulk_action(request: HttpRequest, the_list: ReadingList) -> HttpResponse:
-    ids = [pk for pk in request.POST.getlist("entries") if pk.isdigit()]
-    chosen = the_list.entries.filter(pk__in=ids).select_related("paper", "reading_list")
-    action = request.POST.get("action", "")
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back(request, reverse("list_detail", args=[the_list.slug]))
+    chosen = the_list.entries.filter(pk__in=form.cleaned_data["entries"]).select_related("paper", "reading_list")
+    action = form.cleaned_data["action"]
     if not chosen:
         messages.error(request, "Select at least one paper first.")
     elif action.startswith("state-") and (state := action.removeprefix("state-")) in ReadingListEntry.State.values:
         n = chosen.update(state=state)
         messages.success(request, f"Marked {n} paper{'s' if n != 1 else ''} {state}.")
     elif action in ("move", "copy"):
-        target = get_object_or_404(ReadingList, user=request.user, pk=_int(request.POST.get("target")))
-        n = services.copy_entries(entries=list(chosen), target=target, move=action == "move")
-        messages.success(request, f"{'Moved' if action == 'move' else 'Copied'} {n} to “{target.name}”.")
+        target = get_object_or_404(ReadingList, user=request.user, pk=form.cleaned_data["target"] or 0)
+        result = services.copy_entries(entries=list(chosen), target=target, move=action == "move")
+        messages.success(request, f"{'Moved' if action == 'move' else 'Copied'} {result.copied} to “{target.name}”.")
+        for entry in result.refused:
+            messages.error(
+                request,
+                f"Not {'moved' if action == 'move' else 'copied'}: “{entry.paper.title}” is in “{target.name}” "
+                f"already, and the two notes together would pass {ReadingListEntry.NOTE_MAX:,} characters. "
+                "Shorten one of them first; both are kept as they are.",
+            )
     elif action == "remove":
         n, _ = chosen.delete()
         messages.success(request, f"Removed {n} from this list.")
@@ -122,7 +130,10 @@ def list_manage(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     the_list = _own_list(request, slug)
     try:
         if action == "rename":
-            services.rename_list(reading_list=the_list, name=request.POST.get("name", ""))
+            form = ListNameForm(request.POST)
+            if not form.is_valid():
+                raise services.ListError(" ".join(form.errors["name"]))
+            services.rename_list(reading_list=the_list, name=form.cleaned_data["name"])
         elif action == "delete":
             services.delete_list(reading_list=the_list)
             messages.success(request, f"Deleted the list “{the_list.name}”.")
@@ -140,23 +151,30 @@ def list_manage(request: HttpRequest, slug: str, action: str) -> HttpResponse:
             raise Http404
     except services.ListError as error:
         messages.error(request, str(error))
+    except ReadingList.DoesNotExist:
+        raise Http404("No such list.") from None  # deleted in another tab a moment ago
     return redirect("list_detail", slug=the_list.slug)
 
 
 @require_POST
 @login_required
 def entry_update(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(ReadingListEntry, pk=entry_id, reading_list=_own_list(request, slug))
+    entry = get_object_or_404(ReadingListEntry.objects.select_related("paper"), pk=entry_id,
+                              reading_list=_own_list(request, slug))  # fmt: skip
+    form = EntryForm(request.POST)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"error": " ".join(e for errors in form.errors.values() for e in errors)}, status=400)
+        # Shown again with what the user typed, so nothing they wrote is lost.
+        return render(request, "accounts/entry_edit.html", {"entry": entry, "form": form}, status=400)
     try:
-        services.update_entry(entry=entry, state=request.POST.get("state"), note=request.POST.get("note"))
-    except services.ListError as error:
-        if request.headers.get("Accept", "").startswith("application/json"):
-            return JsonResponse({"error": str(error)}, status=400)
-        messages.error(request, str(error))
-    else:
-        if request.headers.get("Accept", "").startswith("application/json"):
-            return JsonResponse({"state": entry.state, "note": entry.note})
-        messages.success(request, "Saved.")
+        services.update_entry(entry=entry, state=form.cleaned_data["state"], note=form.cleaned_data["note"])
+    except ReadingListEntry.DoesNotExist:
+        raise Http404("This paper was removed from the list meanwhile.") from None
+    if wants_json:
+        return JsonResponse({"state": entry.state, "note": entry.note})
+    messages.success(request, "Saved.")
     return _back(request, reverse("list_detail", args=[slug]))
 
 
@@ -171,8 +189,11 @@ def entry_open(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def save_to_list(request: HttpRequest) -> HttpResponse:
-    the_list = get_object_or_404(ReadingList, user=request.user, pk=_int(request.POST.get("list")))
-    paper = get_object_or_404(Paper, pk=_int(request.POST.get("paper")))
+    form = SaveToListForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Post a list id and a paper id.")
+    the_list = get_object_or_404(ReadingList, user=request.user, pk=form.cleaned_data["list"])
+    paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
     _, created = services.add_to_list(reading_list=the_list, paper=paper)
     messages.success(request, f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}")
     return _back(request, reverse("list_detail", args=[the_list.slug]))
@@ -294,8 +315,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirm_email", "").strip().lower() != request.user.email.lower():
         messages.error(request, "Type your email address to confirm that you want to delete your account.")
         return redirect("my_data")
-    user = request.user
+    services.delete_account(user=request.user)  # first, in one transaction; then the session goes
     logout(request)
-    services.delete_account(user=user)
     messages.success(request, "Your account and all its data are deleted.")
     return redirect("papers:list")

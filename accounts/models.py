@@ -72,8 +72,10 @@ class Swipe(models.Model):
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="swipes", db_index=False)
     decision = models.CharField(max_length=4, choices=Decision.choices)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.BUTTON)
-    # True when this keep put the paper in the default list; only then does undoing it take it out.
-    filled_list = models.BooleanField(default=False)
+    # The list entry this keep created: undo takes out that entry and never one the user saved by hand.
+    list_entry = models.ForeignKey(
+        "ReadingListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

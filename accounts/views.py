@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -14,6 +14,7 @@ from papers.schedule import next_harvest_at
 
 from . import services
 from .deck import progress_for
+from .forms import ChangeDecisionForm, DecideForm, DeckCardsForm, FollowCategoriesForm
 from .models import Swipe
 
 DECK_BATCH = 5
@@ -55,23 +56,27 @@ def deck(request: HttpRequest) -> HttpResponse:
 @login_required
 def deck_cards(request: HttpRequest) -> HttpResponse:
     """More cards for the JavaScript deck, leaving out those it already holds."""
-    exclude = [int(pk) for pk in request.GET.get("exclude", "").split(",") if pk.isdigit()]
-    return render(request, "accounts/_cards.html", {"cards": _deck_cards(request, exclude)})
+    form = DeckCardsForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("exclude must be comma-separated paper ids")
+    return render(request, "accounts/_cards.html", {"cards": _deck_cards(request, form.cleaned_data["exclude"])})
 
 
 @require_POST
 @login_required
 def decide(request: HttpRequest) -> HttpResponse:
-    decision, source = request.POST.get("decision"), request.POST.get("source", Swipe.Source.BUTTON)
-    if decision not in Swipe.Decision.values or source not in Swipe.Source.values:
-        return HttpResponseBadRequest("decision must be keep or skip")
-    paper_id = request.POST.get("paper", "")
-    paper = get_object_or_404(Paper, pk=int(paper_id) if paper_id.isdigit() else 0)
-    swipe, created = services.decide(user=request.user, paper=paper, decision=decision, source=source)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Post a paper id and a decision, keep or skip.")
+    paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
+    source = form.cleaned_data["source"] or Swipe.Source.BUTTON
+    swipe, created = services.decide(
+        user=request.user, paper=paper, decision=form.cleaned_data["decision"], source=source
+    )
     if _wants_json(request):
         progress = progress_for(request.user)
         return JsonResponse({"created": created, "decision": swipe.decision, "progress": progress.text})
-    target = request.POST.get("next", "")
+    target = form.cleaned_data["next"]
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)  # a decision taken from search results goes back there
     return redirect("deck")
@@ -104,20 +109,24 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def change_decision(request: HttpRequest, swipe_id: int) -> HttpResponse:
-    decision = request.POST.get("decision")
-    if decision not in Swipe.Decision.values:
+    form = ChangeDecisionForm(request.POST)
+    if not form.is_valid():
         return HttpResponseBadRequest("decision must be keep or skip")
-    get_object_or_404(Swipe, pk=swipe_id, user=request.user)
-    swipe = services.change_decision(user=request.user, swipe_id=swipe_id, decision=decision)
+    try:
+        swipe = services.change_decision(user=request.user, swipe_id=swipe_id, decision=form.cleaned_data["decision"])
+    except Swipe.DoesNotExist:
+        raise Http404("No such decision.") from None  # another user's, or undone a moment ago
     messages.success(request, f"Changed to {swipe.get_decision_display().lower()}: {swipe.paper.title}")
-    return redirect(f"/history/?{urlencode({'decision': request.POST.get('filter', '')})}")
+    return redirect(f"/history/?{urlencode({'decision': form.cleaned_data['filter']})}")
 
 
 @login_required
 def settings_categories(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        chosen = [int(pk) for pk in request.POST.getlist("categories") if pk.isdigit()]
-        followed = services.follow_categories(user=request.user, category_ids=chosen)
+        form = FollowCategoriesForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest("categories must be category ids")
+        followed = services.follow_categories(user=request.user, category_ids=form.cleaned_data["categories"])
         messages.success(request, f"You follow {len(followed)} categor{'y' if len(followed) == 1 else 'ies'}.")
         return redirect("deck" if followed else "settings_categories")
     offered = Category.objects.offered().order_by("group_name", "archive_name", "display_order", "code")

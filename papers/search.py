@@ -13,6 +13,10 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 CONFIG = "english"
+# A search is a few words. Longer input costs seconds of parsing and matching (or fails outright on
+# SQLite's LIKE limits) for no better result, so only this much of it is searched.
+MAX_WORDS = 32
+MAX_CHARS = 300
 
 
 def search_vector() -> SearchVector:
@@ -31,8 +35,15 @@ def refresh_search_vectors(paper_ids: Iterable[int]) -> None:
         Paper.objects.filter(pk__in=list(paper_ids)).update(search_vector=search_vector())
 
 
+def bounded_query(text: str) -> tuple[str, bool]:
+    """The part of a query that is searched, and whether anything was left out."""
+    words = text.split()
+    bounded = " ".join(words[:MAX_WORDS])[:MAX_CHARS].strip()
+    return bounded, bounded != " ".join(words)
+
+
 def search(papers: QuerySet, text: str) -> QuerySet:
-    text = text.strip()
+    text, _ = bounded_query(text)
     if not text:
         return papers.none()
     if connection.vendor == "postgresql":

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Category, Paper
-from .search import search
+from .search import MAX_WORDS, bounded_query, search
 
 PAGE_SIZE = 25
 
@@ -49,7 +49,7 @@ def _not_found(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 def search_papers(request: HttpRequest) -> HttpResponse:
     """Full-text search of the catalog, by category and date; `in=lists` searches the user's own lists."""
-    q = request.GET.get("q", "").strip()
+    q, shortened = bounded_query(request.GET.get("q", ""))
     papers = Paper.objects.select_related("primary_category").defer("comment")
     code = request.GET.get("category", "").strip()
     if code:
@@ -70,7 +70,7 @@ def search_papers(request: HttpRequest) -> HttpResponse:
         decided = dict(request.user.swipes.filter(paper_id__in=ids).values_list("paper_id", "decision"))
     context = {"page": page, "q": q, "category_code": code, "from": request.GET.get("from", ""),
                "to": request.GET.get("to", ""), "in_lists": in_lists, "decided": decided,
-               "offered": Category.objects.offered()}  # fmt: skip
+               "offered": Category.objects.offered(), "shortened": shortened, "max_words": MAX_WORDS}  # fmt: skip
     return render(request, "papers/search.html", context)
 
 

@@ -270,10 +270,10 @@ def test_moving_onto_an_existing_entry_merges_notes_and_state(as_alice, alice, k
 
 
 def test_crafted_posts_get_clear_answers_not_errors(as_alice, alice, kept):
-    assert as_alice.post("/save/", {"list": "x", "paper": "y"}).status_code == 404
-    assert as_alice.post("/deck/decide/", {"paper": "1 OR 1=1", "decision": "keep"}).status_code == 404
+    assert as_alice.post("/save/", {"list": "x", "paper": "y"}).status_code == 400
+    assert as_alice.post("/deck/decide/", {"paper": "1 OR 1=1", "decision": "keep"}).status_code == 400
     response = as_alice.post("/lists/reading-list/", {"action": "move", "entries": ["a"], "target": "b"}, follow=True)
-    assert "Select at least one paper first" in response.content.decode()
+    assert "Not a list of valid ids" in response.content.decode()
     for action in ("up", "down", "rename"):
         response = as_alice.post(f"/lists/reading-list/{action}/", {"name": "Renamed"}, follow=True)
         assert response.status_code == 200
@@ -304,7 +304,7 @@ def test_undo_or_skip_never_removes_a_paper_the_user_had_saved_before_keeping(as
         paper = PaperFactory()
         services.add_to_list(reading_list=services.default_list(alice), paper=paper)
         swipe, _ = services.decide(user=alice, paper=paper, decision="keep")
-        assert not swipe.filled_list
+        assert swipe.list_entry is None
         if later == "undo":
             as_alice.post("/deck/undo/")
         else:
