@@ -53,10 +53,15 @@ for t in threads:
     t.join()
 print("statuses", sorted(set(statuses)), "errors", errors, "requests", len(statuses))
 print("swipes", Swipe.objects.count())
+c = client()
+answers = [c.get("/search/", {"q": query}).status_code for query in (" ".join(["e"] * 999), "w" * 60_000)]
+answers += [c.post("/deck/decide/", {"paper": "9" * 25, "decision": "keep"}).status_code]
+answers += [c.post("/lists/", {"name": "Nul\\x00"}).status_code, c.get("/deck/cards/", {"exclude": "²"}).status_code]
+print("hostile", answers)
 """
 
 
-def test_parallel_decisions_and_undos_on_sqlite_never_fail(tmp_path):
+def test_parallel_writes_and_hostile_input_on_sqlite_never_fail(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DJANGO_SETTINGS_MODULE="paperswipe.settings.local", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     manage = [sys.executable, "manage.py"]
@@ -65,7 +70,8 @@ def test_parallel_decisions_and_undos_on_sqlite_never_fail(tmp_path):
         [*manage, "shell", "-c", PARALLEL_WRITES], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
-    journal, statuses, swipes = result.stdout.strip().splitlines()[-3:]
+    journal, statuses, swipes, hostile = result.stdout.strip().splitlines()[-4:]
+    assert hostile == "hostile [200, 200, 400, 400, 400]"
     assert statuses == "statuses [200] errors [] requests 70"
     # 40 decisions stored once each, less those the 30 undos took back (an undo may find nothing yet).
     assert journal == "journal wal"
