@@ -40,6 +40,44 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def phone(browser):
+    """A phone as the browser sees one: touch, mobile viewport rules, 390 by 844 CSS pixels."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, base_url: str, user) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
+
+
+def touch(page: Page, points: list[tuple[float, float]]) -> None:
+    """One finger down at the first point, through the others, and up: real touch input through CDP."""
+    cdp = page.context.new_cdp_session(page)
+    (x, y), *moves = points
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for x, y in moves:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def centre(locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    return box["x"] + min(box["width"] / 2, 40), box["y"] + box["height"] / 2
+
+
 def top_id(page: Page) -> str:
     return page.locator("#deck .deck-card").first.get_attribute("data-arxiv-id")
 
@@ -219,3 +257,107 @@ def test_a_researcher_organises_exports_and_shares_a_list(live_server, page, dja
     expect(public.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')).to_have_count(1)
     expect(public.get_by_role("button", name="Save")).to_have_count(0)
     stranger.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_on_a_phone_a_drag_works_from_anywhere_on_the_card_and_a_tap_still_opens(live_server, phone, django_user_model):
+    user = django_user_model.objects.create_user(email="thumb@example.org", password=PASSWORD)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    now = timezone.now()
+    authors = [{"name": f"Author Number {i}", "affiliations": ["Somewhere"]} for i in range(8)]
+    cs_lg, cs_cy = Category.objects.get(code="cs.LG"), Category.objects.get(code="cs.CY")
+    for i in range(8):
+        paper = PaperFactory(title=f"A paper with many authors, part {i}", authors=authors, primary_category=cs_lg,
+                             listed_at=now - timezone.timedelta(minutes=i))  # fmt: skip
+        paper.categories.add(cs_cy)
+    sign_in(phone, live_server.url, user)
+    deck_url = phone.url
+    card = phone.locator("#deck .deck-card").first
+
+    # A drag decides wherever the thumb lands: the author line, a category chip, the abstract, the title.
+    starts = {
+        "authors": ".authors summary",
+        "chip": ".category.primary a",
+        "abstract": ".abstract",
+        "title": ".paper-title a",
+    }
+    dragged = {}
+    for i, (where, selector) in enumerate(starts.items()):
+        before = card.get_attribute("data-arxiv-id")
+        x, y = centre(card.locator(selector))
+        direction = 1 if i % 2 == 0 else -1
+        with phone.expect_response(re.compile(r"/deck/decide/$")) as response:
+            touch(phone, [(x, y)] + [(x + direction * 25 * step, y + step) for step in range(1, 11)])
+        assert response.value.ok, where
+        expect(card).not_to_have_attribute("data-arxiv-id", before)
+        assert phone.url == deck_url, f"a drag from the {where} followed a link"
+        dragged[before] = "keep" if direction > 0 else "skip"
+    decisions = {paper: (decision, source) for paper, decision, source in
+                 Swipe.objects.values_list("paper__arxiv_id", "decision", "source")}  # fmt: skip
+    assert decisions == {paper: (decision, "gesture") for paper, decision in dragged.items()}
+
+    # A short drag is taken back: the card stays and nothing is decided.
+    top = card.get_attribute("data-arxiv-id")
+    x, y = centre(card.locator(".abstract"))
+    touch(phone, [(x, y), (x + 30, y), (x + 60, y)])
+    expect(card).to_have_attribute("data-arxiv-id", top)
+    expect(card).not_to_have_class(re.compile(r"dragging|leaving"))
+
+    # An upward swipe scrolls the page and decides nothing.
+    x, y = centre(card.locator(".abstract"))
+    touch(phone, [(x, y)] + [(x + step, y - 20 * step) for step in range(1, 11)])
+    expect(card).to_have_attribute("data-arxiv-id", top)
+
+    # A tap on the author line still opens the authors.
+    authors_box = card.locator("details.authors")
+    expect(authors_box).not_to_have_attribute("open", "")
+    touch(phone, [centre(card.locator(".authors summary"))])
+    expect(authors_box).to_have_attribute("open", "")
+    expect(card.get_by_text("Author Number 7")).to_be_visible()
+
+    # And a tap on a category chip follows its link.
+    touch(phone, [centre(card.locator(".category.primary a"))])
+    expect(phone).to_have_url(re.compile(r"/papers/\?category=cs\.LG$"))
+    assert Swipe.objects.count() == len(starts)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_with_a_mouse_a_drag_from_a_link_decides_and_a_short_one_follows_nothing(live_server, page, django_user_model):
+    user = django_user_model.objects.create_user(email="mouse@example.org", password=PASSWORD)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    now = timezone.now()
+    for i in range(4):
+        PaperFactory(primary_category=Category.objects.get(code="cs.LG"), listed_at=now - timezone.timedelta(minutes=i))
+    sign_in(page, live_server.url, user)
+    deck_url = page.url
+    card = page.locator("#deck .deck-card").first
+
+    # A drag that starts on the title link decides, and the link is not followed nor dragged away.
+    before = card.get_attribute("data-arxiv-id")
+    x, y = centre(card.locator(".paper-title a"))
+    with page.expect_response(re.compile(r"/deck/decide/$")):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 300, y, steps=12)
+        page.mouse.up()
+    expect(card).not_to_have_attribute("data-arxiv-id", before)
+    assert Swipe.objects.get().decision == "skip"
+
+    # A drag that falls short on a category chip puts the card back and does not follow the chip.
+    top = card.get_attribute("data-arxiv-id")
+    x, y = centre(card.locator(".category.primary a"))
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y, steps=4)
+    page.mouse.up()
+    expect(card).to_have_attribute("data-arxiv-id", top)
+    page.wait_for_timeout(300)
+    assert card.evaluate("c => c.style.transform") == ""
+    assert page.url == deck_url
+    assert Swipe.objects.count() == 1
+
+    # A click is still a click.
+    card.locator(".paper-title a").click()
+    expect(page).to_have_url(re.compile(r"/papers/\d+\.\d+/$"))

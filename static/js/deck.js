@@ -188,18 +188,27 @@
     event.preventDefault();
   });
 
-  // Drags, with mouse or touch: past the threshold decides, an early release cancels.
+  // Drags, with mouse or touch, from anywhere on the card. A press that moves less than SLOP pixels
+  // sideways is a tap and reaches the link, the author line or the button under it; past SLOP it is a
+  // drag, which decides past the threshold and otherwise puts the card back when released.
+  const SLOP = 10;
   let drag = null;
+  let swallowClick = false; // the click that ends a drag must not follow a link or open the authors
   deck.addEventListener("pointerdown", (event) => {
     const card = event.target.closest(".deck-card");
-    if (!card || card !== top() || event.button > 0 || event.target.closest("a, button, summary, input")) return;
-    drag = { card, x: event.clientX, y: event.clientY, dx: 0, id: event.pointerId };
-    card.setPointerCapture(event.pointerId);
-    card.classList.add("dragging");
+    if (!card || card !== top() || !event.isPrimary || event.button > 0) return;
+    if (event.target.closest("input, select, textarea")) return;
+    drag = { card, x: event.clientX, dx: 0, id: event.pointerId, moving: false };
   });
   deck.addEventListener("pointermove", (event) => {
     if (!drag || event.pointerId !== drag.id) return;
     drag.dx = event.clientX - drag.x;
+    if (!drag.moving) {
+      if (Math.abs(drag.dx) < SLOP) return;
+      drag.moving = true;
+      drag.card.setPointerCapture(event.pointerId);
+      drag.card.classList.add("dragging");
+    }
     const ratio = Math.max(-1, Math.min(1, drag.dx / (drag.card.offsetWidth * THRESHOLD)));
     drag.card.style.transform = `translateX(${drag.dx}px) rotate(${drag.dx / 20}deg)`;
     drag.card.style.setProperty("--keep", String(Math.max(0, ratio)));
@@ -207,8 +216,11 @@
   });
   const endDrag = (event) => {
     if (!drag || event.pointerId !== drag.id) return;
-    const { card, dx } = drag;
+    const { card, dx, moving } = drag;
     drag = null;
+    if (!moving) return; // a tap: its click goes where it was aimed
+    swallowClick = true;
+    setTimeout(() => { swallowClick = false; }); // a mouse's click comes in the same task as its release
     card.classList.remove("dragging");
     card.style.removeProperty("--keep");
     card.style.removeProperty("--skip");
@@ -220,6 +232,14 @@
   };
   deck.addEventListener("pointerup", endDrag);
   deck.addEventListener("pointercancel", endDrag);
+  deck.addEventListener("click", (event) => {
+    if (!swallowClick) return;
+    swallowClick = false;
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
+  // A mouse drag that starts on a link would otherwise drag the link's address away.
+  deck.addEventListener("dragstart", (event) => event.preventDefault());
 
   showState();
   refill();
