@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
@@ -52,25 +51,10 @@ class Category(models.Model):
 
 
 class PaperQuerySet(models.QuerySet["Paper"]):
-    def unseen_by(self, user: AbstractBaseUser) -> PaperQuerySet:
-        """Papers the user has not decided on: NOT EXISTS on the unique (user, paper) index."""
-        from accounts.models import Swipe
-
-        return self.filter(~Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk"))))
-
     def in_categories(self, category_ids: Iterable[int] | QuerySet) -> PaperQuerySet:
         """Papers filed under any of the categories, each once (EXISTS, not a join that repeats rows)."""
         through = Paper.categories.through.objects.filter(paper=OuterRef("pk"), category_id__in=category_ids)
         return self.filter(Exists(through))
-
-    def deck_for(self, user: AbstractBaseUser, followed: list[int] | None = None) -> PaperQuerySet:
-        """The swipe deck's candidates, latest announcement first. A ranker can reorder this later.
-
-        `followed` saves a query when the caller already has the user's category ids.
-        """
-        if followed is None:
-            followed = list(user.followed_categories.values_list("pk", flat=True))
-        return self.in_categories(followed).unseen_by(user).order_by("-listed_at", "-id")
 
     def latest_first(self) -> PaperQuerySet:
         # Papers known only from a "replace" listing have no v1 date yet; they list once a harvest dates them.

@@ -6,7 +6,8 @@ embedded default): every word must appear in the title, the authors or the abstr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -17,6 +18,10 @@ CONFIG = "english"
 # SQLite's LIKE limits) for no better result, so only this much of it is searched.
 MAX_WORDS = 32
 MAX_CHARS = 300
+
+# Personal scopes a signed-in reader can search within, e.g. "lists": the papers in their own lists.
+# The apps that own that data register a filter here (papers imports none of them).
+personal_scopes: dict[str, Callable[[QuerySet, Any], QuerySet]] = {}
 
 
 def search_vector() -> SearchVector:

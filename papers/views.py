@@ -1,21 +1,22 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from .forms import PaperListForm, SearchForm
 from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Category, Paper
-from .search import MAX_WORDS, bounded_query, search
+from .search import MAX_WORDS, personal_scopes, search
+from .signals import paper_viewed
 
 PAGE_SIZE = 25
 
 
 def paper_list(request: HttpRequest) -> HttpResponse:
+    form = PaperListForm(request.GET)
+    code = form.cleaned_data["category"].strip() if form.is_valid() else ""
     papers = Paper.objects.select_related("primary_category").defer("abstract", "comment").latest_first()
-    code = request.GET.get("category", "").strip()
     category = Category.objects.filter(code=code).select_related("alias_of").first() if code else None
     if category:
         papers = papers.in_category(category.alias_of or category)
@@ -37,9 +38,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     if paper is None:
         return _not_found(request, bare_id)
     if request.user.is_authenticated:
-        from accounts.services import mark_seen
-
-        mark_seen(user=request.user, paper=paper)
+        paper_viewed.send(sender=Paper, user=request.user, paper=paper)
     return render(request, "papers/paper_detail.html", {"paper": paper})
 
 
@@ -48,34 +47,22 @@ def _not_found(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 def search_papers(request: HttpRequest) -> HttpResponse:
-    """Full-text search of the catalog, by category and date; `in=lists` searches the user's own lists."""
-    q, shortened = bounded_query(request.GET.get("q", ""))
+    """Full-text search of the catalog, by category and date, or within a personal scope (`in=lists`)."""
+    form = SearchForm(request.GET)
+    form.is_valid()  # a bad date is reported on the form and left out; the rest still searches
+    query = form.cleaned_data.get("q", "")
     papers = Paper.objects.select_related("primary_category").defer("comment")
-    code = request.GET.get("category", "").strip()
-    if code:
+    if code := form.cleaned_data.get("category"):
         papers = papers.filter(categories__code=code)
-    date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
-    if date_from:
+    if date_from := form.cleaned_data.get("from"):
         papers = papers.filter(published__date__gte=date_from)
-    if date_to:
+    if date_to := form.cleaned_data.get("to"):
         papers = papers.filter(published__date__lte=date_to)
-    in_lists = request.GET.get("in") == "lists" and request.user.is_authenticated
-    if in_lists:
-        papers = papers.filter(list_entries__reading_list__user=request.user).distinct()
-    results = search(papers, q) if q else papers.none()
+    scope = personal_scopes.get(form.cleaned_data.get("in", "")) if request.user.is_authenticated else None
+    if scope:
+        papers = scope(papers, request.user)
+    results = search(papers, query) if query else papers.none()
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    decided = {}
-    if request.user.is_authenticated and page.object_list:
-        ids = [p.pk for p in page.object_list]
-        decided = dict(request.user.swipes.filter(paper_id__in=ids).values_list("paper_id", "decision"))
-    context = {"page": page, "q": q, "category_code": code, "from": request.GET.get("from", ""),
-               "to": request.GET.get("to", ""), "in_lists": in_lists, "decided": decided,
-               "offered": Category.objects.offered(), "shortened": shortened, "max_words": MAX_WORDS}  # fmt: skip
+    context = {"form": form, "page": page, "q": query, "in_lists": scope is not None, "shortened": form.shortened,
+               "max_words": MAX_WORDS, "offered": Category.objects.offered()}  # fmt: skip
     return render(request, "papers/search.html", context)
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

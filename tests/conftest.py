@@ -22,6 +22,30 @@ API_EMPTY = FIXTURES / "api_empty_result_nonexistent_id_2026.xml"
 API_BLANK_ENTRIES = FIXTURES / "api_legacy_missing_ids_blank_entries_2025-08.xml"
 
 
+# A test that touches any of these needs a service; `make test-fast` runs the others in seconds.
+SERVICE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "live_server",
+    "migrator",
+    "standin",
+    "client",
+    "admin_client",
+    "django_user_model",
+    "settings_with_redis",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in fixtures or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if fixtures & SERVICE_FIXTURES or item.get_closest_marker("django_db") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """REDIS_URL points the cache at a real Redis that outlives the run: rate limits must not leak."""

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect, sync_playwright
 
-from accounts.models import Swipe
+from deck.models import Swipe
 from papers.models import Category
 
 from .factories import PaperFactory

@@ -11,6 +11,11 @@ from django.test import Client
 from django.test.utils import setup_test_environment
 setup_test_environment()  # records each response's template context
 from accounts.models import User
+
+import pytest
+
+# Runs manage.py in subprocesses: seconds each.
+pytestmark = pytest.mark.integration
 c = Client(HTTP_HOST="localhost")
 assert c.get("/papers/").status_code == 200
 found = c.get("/search/?q=quantum entanglement").context["page"].paginator.count

@@ -11,9 +11,14 @@ from django.db import connection
 from django.db.models.signals import post_save
 from django.test import Client
 
-from accounts import services
-from accounts.exports import Item, to_bibtex
-from accounts.models import ReadingList, ReadingListEntry, Swipe, User
+from accounts import services as account_services
+from accounts.models import User
+from deck import services as deck_services
+from deck.models import Swipe
+from library import services
+from library.exports import Item, to_bibtex
+from library.models import ReadingList, ReadingListEntry
+from library.selectors import default_list
 
 from .factories import PaperFactory, UserFactory
 
@@ -88,7 +93,7 @@ def one_paper_in_two_lists(user, *, source_note: str, target_note: str):
     """The same paper with a note in the default list (source) and in "Thesis" (target)."""
     thesis = services.create_list(user=user, name="Thesis")
     paper = PaperFactory()
-    source, _ = services.add_to_list(reading_list=services.default_list(user), paper=paper)
+    source, _ = services.add_to_list(reading_list=default_list(user=user), paper=paper)
     target, _ = services.add_to_list(reading_list=thesis, paper=paper)
     services.update_entry(entry=source, note=source_note)
     services.update_entry(entry=target, note=target_note)
@@ -98,7 +103,7 @@ def one_paper_in_two_lists(user, *, source_note: str, target_note: str):
 def test_a_move_that_would_overflow_the_note_is_refused_and_keeps_both(as_alice, alice):
     thesis, source, target = one_paper_in_two_lists(alice, source_note="s" * 6000, target_note="t" * 6000)
     response = as_alice.post(
-        "/lists/reading-list/", {"action": "move", "entries": [source.pk], "target": thesis.pk}, follow=True
+        "/lists/reading-list/entries/move/", {"entries": [source.pk], "target": thesis.pk}, follow=True
     )
     assert "the two notes together would pass 10,000 characters" in response.content.decode()
     assert ReadingListEntry.objects.get(pk=source.pk).note == "s" * 6000
@@ -107,13 +112,13 @@ def test_a_move_that_would_overflow_the_note_is_refused_and_keeps_both(as_alice,
 
 def test_a_move_whose_notes_fit_joins_them(as_alice, alice):
     thesis, source, target = one_paper_in_two_lists(alice, source_note="s" * 4999, target_note="t" * 4999)
-    as_alice.post("/lists/reading-list/", {"action": "move", "entries": [source.pk], "target": thesis.pk})
+    as_alice.post("/lists/reading-list/entries/move/", {"entries": [source.pk], "target": thesis.pk})
     assert not ReadingListEntry.objects.filter(pk=source.pk).exists()
     assert ReadingListEntry.objects.get(pk=target.pk).note == "t" * 4999 + "\n\n" + "s" * 4999
 
 
 def test_a_note_with_crlf_line_breaks_counts_as_the_browser_counts(as_alice, alice):
-    entry, _ = services.add_to_list(reading_list=services.default_list(alice), paper=PaperFactory())
+    entry, _ = services.add_to_list(reading_list=default_list(user=alice), paper=PaperFactory())
     typed = ("x" * 9 + "\n") * 1000  # 10,000 characters in the textarea
     posted = typed.replace("\n", "\r\n")  # 11,000 on the wire
     response = as_alice.post(f"/lists/reading-list/entries/{entry.pk}/", {"note": posted, "state": "unread"})
@@ -123,7 +128,7 @@ def test_a_note_with_crlf_line_breaks_counts_as_the_browser_counts(as_alice, ali
 
 
 def test_a_refused_note_is_shown_again_with_what_was_typed(as_alice, alice):
-    entry, _ = services.add_to_list(reading_list=services.default_list(alice), paper=PaperFactory())
+    entry, _ = services.add_to_list(reading_list=default_list(user=alice), paper=PaperFactory())
     services.update_entry(entry=entry, note="the old note")
     typed = "my new thoughts " + "y" * 10_000
     response = as_alice.post(f"/lists/reading-list/entries/{entry.pk}/", {"note": typed, "state": "read"})
@@ -138,11 +143,11 @@ def test_a_refused_note_is_shown_again_with_what_was_typed(as_alice, alice):
 @pytest.mark.parametrize("later", ["undo", "skip"])
 def test_undo_never_removes_a_paper_saved_again_by_hand(as_alice, alice, later):
     paper = PaperFactory()
-    swipe, _ = services.decide(user=alice, paper=paper, decision="keep")
+    swipe, _ = deck_services.decide(user=alice, paper=paper, decision="keep")
     entry = entry_of(paper)
-    as_alice.post("/lists/reading-list/", {"action": "remove", "entries": [entry.pk]})
+    as_alice.post("/lists/reading-list/entries/remove/", {"entries": [entry.pk]})
     assert entry_of(paper) is None
-    default = services.default_list(alice)
+    default = default_list(user=alice)
     as_alice.post("/save/", {"list": default.pk, "paper": paper.pk})
     assert entry_of(paper) is not None
     if later == "undo":
@@ -156,7 +161,7 @@ def test_undo_never_removes_a_paper_saved_again_by_hand(as_alice, alice, later):
 
 def test_undo_still_takes_out_the_entry_the_keep_created(as_alice, alice):
     paper = PaperFactory()
-    services.decide(user=alice, paper=paper, decision="keep")
+    deck_services.decide(user=alice, paper=paper, decision="keep")
     assert entry_of(paper) is not None
     as_alice.post("/deck/undo/")
     assert entry_of(paper) is None
@@ -187,7 +192,7 @@ def test_a_deletion_waits_for_a_write_in_flight_and_takes_it_along(write):
         if write == "decide":
             response = writing.post("/deck/decide/", {"paper": paper.pk, "decision": "keep"})
         else:
-            response = writing.post("/lists/", {"name": "Thesis"})
+            response = writing.post("/lists/new/", {"name": "Thesis"})
     finally:
         post_save.disconnect(delete_meanwhile, sender=model)
     threads[0].join(timeout=30)
@@ -206,15 +211,15 @@ def test_a_write_after_the_account_went_gets_a_clean_answer(client, accept):
     as_alice = client
     as_alice.force_login(alice)
     paper = PaperFactory()
-    real_lock = services.lock_account
+    real_lock = account_services.lock_account
 
     def deleted_first(user):
-        other_session = in_thread(lambda: services.delete_account(user=User.objects.get(pk=user.pk)))
+        other_session = in_thread(lambda: account_services.delete_account(user=User.objects.get(pk=user.pk)))
         other_session.start()
         other_session.join(timeout=30)
         real_lock(user)
 
-    with mock.patch.object(services, "lock_account", deleted_first):
+    with mock.patch.object(deck_services, "lock_account", deleted_first):
         response = as_alice.post("/deck/decide/", {"paper": paper.pk, "decision": "keep"}, HTTP_ACCEPT=accept)
     if accept == "application/json":
         assert (response.status_code, response.json()) == (410, {"error": "This account has been deleted."})
@@ -275,13 +280,13 @@ def test_parallel_decisions_and_deletion_never_answer_500():
 
 
 def test_changing_a_decision_undone_a_moment_ago_is_404(as_alice, alice):
-    swipe, _ = services.decide(user=alice, paper=PaperFactory(), decision="keep")
-    services.undo_last(user=alice)
+    swipe, _ = deck_services.decide(user=alice, paper=PaperFactory(), decision="keep")
+    deck_services.undo_last(user=alice)
     assert as_alice.post(f"/history/{swipe.pk}/", {"decision": "skip"}).status_code == 404
 
 
 def test_an_entry_removed_in_another_tab_is_404_on_save(as_alice, alice):
-    entry, _ = services.add_to_list(reading_list=services.default_list(alice), paper=PaperFactory())
+    entry, _ = services.add_to_list(reading_list=default_list(user=alice), paper=PaperFactory())
     ReadingListEntry.objects.filter(pk=entry.pk).delete()
     with pytest.raises(ReadingListEntry.DoesNotExist):
         services.update_entry(entry=entry, note="late")
@@ -310,15 +315,15 @@ BAD_IDS = ["²", "١٢", "9" * 25, "-1", "0", "1e3", "0x10", "1.0"]
 def test_bad_ids_get_400_never_500(as_alice, alice, bad):
     paper = PaperFactory()
     alice.followed_categories.add(paper.primary_category)
-    services.decide(user=alice, paper=PaperFactory(), decision="keep")
+    deck_services.decide(user=alice, paper=PaperFactory(), decision="keep")
     entry = ReadingListEntry.objects.get(reading_list__user=alice)
-    default = services.default_list(alice)
+    default = default_list(user=alice)
     assert as_alice.post("/deck/decide/", {"paper": bad, "decision": "keep"}).status_code == 400
     assert as_alice.post("/save/", {"list": bad, "paper": paper.pk}).status_code == 400
     assert as_alice.post("/save/", {"list": default.pk, "paper": bad}).status_code == 400
     assert as_alice.post("/settings/categories/", {"categories": [bad]}).status_code == 400
     assert as_alice.get("/deck/cards/", {"exclude": f"{paper.pk},{bad}"}).status_code == 400
-    response = as_alice.post("/lists/reading-list/", {"action": "remove", "entries": [bad]}, follow=True)
+    response = as_alice.post("/lists/reading-list/entries/remove/", {"entries": [bad]}, follow=True)
     assert response.status_code == 200
     assert "Not a list of valid ids" in response.content.decode()
     assert ReadingListEntry.objects.filter(pk=entry.pk).exists()
@@ -330,7 +335,7 @@ def test_the_deck_still_takes_its_own_exclude_lists(as_alice, alice):
     alice.followed_categories.add(*[p.primary_category for p in papers])
     response = as_alice.get("/deck/cards/", {"exclude": f"{papers[0].pk},{papers[1].pk}"})
     assert response.status_code == 200
-    assert [c.pk for c in response.context["cards"]] == [papers[2].pk]
+    assert [f'data-paper="{papers[2].pk}"' in card for card in response.json()["cards"]] == [True]
 
 
 def test_a_search_of_999_words_or_one_huge_word_is_cut_with_a_message(client, as_alice, alice):
@@ -340,7 +345,7 @@ def test_a_search_of_999_words_or_one_huge_word_is_cut_with_a_message(client, as
         assert response.status_code == 200
         assert "Searched the first 32 words" in response.content.decode()
         assert len(response.context["q"]) <= 300
-    services.add_to_list(reading_list=services.default_list(alice), paper=PaperFactory())
+    services.add_to_list(reading_list=default_list(user=alice), paper=PaperFactory())
     assert as_alice.get("/lists/reading-list/", {"q": " ".join(["e"] * 999)}).status_code == 200
     assert as_alice.get("/lists/reading-list/", {"q": "x" * 60_000}).status_code == 200
 
@@ -349,7 +354,7 @@ def test_a_search_of_999_words_or_one_huge_word_is_cut_with_a_message(client, as
 
 
 def test_pages_with_own_data_are_never_cached(as_alice, alice):
-    services.decide(user=alice, paper=PaperFactory(), decision="keep")
+    deck_services.decide(user=alice, paper=PaperFactory(), decision="keep")
     for url in (
         "/",
         "/lists/",
@@ -371,13 +376,13 @@ def test_pages_with_own_data_are_never_cached(as_alice, alice):
     [("\u202efdp.exe", "fdp.exe"), ("Thesis\u200b notes", "Thesis notes"), ("  Two   spaces\t", "Two spaces")],
 )
 def test_list_names_keep_only_visible_characters(as_alice, alice, typed, stored):
-    as_alice.post("/lists/", {"name": typed})
+    as_alice.post("/lists/new/", {"name": typed})
     assert alice.reading_lists.filter(is_default=False).get().name == stored
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\u202e\u200d", "\ufeff \u2066"])
 def test_list_names_of_invisible_characters_are_refused(as_alice, alice, invisible):
-    response = as_alice.post("/lists/", {"name": invisible}, follow=True)
+    response = as_alice.post("/lists/new/", {"name": invisible}, follow=True)
     assert "A list needs a name of visible characters" in response.content.decode()
     assert alice.reading_lists.count() == 1
     thesis = services.create_list(user=alice, name="Thesis")
@@ -387,8 +392,8 @@ def test_list_names_of_invisible_characters_are_refused(as_alice, alice, invisib
 
 
 def test_nul_bytes_are_refused_everywhere(as_alice, alice):
-    entry, _ = services.add_to_list(reading_list=services.default_list(alice), paper=PaperFactory())
-    assert as_alice.post("/lists/", {"name": "Bad\x00name"}).status_code == 400
+    entry, _ = services.add_to_list(reading_list=default_list(user=alice), paper=PaperFactory())
+    assert as_alice.post("/lists/new/", {"name": "Bad\x00name"}).status_code == 400
     assert as_alice.post(f"/lists/reading-list/entries/{entry.pk}/", {"note": "a\x00b"}).status_code == 400
     assert as_alice.get("/search/", {"q": "quantum\x00"}).status_code == 400
     assert alice.reading_lists.count() == 1
@@ -399,7 +404,7 @@ def test_nul_bytes_are_refused_everywhere(as_alice, alice):
 @pytest.mark.parametrize("note", ["see eq. 3 \\", "\\\\}{\\{}}\\", "}{", "\\", "50% & #1 $x_1$ ok_"])
 def test_notes_with_backslashes_and_braces_export_to_valid_bibtex(alice, note):
     paper = PaperFactory(title="A title with $\\omega$ and more", abstract="An abstract ending in a backslash \\")
-    entry, _ = services.add_to_list(reading_list=services.default_list(alice), paper=paper)
+    entry, _ = services.add_to_list(reading_list=default_list(user=alice), paper=paper)
     services.update_entry(entry=entry, note=note)
     entry.refresh_from_db()
     library = bibtexparser.parse_string(

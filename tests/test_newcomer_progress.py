@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import services
-from accounts.deck import progress_for
+from deck import services as deck_services
+from deck.selectors import progress
 from papers.models import Category, Paper
 
 from .factories import PaperFactory, UserFactory
@@ -65,8 +65,8 @@ def test_more_than_a_thousand_unseen_is_capped(client, user, cs_cy):
     many_old_papers(cs_cy, 1001)
     client.force_login(user)
     assert client.get("/").context["progress"].text == "1,000+ unseen in your categories"
-    services.decide(user=user, paper=Paper.objects.get(arxiv_id="1901.00000"), decision="skip")
-    assert progress_for(user).text == "1,000 unseen in your categories"
+    deck_services.decide(user=user, paper=Paper.objects.get(arxiv_id="1901.00000"), decision="skip")
+    assert progress(user=user).text == "1,000 unseen in your categories"
 
 
 def test_once_the_days_announcement_is_done_the_older_cards_are_counted(client, user, cs_cy):
@@ -78,9 +78,9 @@ def test_once_the_days_announcement_is_done_the_older_cards_are_counted(client, 
     old_papers(cs_cy, 4)
     client.force_login(user)
     assert client.get("/").context["progress"].text == "1 of 2 new in your categories"
-    services.decide(user=user, paper=announced[0], decision="keep")
+    deck_services.decide(user=user, paper=announced[0], decision="keep")
     assert client.get("/").context["progress"].text == "2 of 2 new in your categories"
-    services.decide(user=user, paper=announced[1], decision="skip")
+    deck_services.decide(user=user, paper=announced[1], decision="skip")
     page = client.get("/")
     assert page.context["cards"]
     assert page.context["progress"].text == "4 unseen in your categories"
@@ -105,7 +105,7 @@ def test_never_zero_above_a_card(client, user, cs_cy):
         assert page.context["cards"]
         assert not page.context["progress"].text.startswith("0 ")
         for paper in page.context["cards"]:
-            services.decide(user=user, paper=paper, decision="skip")
+            deck_services.decide(user=user, paper=paper, decision="skip")
 
 
 def test_the_count_stays_cheap(user, cs_cy):
@@ -113,9 +113,9 @@ def test_the_count_stays_cheap(user, cs_cy):
     today = timezone.now().date()
     PaperFactory(primary_category=cs_cy, announced_on=today, listed_at=timezone.now())
     for paper in Paper.objects.order_by("-listed_at")[:50]:
-        services.decide(user=user, paper=paper, decision="skip")
+        deck_services.decide(user=user, paper=paper, decision="skip")
     with CaptureQueriesContext(connection) as queries:
-        assert progress_for(user).text == "1,000+ unseen in your categories"
+        assert progress(user=user).text == "1,000+ unseen in your categories"
     assert len(queries) <= 4  # the followed categories, the latest announcement, the next card, the count
     if connection.vendor == "postgresql":
         # Bounded: the count reads at most the cap and one more, never the whole catalog.

@@ -4,7 +4,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
+
+# Runs manage.py in subprocesses: seconds each.
+pytestmark = pytest.mark.integration
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "paperswipe.settings.production",

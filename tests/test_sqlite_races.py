@@ -11,8 +11,14 @@ PARALLEL_WRITES = """
 import threading
 from django.db import connection
 from django.test import Client
-from accounts.models import Swipe, User
+from accounts.models import User
+from deck.models import Swipe
 from papers.models import Category, Paper
+
+import pytest
+
+# Runs manage.py in subprocesses: seconds each.
+pytestmark = pytest.mark.integration
 
 print("journal", connection.cursor().execute("PRAGMA journal_mode").fetchone()[0])
 category = Category.objects.create(code="test.RACE", name="Races", is_active=True)
@@ -56,7 +62,8 @@ print("swipes", Swipe.objects.count())
 c = client()
 answers = [c.get("/search/", {"q": query}).status_code for query in (" ".join(["e"] * 999), "w" * 60_000)]
 answers += [c.post("/deck/decide/", {"paper": "9" * 25, "decision": "keep"}).status_code]
-answers += [c.post("/lists/", {"name": "Nul\\x00"}).status_code, c.get("/deck/cards/", {"exclude": "²"}).status_code]
+answers += [c.post("/lists/new/", {"name": "Nul\\x00"}).status_code]
+answers += [c.get("/deck/cards/", {"exclude": "²"}).status_code]
 print("hostile", answers)
 """
 

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "accounts",
     "papers",
+    "deck",
+    "library",
 ]
 
 MIDDLEWARE = [
@@ -93,7 +95,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "deck:deck"
 LOGIN_URL = "account_login"
 
 # django-allauth: the email address is the login; there is no username.
@@ -102,7 +104,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_LOGOUT_REDIRECT_URL = "/papers/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "papers:list"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PaperSwipe"
 # allauth's rate limits stay on; they use the cache, which is Redis when REDIS_URL is set.

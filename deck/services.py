@@ -1,0 +1,79 @@
+"""Writes on the swipe history: a decision, its undo, and a change of mind from the history page."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from accounts.services import lock_account
+from library import selectors as library_selectors
+from library import services as library_services
+from library.models import ReadingListEntry
+from papers.models import Paper
+
+from .models import Swipe
+
+
+@transaction.atomic
+def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Source.BUTTON) -> tuple[Swipe, bool]:
+    """Record a keep or a skip once. A repeat (double click, replayed request, second tab) changes nothing.
+
+    Returns (swipe, created). Keep also puts the paper in the user's default reading list.
+    """
+    lock_account(user)
+    try:
+        with transaction.atomic():
+            swipe = Swipe.objects.create(user=user, paper=paper, decision=decision, source=source)
+    except IntegrityError:
+        # The unique (user, paper) constraint caught a concurrent or repeated decision; anything else
+        # (the account deleted meanwhile) is not a repeat and goes up.
+        existing = Swipe.objects.filter(user=user, paper=paper).first()
+        if existing is None:
+            raise
+        return existing, False
+    if decision == Swipe.Decision.KEEP:
+        swipe.list_entry = _fill_default_list(user, paper)
+        if swipe.list_entry:
+            swipe.save(update_fields=["list_entry"])
+    return swipe, True
+
+
+@transaction.atomic
+def undo_last(*, user: User) -> Paper | None:
+    """Take back the latest decision and its side effects; returns the paper, to show it again."""
+    lock_account(user)
+    swipe = Swipe.objects.select_for_update().filter(user=user).select_related("paper").order_by("-created_at", "-id")
+    last = swipe.first()
+    if last is None:
+        return None
+    last.delete()
+    if last.list_entry_id:
+        library_services.take_out_untouched(entry_id=last.list_entry_id)
+    return last.paper
+
+
+@transaction.atomic
+def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
+    """Turn a past keep into a skip or back, from the history page.
+
+    Raises Swipe.DoesNotExist for another user's swipe and for one undone a moment ago.
+    """
+    lock_account(user)
+    swipe = Swipe.objects.select_for_update().select_related("paper").get(pk=swipe_id, user=user)
+    if swipe.decision == decision:
+        return swipe
+    swipe.decision = decision
+    if decision == Swipe.Decision.KEEP:
+        swipe.list_entry = _fill_default_list(user, swipe.paper)
+    else:
+        if swipe.list_entry_id:
+            library_services.take_out_untouched(entry_id=swipe.list_entry_id)
+        swipe.list_entry = None
+    swipe.save(update_fields=["decision", "list_entry"])
+    return swipe
+
+
+def _fill_default_list(user: User, paper: Paper) -> ReadingListEntry | None:
+    """The entry a keep creates in the default list, or None when the paper was there already."""
+    entry, created = library_services.add_to_list(reading_list=library_selectors.default_list(user=user), paper=paper)
+    return entry if created else None

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deck"
+
+urlpatterns = [
+    path("", views.deck, name="deck"),
+    path("deck/cards/", views.cards, name="cards"),
+    path("deck/decide/", views.decide, name="decide"),
+    path("deck/undo/", views.undo, name="undo"),
+    path("history/", views.history, name="history"),
+    path("history/<int:swipe_id>/", views.change_decision, name="change_decision"),
+]

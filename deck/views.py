@@ -1,0 +1,118 @@
+"""The deck, its background requests, and the history of decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+
+from accounts.requests import AuthenticatedRequest
+from papers.models import Paper
+from papers.schedule import next_harvest_at
+
+from . import selectors, services
+from .forms import ChangeDecisionForm, DecideForm, DeckCardsForm, DeckForm, HistoryFilterForm
+from .models import Swipe
+
+
+def _wants_json(request: AuthenticatedRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _deck_reply(request: AuthenticatedRequest, cards: list[Paper], **extra: object) -> JsonResponse:
+    """The one reply of the deck's background requests: cards to add, the progress line, undo state."""
+    html = [render_to_string("deck/_card.html", {"paper": paper}, request) for paper in cards]
+    return JsonResponse(
+        {
+            "cards": html,
+            "progress": selectors.progress(user=request.user).text,
+            "can_undo": selectors.has_decisions(user=request.user),
+            **extra,
+        }
+    )
+
+
+@login_required
+def deck(request: AuthenticatedRequest) -> HttpResponse:
+    followed = selectors.followed_ids(user=request.user)
+    if not followed:
+        messages.info(request, "Welcome! Pick the arXiv categories you want to follow.")
+        return redirect("accounts:categories")
+    form = DeckForm(request.GET)
+    first = form.cleaned_data["show"] if form.is_valid() else ""
+    context = {
+        "cards": selectors.next_cards(user=request.user, first=first, followed=followed),
+        "progress": selectors.progress(user=request.user, followed=followed),
+        "can_undo": selectors.has_decisions(user=request.user),
+        "next_harvest": next_harvest_at(),
+    }
+    return render(request, "deck/deck.html", context)
+
+
+@login_required
+def cards(request: AuthenticatedRequest) -> HttpResponse:
+    """More cards for the JavaScript deck, leaving out those it already holds."""
+    form = DeckCardsForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("exclude must be comma-separated paper ids")
+    return _deck_reply(request, selectors.next_cards(user=request.user, exclude=form.cleaned_data["exclude"]))
+
+
+@require_POST
+@login_required
+def decide(request: AuthenticatedRequest) -> HttpResponse:
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Post a paper id and a decision, keep or skip.")
+    paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
+    source = form.cleaned_data["source"] or Swipe.Source.BUTTON
+    swipe, created = services.decide(
+        user=request.user, paper=paper, decision=form.cleaned_data["decision"], source=source
+    )
+    if _wants_json(request):
+        return _deck_reply(request, [], decided={"created": created, "decision": swipe.decision})
+    target = form.cleaned_data["next"]
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)  # a decision taken from search results goes back there
+    return redirect("deck:deck")
+
+
+@require_POST
+@login_required
+def undo(request: AuthenticatedRequest) -> HttpResponse:
+    paper = services.undo_last(user=request.user)
+    if _wants_json(request):
+        return _deck_reply(request, [paper] if paper else [], undone=paper.arxiv_id if paper else None)
+    if paper is None:
+        messages.info(request, "There is nothing to undo.")
+        return redirect("deck:deck")
+    return redirect(f"{reverse('deck:deck')}?{urlencode({'show': paper.arxiv_id})}")
+
+
+@login_required
+def history(request: AuthenticatedRequest) -> HttpResponse:
+    form = HistoryFilterForm(request.GET)
+    decision = form.cleaned_data["decision"] if form.is_valid() else ""
+    swipes = selectors.history(user=request.user, decision=decision)
+    page = Paginator(swipes, 50).get_page(request.GET.get("page"))
+    return render(request, "deck/history.html", {"page": page, "decision": decision})
+
+
+@require_POST
+@login_required
+def change_decision(request: AuthenticatedRequest, swipe_id: int) -> HttpResponse:
+    form = ChangeDecisionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("decision must be keep or skip")
+    try:
+        swipe = services.change_decision(user=request.user, swipe_id=swipe_id, decision=form.cleaned_data["decision"])
+    except Swipe.DoesNotExist:
+        raise Http404("No such decision.") from None  # another user's, or undone a moment ago
+    messages.success(request, f"Changed to {swipe.get_decision_display().lower()}: {swipe.paper.title}")
+    return redirect(f"{reverse('deck:history')}?{urlencode({'decision': form.cleaned_data['filter']})}")

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django import forms
+
+from paperswipe.forms import IdField, IdListField, NameField, TextAreaField
+
+from .models import ReadingList, ReadingListEntry
+from .selectors import SORTS
+
+
+class ListNameForm(forms.Form):
+    name = NameField(
+        max_length=ReadingList._meta.get_field("name").max_length,
+        error_messages={"required": "A list needs a name of visible characters."},
+    )
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(required=False)
+    state = forms.ChoiceField(choices=[("", "Any"), *ReadingListEntry.State.choices], required=False)
+    category = forms.CharField(required=False, max_length=32)
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+
+
+class EntryForm(forms.Form):
+    state = forms.ChoiceField(choices=ReadingListEntry.State.choices, required=False)
+    note = TextAreaField(
+        required=False,
+        max_length=ReadingListEntry._meta.get_field("note").max_length,
+        error_messages={
+            "max_length": f"Notes are at most {ReadingListEntry.NOTE_MAX:,} characters (this one has %(show_value)s)."
+        },
+    )
+
+
+class EntriesForm(forms.Form):
+    """The entries a bulk action applies to, as ticked on the list page."""
+
+    entries = IdListField(max_ids=500, error_messages={"required": "Select at least one paper first."})
+
+
+class EntriesStateForm(EntriesForm):
+    state = forms.ChoiceField(choices=ReadingListEntry.State.choices)
+
+
+class EntriesTargetForm(EntriesForm):
+    target = IdField(error_messages={"required": "Choose the list to move or copy to."})
+
+
+class SaveToListForm(forms.Form):
+    list = IdField()
+    paper = IdField()

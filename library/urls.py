@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import feeds, views
+
+app_name = "library"
+
+urlpatterns = [
+    path("lists/", views.lists, name="lists"),
+    path("lists/new/", views.create, name="create"),
+    path("lists/<slug:slug>/", views.detail, name="detail"),
+    path("lists/<slug:slug>/rename/", views.rename, name="rename"),
+    path("lists/<slug:slug>/delete/", views.delete, name="delete"),
+    path("lists/<slug:slug>/up/", views.move_up, name="move_up"),
+    path("lists/<slug:slug>/down/", views.move_down, name="move_down"),
+    path("lists/<slug:slug>/share/", views.share, name="share"),
+    path("lists/<slug:slug>/unshare/", views.unshare, name="unshare"),
+    path("lists/<slug:slug>/export/<str:fmt>/", views.list_export, name="list_export"),
+    path("lists/<slug:slug>/entries/state/", views.entries_state, name="entries_state"),
+    path("lists/<slug:slug>/entries/move/", views.entries_move, name="entries_move"),
+    path("lists/<slug:slug>/entries/copy/", views.entries_copy, name="entries_copy"),
+    path("lists/<slug:slug>/entries/remove/", views.entries_remove, name="entries_remove"),
+    path("lists/<slug:slug>/entries/<int:entry_id>/", views.entry_update, name="entry_update"),
+    path("lists/<slug:slug>/entries/<int:entry_id>/open/", views.entry_open, name="entry_open"),
+    path("library/export/<str:fmt>/", views.library_export, name="library_export"),
+    path("save/", views.save, name="save"),
+    path("shared/<str:token>/", views.shared, name="shared"),
+    path("shared/<str:token>/feed/", feeds.SharedListFeed(), name="shared_feed"),
+]

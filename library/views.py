@@ -1,0 +1,290 @@
+"""Reading lists: the overview, one list, its entries and bulk actions, exports, sharing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.requests import AuthenticatedRequest
+from papers.models import Paper
+
+from . import exports, selectors, services
+from .forms import (
+    EntriesForm,
+    EntriesStateForm,
+    EntriesTargetForm,
+    EntryForm,
+    ListFilterForm,
+    ListNameForm,
+    SaveToListForm,
+)
+from .models import ReadingList, ReadingListEntry
+
+NAME_MAX = ReadingList._meta.get_field("name").max_length
+FORMATS = [("bibtex", "BibTeX"), ("ris", "RIS"), ("csl-json", "CSL-JSON"), ("csv", "CSV")]
+
+
+def _own_list(request: AuthenticatedRequest, slug: str) -> ReadingList:
+    return get_object_or_404(ReadingList, user=request.user, slug=slug)
+
+
+def _errors(form: object) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)  # type: ignore[attr-defined]
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe and target else fallback)
+
+
+@login_required
+def lists(request: AuthenticatedRequest) -> HttpResponse:
+    context = {"lists": selectors.lists_with_counts(user=request.user), "name_max": NAME_MAX}
+    return render(request, "library/lists.html", context)
+
+
+@require_POST
+@login_required
+def create(request: AuthenticatedRequest) -> HttpResponse:
+    form = ListNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("library:lists")
+    created = services.create_list(user=request.user, name=form.cleaned_data["name"])
+    messages.success(request, f"Created the list “{created.name}”.")
+    return redirect("library:detail", slug=created.slug)
+
+
+@login_required
+def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    the_list = _own_list(request, slug)
+    form = ListFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.filtered_entries(
+        reading_list=the_list,
+        state=filters.get("state", ""),
+        category=filters.get("category", ""),
+        words=filters.get("q", ""),
+        sort=filters.get("sort") or "added",
+    )
+    context = {
+        "list": the_list,
+        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "filters": filters,
+        "other_lists": selectors.lists_of(user=request.user).exclude(pk=the_list.pk),
+        "categories": selectors.categories_in(reading_list=the_list),
+        "states": ReadingListEntry.State.choices,
+        "note_max": ReadingListEntry.NOTE_MAX,
+        "name_max": NAME_MAX,
+        "formats": FORMATS,
+        "share_url": request.build_absolute_uri(reverse("library:shared", args=[the_list.share_token]))
+        if the_list.share_token
+        else "",
+    }
+    return render(request, "library/list_detail.html", context)
+
+
+def _bulk(
+    form_class: type[EntriesForm], act: Callable[[AuthenticatedRequest, ReadingList, list[ReadingListEntry], dict], str]
+) -> Callable[[AuthenticatedRequest, str], HttpResponse]:
+    """A bulk action on the ticked entries of one list: parse, find the user's own entries, act, go back."""
+
+    @require_POST
+    @login_required
+    def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+        the_list = _own_list(request, slug)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, _errors(form))
+        elif chosen := list(the_list.entries.filter(pk__in=form.cleaned_data["entries"]).select_related("paper")):
+            messages.success(request, act(request, the_list, chosen, form.cleaned_data))
+        else:
+            messages.error(request, "Select at least one paper first.")
+        return _back(request, reverse("library:detail", args=[the_list.slug]))
+
+    return view
+
+
+def _set_state(request: AuthenticatedRequest, the_list: ReadingList, chosen: list, data: dict) -> str:
+    n = services.set_state(entries=chosen, state=data["state"])
+    return f"Marked {n} paper{'s' if n != 1 else ''} {data['state']}."
+
+
+def _copy_or_move(move: bool) -> Callable[[AuthenticatedRequest, ReadingList, list, dict], str]:
+    verb = "Moved" if move else "Copied"
+
+    def act(request: AuthenticatedRequest, the_list: ReadingList, chosen: list, data: dict) -> str:
+        target = get_object_or_404(ReadingList, user=request.user, pk=data["target"])
+        result = services.copy_entries(entries=chosen, target=target, move=move)
+        for entry in result.refused:
+            messages.error(
+                request,
+                f"Not {verb.lower()}: “{entry.paper.title}” is in “{target.name}” already, and the two notes "
+                f"together would pass {ReadingListEntry.NOTE_MAX:,} characters. Shorten one of them first; "
+                "both are kept as they are.",
+            )
+        return f"{verb} {result.copied} to “{target.name}”."
+
+    return act
+
+
+def _remove(request: AuthenticatedRequest, the_list: ReadingList, chosen: list, data: dict) -> str:
+    return f"Removed {services.remove_entries(entries=chosen)} from this list."
+
+
+entries_state = _bulk(EntriesStateForm, _set_state)
+entries_move = _bulk(EntriesTargetForm, _copy_or_move(move=True))
+entries_copy = _bulk(EntriesTargetForm, _copy_or_move(move=False))
+entries_remove = _bulk(EntriesForm, _remove)
+
+
+@require_POST
+@login_required
+def rename(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    the_list = _own_list(request, slug)
+    form = ListNameForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ListError(_errors(form))
+        services.rename_list(reading_list=the_list, name=form.cleaned_data["name"])
+    except services.ListError as error:
+        messages.error(request, str(error))
+    except ReadingList.DoesNotExist:
+        raise Http404("No such list.") from None  # deleted in another tab a moment ago
+    return redirect("library:detail", slug=the_list.slug)
+
+
+@require_POST
+@login_required
+def delete(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    the_list = _own_list(request, slug)
+    try:
+        services.delete_list(reading_list=the_list)
+    except services.ListError as error:
+        messages.error(request, str(error))
+        return redirect("library:detail", slug=the_list.slug)
+    messages.success(request, f"Deleted the list “{the_list.name}”.")
+    return redirect("library:lists")
+
+
+def _reorder(offset: int) -> Callable[[AuthenticatedRequest, str], HttpResponse]:
+    @require_POST
+    @login_required
+    def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+        try:
+            services.move_list(reading_list=_own_list(request, slug), offset=offset)
+        except services.ListError as error:
+            messages.error(request, str(error))
+        except ReadingList.DoesNotExist:
+            raise Http404("No such list.") from None
+        return redirect("library:lists")
+
+    return view
+
+
+move_up, move_down = _reorder(-1), _reorder(+1)
+
+
+@require_POST
+@login_required
+def share(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    the_list = _own_list(request, slug)
+    try:
+        services.share_list(reading_list=the_list)
+    except ReadingList.DoesNotExist:
+        raise Http404("No such list.") from None
+    messages.success(request, "Anyone with the link can now read this list.")
+    return redirect("library:detail", slug=the_list.slug)
+
+
+@require_POST
+@login_required
+def unshare(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    the_list = _own_list(request, slug)
+    try:
+        services.unshare_list(reading_list=the_list)
+    except ReadingList.DoesNotExist:
+        raise Http404("No such list.") from None
+    messages.success(request, "The share link is revoked; the list is private again.")
+    return redirect("library:detail", slug=the_list.slug)
+
+
+@require_POST
+@login_required
+def entry_update(request: AuthenticatedRequest, slug: str, entry_id: int) -> HttpResponse:
+    entries = ReadingListEntry.objects.select_related("paper", "reading_list")
+    entry = get_object_or_404(entries, pk=entry_id, reading_list=_own_list(request, slug))
+    form = EntryForm(request.POST)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"error": _errors(form)}, status=400)
+        # Shown again with what the user typed, so nothing they wrote is lost.
+        return render(request, "library/entry_edit.html", {"entry": entry, "form": form}, status=400)
+    try:
+        services.update_entry(entry=entry, state=form.cleaned_data["state"], note=form.cleaned_data["note"])
+    except ReadingListEntry.DoesNotExist:
+        raise Http404("This paper was removed from the list meanwhile.") from None
+    if wants_json:
+        return JsonResponse({"state": entry.state, "note": entry.note})
+    messages.success(request, "Saved.")
+    return _back(request, reverse("library:detail", args=[slug]))
+
+
+@login_required
+def entry_open(request: AuthenticatedRequest, slug: str, entry_id: int) -> HttpResponse:
+    entries = ReadingListEntry.objects.select_related("paper")
+    entry = get_object_or_404(entries, pk=entry_id, reading_list=_own_list(request, slug))
+    services.mark_seen(user=request.user, paper=entry.paper)
+    return redirect(entry.paper.get_absolute_url())
+
+
+@require_POST
+@login_required
+def save(request: AuthenticatedRequest) -> HttpResponse:
+    form = SaveToListForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Post a list id and a paper id.")
+    the_list = get_object_or_404(ReadingList, user=request.user, pk=form.cleaned_data["list"])
+    paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
+    _, created = services.add_to_list(reading_list=the_list, paper=paper)
+    messages.success(request, f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}")
+    return _back(request, reverse("library:detail", args=[the_list.slug]))
+
+
+def _export(items: list[exports.Item], fmt: str, filename: str) -> HttpResponse:
+    if fmt not in exports.FORMATS:
+        raise Http404("unknown export format")
+    content_type, extension, render_export = exports.FORMATS[fmt]
+    response = HttpResponse(render_export(items), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    return response
+
+
+@login_required
+def list_export(request: AuthenticatedRequest, slug: str, fmt: str) -> HttpResponse:
+    the_list = _own_list(request, slug)
+    items = selectors.export_items(the_list.entries.order_by("-added_at", "-id"))
+    return _export(items, fmt, f"paperswipe-{the_list.slug}")
+
+
+@login_required
+def library_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    return _export(selectors.library_items(user=request.user), fmt, "paperswipe-library")
+
+
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    the_list = get_object_or_404(ReadingList.objects.select_related("user"), share_token=token)
+    page = Paginator(selectors.shared_entries(reading_list=the_list), 50).get_page(request.GET.get("page"))
+    return render(request, "library/shared_list.html", {"list": the_list, "page": page, "token": token})

@@ -1,0 +1,78 @@
+import pytest
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_email_is_the_login():
+    user = User.objects.create_user(email="Ada@Example.ORG", password="a long enough passphrase")
+    assert user.email == "Ada@example.org"
+    assert user.check_password("a long enough passphrase")
+    assert not user.is_staff
+    assert not hasattr(user, "username") or user.username is None
+
+
+def test_superuser_is_staff():
+    admin = User.objects.create_superuser(email="admin@example.org", password="a long enough passphrase")
+    assert admin.is_staff
+    assert admin.is_superuser
+
+
+def test_an_email_is_required():
+    with pytest.raises(ValueError, match="email"):
+        User.objects.create_user(email="", password="x")
+
+
+def test_signup_with_email_and_password_sends_a_confirmation(client, mailoutbox):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": "a long enough passphrase", "password2": "a long enough passphrase"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.org")
+    assert not user.emailaddress_set.get().verified
+    assert len(mailoutbox) == 1
+    assert "/accounts/confirm-email/" in mailoutbox[0].body
+
+
+def test_short_and_common_passwords_are_refused(client):
+    for password in ("short pass", "password1234"):
+        response = client.post(
+            "/accounts/signup/", {"email": "x@example.org", "password1": password, "password2": password}
+        )
+        assert response.status_code == 200
+        assert not User.objects.filter(email="x@example.org").exists()
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"])
+def test_account_pages_use_the_site_layout(client, path):
+    html = client.get(path).content.decode()
+    assert "css/site.css" in html
+    assert 'class="brand"' in html
+    assert "· PaperSwipe</title>" in html
+
+
+def test_signed_in_account_settings_offer_email_password_and_two_factor(client):
+    from allauth.account.models import EmailAddress
+
+    from ..factories import UserFactory
+
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    for path in ("/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Two-factor authentication" in response.content.decode()
+    assert "An authenticator app is not active." in client.get("/accounts/2fa/").content.decode()
+    # Turning TOTP on asks for the password again first.
+    assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_social_login_appears_only_when_configured(client):
+    from allauth.socialaccount.models import SocialApp
+
+    assert "GitHub" not in client.get("/accounts/login/").content.decode()
+    SocialApp.objects.create(provider="github", name="GitHub", client_id="id", secret="secret")
+    assert "GitHub" in client.get("/accounts/login/").content.decode()

@@ -1,0 +1,191 @@
+"""Exports parsed back with real parsers: bibtexparser for BibTeX, rispy for RIS, json and csv."""
+
+import csv
+import io
+import json
+
+import bibtexparser
+import pytest
+import rispy
+from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
+
+from deck import services as deck_services
+from library import services
+from library.exports import bibtex_key
+from papers.models import Paper
+from papers.parsers import parse_document
+from papers.services import import_page
+
+from ..conftest import API_PAGE, ARXIV_RAW_PAGE
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Real papers with LaTeX in the title, non-ASCII names, old-style ids, DOIs and journal references.
+PICKS = ["2202.12139", "cs/0503050", "0804.0970", "0811.3648", "0811.3649"]
+
+
+@pytest.fixture
+def library(client):
+    import_page(page=parse_document(API_PAGE.read_bytes()))
+    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
+    omega = Paper.objects.get(title__startswith="$ω$Test")
+    accented = Paper.objects.filter(authors_text__regex=r"[äöüéèßø]").exclude(title__contains="$").first()
+    user = UserFactory()
+    papers = [*Paper.objects.filter(arxiv_id__in=PICKS).order_by("arxiv_id"), omega, accented]
+    for paper in papers:
+        deck_services.decide(user=user, paper=paper, decision="keep")
+    entry = user.reading_lists.get().entries.get(paper=papers[0])
+    services.update_entry(entry=entry, note="Read §3 & the appendix: 50% done")
+    client.force_login(user)
+    return {p.arxiv_id: p for p in papers}
+
+
+def export(client, fmt, path="/lists/reading-list/export/"):
+    response = client.get(f"{path}{fmt}/")
+    assert response.status_code == 200
+    return response
+
+
+def test_bibtex_round_trip(client, library):
+    response = export(client, "bibtex")
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="paperswipe-reading-list.bib"'
+    parsed = bibtexparser.parse_string(
+        response.content.decode(), append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors()]
+    )
+    assert not parsed.failed_blocks
+    entries = {e.fields_dict["eprint"].value: e for e in parsed.entries}
+    assert set(entries) == set(library)
+    assert len({e.key for e in parsed.entries}) == len(library)  # unique keys
+    for arxiv_id, paper in library.items():
+        entry = entries[arxiv_id]
+        fields = {name: f.value for name, f in entry.fields_dict.items()}
+        assert fields["archivePrefix"] == "arXiv"
+        assert fields["primaryClass"] == paper.primary_category.code
+        assert fields["author"] == paper.author_names
+        assert entry.key == bibtex_key(paper)
+        assert entry.entry_type == ("article" if paper.journal_ref or paper.doi else "misc")
+        if paper.doi:
+            assert fields["doi"] == paper.doi
+        if "$" not in paper.title:
+            assert fields["title"] == paper.title
+    omega = next(
+        e
+        for e in parsed.entries
+        if e.fields_dict["title"].value.endswith("Test: WebView-Oriented Testing for Android Applications")
+    )
+    assert omega.fields_dict["title"].value.startswith("$")  # math kept as TeX: $\omega $Test
+    raw = response.content.decode()
+    assert r"$\omega $Test" in raw
+    assert r"Read §3 \& the appendix: 50\% done" in raw
+    without_note = raw.replace("Read §3", "")
+    assert without_note.isascii()  # every accent became a TeX escape
+    assert '{\\"{o}}' in raw or "{\\'{e}}" in raw
+
+
+def test_bibtex_keys_are_stable_across_new_versions(client, library):
+    from papers.records import AuthorRecord, PaperRecord
+    from papers.services import upsert_records
+
+    before = {
+        e.fields_dict["eprint"].value: e.key
+        for e in bibtexparser.parse_string(export(client, "bibtex").content.decode()).entries
+    }
+    paper = library["0811.3648"]
+    upsert_records(records=[PaperRecord(arxiv_id=paper.arxiv_id, version=3, title="A new title", abstract="x",
+                                        authors=[AuthorRecord("Daniel M. Kane")], categories=["cs.DS"])])  # fmt: skip
+    after = {
+        e.fields_dict["eprint"].value: e.key
+        for e in bibtexparser.parse_string(export(client, "bibtex").content.decode()).entries
+    }
+    assert after == before
+
+
+def test_ris_round_trip(client, library):
+    response = export(client, "ris")
+    assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="paperswipe-reading-list.ris"'
+    records = rispy.loads(response.content.decode())
+    by_id = {next(n for n in r["notes"] if n.startswith("arXiv:")).removeprefix("arXiv:"): r for r in records}
+    assert set(by_id) == set(library)
+    for arxiv_id, paper in library.items():
+        record = by_id[arxiv_id]
+        assert record["authors"] == paper.author_names
+        assert record["title"] == " ".join(paper.title.split())
+        assert record["urls"] == [paper.abs_url]
+        assert record["year"] == str(paper.published.year)
+        assert record["type_of_reference"] == ("JOUR" if paper.journal_ref or paper.doi else "UNPB")
+        if paper.doi:
+            assert record["doi"] == paper.doi
+
+
+def test_csl_json_round_trip(client, library):
+    response = export(client, "csl-json")
+    assert response["Content-Type"].startswith("application/vnd.citationstyles.csl+json")
+    items = {i["number"]: i for i in json.loads(response.content)}
+    assert set(items) == set(library)
+    for arxiv_id, paper in library.items():
+        item = items[arxiv_id]
+        assert item["title"] == paper.title
+        assert [
+            f"{a['given']} {a['family']}" if "family" in a else a["literal"] for a in item["author"]
+        ] == paper.author_names
+        assert item["issued"]["date-parts"][0][:3] == [paper.published.year, paper.published.month, paper.published.day]
+        assert item["URL"] == paper.abs_url
+        assert item["type"] == ("article-journal" if paper.journal_ref or paper.doi else "article")
+
+
+def test_csv_round_trip(client, library):
+    response = export(client, "csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = {r["arxiv_id"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert set(rows) == set(library)
+    assert rows["0811.3648"]["title"] == "Revisiting Norm Estimation in Data Streams"
+    assert rows["0811.3648"]["state"] == "unread"
+    assert rows["0811.3648"]["list"] == "Reading list"
+
+
+def test_whole_library_export_holds_each_paper_once(client, library):
+    user = Paper.objects.get(arxiv_id="0811.3648").list_entries.get().reading_list.user
+    other = services.create_list(user=user, name="Thesis")
+    services.add_to_list(reading_list=other, paper=library["0811.3648"])
+    response = export(client, "bibtex", "/library/export/")
+    assert response["Content-Disposition"] == 'attachment; filename="paperswipe-library.bib"'
+    parsed = bibtexparser.parse_string(response.content.decode())
+    assert sorted(e.fields_dict["eprint"].value for e in parsed.entries) == sorted(library)
+
+
+def test_unknown_format_is_404(client, library):
+    assert client.get("/lists/reading-list/export/docx/").status_code == 404
+
+
+def test_paper_pages_carry_highwire_tags_for_zotero(client, library):
+    html = client.get("/papers/0804.0970/").content.decode()
+    assert '<meta name="citation_title" content="' in html
+    assert '<meta name="citation_author" content="Marie-Claude Gaudel">' in html
+    assert '<meta name="citation_author" content="Pascale Le Gall">' in html
+    assert '<meta name="citation_arxiv_id" content="0804.0970">' in html
+    assert '<meta name="citation_pdf_url" content="https://arxiv.org/pdf/0804.0970v1">' in html
+    assert '<meta name="citation_date" content="2008/' in html
+
+
+def test_a_title_cannot_inject_bibtex_fields_and_csv_cells_are_not_formulas(client):
+    from ..factories import PaperFactory
+
+    user = UserFactory()
+    paper = PaperFactory(title="Broken} , note = {injected", authors=[{"name": "=HYPERLINK(1)", "affiliations": []}])
+    deck_services.decide(user=user, paper=paper, decision="keep")
+    client.force_login(user)
+    parsed = bibtexparser.parse_string(export(client, "bibtex").content.decode())
+    assert not parsed.failed_blocks
+    assert "note" not in parsed.entries[0].fields_dict
+    row = next(csv.DictReader(io.StringIO(export(client, "csv").content.decode())))
+    assert row["authors"] == "'=HYPERLINK(1)"
+
+
+def test_notes_travel_in_ris_and_csl_json(client, library):
+    ris = rispy.loads(export(client, "ris").content.decode())
+    assert any("Read §3 & the appendix: 50% done" in r.get("notes", []) for r in ris)
+    csl = json.loads(export(client, "csl-json").content)
+    assert [i["note"] for i in csl if "note" in i] == ["Read §3 & the appendix: 50% done"]

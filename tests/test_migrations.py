@@ -1,0 +1,67 @@
+"""Moving Swipe to deck and the lists to library keeps every row where it was."""
+
+import datetime as dt
+
+import pytest
+
+BEFORE = [("accounts", "0007_remove_swipe_filled_list"), ("papers", "0007_search")]
+AFTER = [
+    ("accounts", "0008_move_swipes_and_lists_out"),
+    ("deck", "0001_initial"),
+    ("library", "0002_every_user_has_a_default_list"),
+]
+
+
+def snapshot(apps, swipe_app: str, list_app: str) -> dict:
+    Swipe = apps.get_model(swipe_app, "Swipe")
+    ReadingList = apps.get_model(list_app, "ReadingList")
+    Entry = apps.get_model(list_app, "ReadingListEntry")
+    return {
+        "swipes": sorted(
+            Swipe.objects.values_list("pk", "user__email", "paper__arxiv_id", "decision", "source", "list_entry_id")
+        ),
+        "lists": sorted(
+            ReadingList.objects.values_list("pk", "user__email", "name", "slug", "is_default", "share_token")
+        ),
+        "entries": sorted(Entry.objects.values_list("pk", "reading_list_id", "paper__arxiv_id", "state", "note")),
+    }
+
+
+@pytest.mark.integration
+def test_the_move_keeps_users_decisions_lists_and_notes(migrator):
+    old = migrator.apply_initial_migration(BEFORE)
+    User = old.apps.get_model("accounts", "User")
+    Paper = old.apps.get_model("papers", "Paper")
+    Category = old.apps.get_model("papers", "Category")
+    Swipe = old.apps.get_model("accounts", "Swipe")
+    ReadingList = old.apps.get_model("accounts", "ReadingList")
+    Entry = old.apps.get_model("accounts", "ReadingListEntry")
+    category = Category.objects.get(code="hep-th")
+    when = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    papers = [
+        Paper.objects.create(
+            arxiv_id=f"2501.0000{i}", version=1, title=f"P{i}", primary_category=category, listed_at=when
+        )
+        for i in range(4)
+    ]
+    ada = User.objects.create(email="ada@example.org", password="x")
+    bob = User.objects.create(email="bob@example.org", password="x")  # from before default lists were certain
+    reading = ReadingList.objects.create(user=ada, name="Reading list", slug="reading-list", is_default=True)
+    thesis = ReadingList.objects.create(user=ada, name="Thesis", slug="thesis", position=1, share_token="t" * 43)
+    kept = Entry.objects.create(reading_list=reading, paper=papers[0], note="line one\nline two", state="reading")
+    Entry.objects.create(reading_list=thesis, paper=papers[1], note="ω & <b>", state="read", seen_version=1)
+    Swipe.objects.create(user=ada, paper=papers[0], decision="keep", source="key", list_entry=kept)
+    Swipe.objects.create(user=ada, paper=papers[2], decision="skip", source="gesture")
+    Swipe.objects.create(user=bob, paper=papers[3], decision="keep")
+    before = snapshot(old.apps, "accounts", "accounts")
+
+    new = migrator.apply_tested_migration(AFTER)
+    after = snapshot(new.apps, "deck", "library")
+    assert after["swipes"] == before["swipes"]
+    assert after["entries"] == before["entries"]
+    # Every row of lists is kept, and the user without a default list now has one.
+    assert set(before["lists"]) < set(after["lists"])
+    (added,) = set(after["lists"]) - set(before["lists"])
+    assert added[1:] == ("bob@example.org", "Reading list", "reading-list", True, None)
+    ContentType = new.apps.get_model("contenttypes", "ContentType")
+    assert not ContentType.objects.filter(app_label="accounts", model__in=["swipe", "readinglist"]).exists()
