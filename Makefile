@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test browser lint format migrations-check bench screenshots install install-dev clean
+.PHONY: run test test-fast browser lint format migrations-check bench screenshots install install-dev clean
 
 $(VENV)/.run-deps: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PaperSwipe needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -49,9 +49,14 @@ $(CHROMIUM):
 test: $(VENV)/.dev-deps $(CHROMIUM)
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) -m pytest
 
+# The tests that need no database, broker, server or browser, in seconds.
+test-fast: $(VENV)/.dev-deps
+	$(PY) -m pytest -m "not integration and not browser" -q
+
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .

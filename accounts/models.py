@@ -39,9 +39,9 @@ class User(AbstractUser):
     followed_categories = models.ManyToManyField("papers.Category", blank=True, related_name="followers")
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     def __str__(self) -> str:
         return self.email

@@ -26,8 +26,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from accounts.models import ReadingListEntry, Swipe, User  # noqa: E402
-from accounts.services import default_list  # noqa: E402
+from accounts.models import User  # noqa: E402
+from deck.models import Swipe  # noqa: E402
+from library.models import ReadingListEntry  # noqa: E402
+from library.selectors import default_list  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
 
 PAPERS = int(os.environ.get("BENCH_PAPERS", "50000"))
@@ -40,10 +42,18 @@ def populate() -> User:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     authors = [{"name": f"Author {i}", "affiliations": []} for i in range(8)]
     papers = [
-        Paper(arxiv_id=f"2601.{i:05d}", version=1, title=f"Paper {i}", abstract="An abstract. " * 40, authors=authors,
-              primary_category=category, published=start + timedelta(minutes=i), listed_at=start + timedelta(minutes=i))
+        Paper(
+            arxiv_id=f"2601.{i:05d}",
+            version=1,
+            title=f"Paper {i}",
+            abstract="An abstract. " * 40,
+            authors=authors,
+            primary_category=category,
+            published=start + timedelta(minutes=i),
+            listed_at=start + timedelta(minutes=i),
+        )
         for i in range(PAPERS)
-    ]  # fmt: skip
+    ]
     Paper.objects.bulk_create(papers, batch_size=5000)
     through = Paper.categories.through
     ids = list(Paper.objects.values_list("pk", flat=True))
@@ -52,7 +62,7 @@ def populate() -> User:
     user.followed_categories.add(category)
     newest = Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:DECISIONS]
     Swipe.objects.bulk_create([Swipe(user=user, paper_id=pk, decision="skip") for pk in newest], batch_size=5000)
-    the_list = default_list(user)
+    the_list = default_list(user=user)
     ReadingListEntry.objects.bulk_create(
         [ReadingListEntry(reading_list=the_list, paper_id=pk, seen_version=1) for pk in newest[:LIST_SIZE]]
     )
@@ -70,8 +80,11 @@ def main() -> None:
         client = Client()
         client.force_login(user)
         print(f"database: {connection.vendor}; {PAPERS:,} papers, user with {DECISIONS:,} decisions")
-        for label, path in (("GET /", "/"), (f"list of {LIST_SIZE:,}, page 1", "/lists/reading-list/"),
-                            (f"BibTeX of {LIST_SIZE:,}", "/lists/reading-list/export/bibtex/")):  # fmt: skip
+        for label, path in (
+            ("GET /", "/"),
+            (f"list of {LIST_SIZE:,}, page 1", "/lists/reading-list/"),
+            (f"BibTeX of {LIST_SIZE:,}", "/lists/reading-list/export/bibtex/"),
+        ):
             client.get(path)  # warm up
             times = []
             for _ in range(REPEAT):
@@ -81,9 +94,11 @@ def main() -> None:
             assert response.status_code == 200
             with CaptureQueriesContext(connection) as queries:
                 client.get(path)
-            print(f"{label}: median {statistics.median(times) * 1000:.1f} ms, p90 "
-                  f"{sorted(times)[int(REPEAT * 0.9) - 1] * 1000:.1f} ms over {REPEAT} requests, "
-                  f"{len(queries)} SQL queries")  # fmt: skip
+            print(
+                f"{label}: median {statistics.median(times) * 1000:.1f} ms, p90 "
+                f"{sorted(times)[int(REPEAT * 0.9) - 1] * 1000:.1f} ms over {REPEAT} requests, "
+                f"{len(queries)} SQL queries"
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

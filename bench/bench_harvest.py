@@ -48,8 +48,10 @@ def main() -> None:
         run = harvest.harvest_category(category_id=category.pk, now=now)
         total = time.perf_counter() - started
         own = total - run.network_seconds
-        print(f"database: {connection.vendor}; interval {settings.ARXIV_REQUEST_INTERVAL:g} s, "
-              f"page size {settings.ARXIV_PAGE_SIZE}")  # fmt: skip
+        print(
+            f"database: {connection.vendor}; interval {settings.ARXIV_REQUEST_INTERVAL:g} s, "
+            f"page size {settings.ARXIV_PAGE_SIZE}"
+        )
         print(f"harvest of {run.created} new entries in {run.requests} requests: status {run.status}")
         print(f"  total {total:.2f} s = network {run.network_seconds:.2f} s (pauses included) + own {own:.2f} s")
     finally:

@@ -26,11 +26,41 @@ class Item:
 
 # arXiv titles and abstracts are already TeX: keep their commands and math, escape only what would
 # break a .bib file, and spell non-ASCII letters as TeX accents.
-_ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=", "\u0307": ".",
-            "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c", "\u0328": "k", "\u030a": "r"}  # fmt: skip
-_LETTERS = {"ß": r"{\ss}", "ø": r"{\o}", "Ø": r"{\O}", "æ": r"{\ae}", "Æ": r"{\AE}", "å": r"{\aa}", "Å": r"{\AA}",
-            "ł": r"{\l}", "Ł": r"{\L}", "œ": r"{\oe}", "Œ": r"{\OE}", "\u0131": r"{\i}", "\u2013": "--",
-            "\u2014": "---", "\u2019": "'", "\u2018": "`", "\u201c": "``", "\u201d": "''"}  # fmt: skip
+_ACCENTS = {
+    "\u0301": "'",
+    "\u0300": "`",
+    "\u0302": "^",
+    "\u0308": '"',
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0307": ".",
+    "\u0306": "u",
+    "\u030c": "v",
+    "\u030b": "H",
+    "\u0327": "c",
+    "\u0328": "k",
+    "\u030a": "r",
+}
+_LETTERS = {
+    "ß": r"{\ss}",
+    "ø": r"{\o}",
+    "Ø": r"{\O}",
+    "æ": r"{\ae}",
+    "Æ": r"{\AE}",
+    "å": r"{\aa}",
+    "Å": r"{\AA}",
+    "ł": r"{\l}",
+    "Ł": r"{\L}",
+    "œ": r"{\oe}",
+    "Œ": r"{\OE}",
+    "\u0131": r"{\i}",
+    "\u2013": "--",
+    "\u2014": "---",
+    "\u2019": "'",
+    "\u2018": "`",
+    "\u201c": "``",
+    "\u201d": "''",
+}
 _GREEK_CAPITALS = {"GAMMA", "DELTA", "THETA", "LAMBDA", "XI", "PI", "SIGMA", "UPSILON", "PHI", "PSI", "OMEGA"}
 
 
@@ -57,7 +87,7 @@ def tex(text: str, *, in_math: bool = False) -> str:
         elif command := _greek(ch):
             out.append(command + " " if in_math else f"${command}$")
         else:
-            base, *marks = unicodedata.normalize("NFD", ch)
+            base, *marks = list(unicodedata.normalize("NFD", ch))
             if marks and all(m in _ACCENTS for m in marks) and base.isascii():
                 wrapped = base
                 for mark in marks:
@@ -80,8 +110,18 @@ def bib_field(text: str) -> str:
     return escaped
 
 
-_PLAIN_TEXT_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
-                   "$": r"\$", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}  # fmt: skip
+_PLAIN_TEXT_TEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "$": r"\$",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
 
 
 def bib_text(text: str) -> str:
@@ -200,8 +240,23 @@ def _csl_name(name: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- CSV
 
-CSV_COLUMNS = ["arxiv_id", "version", "title", "authors", "published", "primary_category", "categories", "doi",
-               "journal_ref", "url", "pdf_url", "list", "state", "note", "added"]  # fmt: skip
+CSV_COLUMNS = [
+    "arxiv_id",
+    "version",
+    "title",
+    "authors",
+    "published",
+    "primary_category",
+    "categories",
+    "doi",
+    "journal_ref",
+    "url",
+    "pdf_url",
+    "list",
+    "state",
+    "note",
+    "added",
+]
 
 
 def _cell(value: object) -> object:
@@ -215,13 +270,28 @@ def to_csv(items: Sequence[Item]) -> str:
     writer.writerow(CSV_COLUMNS)
     for item in items:
         p, entry = item.paper, item.entry
-        writer.writerow(map(_cell, [
-            p.arxiv_id, p.version or "", p.title, "; ".join(p.author_names),
-            p.published.date().isoformat() if p.published else "",
-            p.primary_category.code if p.primary_category else "",
-            " ".join(c.code for c in p.categories.all()), p.doi, p.journal_ref, p.abs_url, p.pdf_url, item.list_name,
-            entry.state if entry else "", entry.note if entry else "", entry.added_at.isoformat() if entry else "",
-        ]))  # fmt: skip
+        writer.writerow(
+            map(
+                _cell,
+                [
+                    p.arxiv_id,
+                    p.version or "",
+                    p.title,
+                    "; ".join(p.author_names),
+                    p.published.date().isoformat() if p.published else "",
+                    p.primary_category.code if p.primary_category else "",
+                    " ".join(c.code for c in p.categories.all()),
+                    p.doi,
+                    p.journal_ref,
+                    p.abs_url,
+                    p.pdf_url,
+                    item.list_name,
+                    entry.state if entry else "",
+                    entry.note if entry else "",
+                    entry.added_at.isoformat() if entry else "",
+                ],
+            )
+        )
     return out.getvalue()
 
 

@@ -20,7 +20,7 @@ class SharedListFeed(Feed):
 
     feed_type = Atom1Feed
 
-    def get_object(self, request: HttpRequest, token: str) -> ReadingList:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, token: str) -> ReadingList:
         return get_object_or_404(ReadingList, share_token=token)
 
     def title(self, obj: ReadingList) -> str:

@@ -173,7 +173,8 @@ def _save_fields(reading_list: ReadingList, *fields: str) -> None:
 
 def _unique_slug(user: User, name: str, exclude: int | None = None) -> str:
     base = slugify(name)[:100] or "list"
-    taken = set(ReadingList.objects.filter(user=user).exclude(pk=exclude).values_list("slug", flat=True))
+    lists = ReadingList.objects.filter(user=user)
+    taken = set((lists.exclude(pk=exclude) if exclude else lists).values_list("slug", flat=True))
     taken.add("new")  # /lists/new/ creates a list
     slug, n = base, 2
     while slug in taken:

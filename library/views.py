@@ -196,28 +196,23 @@ def _reorder(offset: int) -> Callable[[AuthenticatedRequest, str], HttpResponse]
 move_up, move_down = _reorder(-1), _reorder(+1)
 
 
-@require_POST
-@login_required
-def share(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    the_list = _own_list(request, slug)
-    try:
-        services.share_list(reading_list=the_list)
-    except ReadingList.DoesNotExist:
-        raise Http404("No such list.") from None
-    messages.success(request, "Anyone with the link can now read this list.")
-    return redirect("library:detail", slug=the_list.slug)
+def _sharing(change: Callable[..., object], message: str) -> Callable[[AuthenticatedRequest, str], HttpResponse]:
+    @require_POST
+    @login_required
+    def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+        the_list = _own_list(request, slug)
+        try:
+            change(reading_list=the_list)
+        except ReadingList.DoesNotExist:
+            raise Http404("No such list.") from None
+        messages.success(request, message)
+        return redirect("library:detail", slug=the_list.slug)
+
+    return view
 
 
-@require_POST
-@login_required
-def unshare(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    the_list = _own_list(request, slug)
-    try:
-        services.unshare_list(reading_list=the_list)
-    except ReadingList.DoesNotExist:
-        raise Http404("No such list.") from None
-    messages.success(request, "The share link is revoked; the list is private again.")
-    return redirect("library:detail", slug=the_list.slug)
+share = _sharing(services.share_list, "Anyone with the link can now read this list.")
+unshare = _sharing(services.unshare_list, "The share link is revoked; the list is private again.")
 
 
 @require_POST

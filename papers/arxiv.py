@@ -121,7 +121,7 @@ class ArxivClient:
 
     def search(self, *, query: str, start: int, max_results: int) -> ParsedPage:
         """One page of the API, newest update first."""
-        params = {
+        params: dict[str, str | int] = {
             "search_query": query,
             "start": start,
             "max_results": max_results,
@@ -134,7 +134,7 @@ class ArxivClient:
         """Today's announcement for several categories in one request: /rss/cs.LG+cs.AI."""
         return parse_document(self._get(self.rss_url + "+".join(categories), {}))
 
-    def _get(self, url: str, params: dict[str, object]) -> bytes:
+    def _get(self, url: str, params: dict[str, str | int]) -> bytes:
         last_problem = ""
         for attempt in range(1, self.max_attempts + 1):
             started = time.monotonic()
@@ -158,8 +158,9 @@ class ArxivClient:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
             if attempt < self.max_attempts:
                 delay = self._backoff(attempt, retry_after)
-                logger.warning("arXiv: %s (attempt %d of %d); retrying in %.1f s", last_problem, attempt,
-                               self.max_attempts, delay)  # fmt: skip
+                logger.warning(
+                    "arXiv: %s (attempt %d of %d); retrying in %.1f s", last_problem, attempt, self.max_attempts, delay
+                )
                 time.sleep(delay)
             self.stats.network_seconds += time.monotonic() - started
         raise ArxivUnavailable(f"arXiv unavailable after {self.max_attempts} attempts: {last_problem}")

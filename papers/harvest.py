@@ -198,13 +198,13 @@ def mark_announced(*, records: list[PaperRecord], day: date | None) -> None:
             papers.update(announced_on=day, announce_type=announce_type, listed_at=listed_at)
 
 
-def _start_run(*, source: str, category: Category | None, window_start: datetime | None,
-               window_end: datetime | None) -> HarvestRun:  # fmt: skip
+def _start_run(
+    *, source: str, category: Category | None, window_start: datetime | None, window_end: datetime | None
+) -> HarvestRun:
     stale = timezone.now() - timedelta(seconds=settings.HARVEST_TIME_LIMIT)
-    HarvestRun.objects.filter(source=source, category=category, status=HarvestRun.Status.RUNNING,
-                              started_at__lt=stale).update(
-        status=HarvestRun.Status.FAILED, finished_at=timezone.now(), error="abandoned: the worker stopped mid-run"
-    )  # fmt: skip
+    HarvestRun.objects.filter(
+        source=source, category=category, status=HarvestRun.Status.RUNNING, started_at__lt=stale
+    ).update(status=HarvestRun.Status.FAILED, finished_at=timezone.now(), error="abandoned: the worker stopped mid-run")
     try:
         with transaction.atomic():
             return HarvestRun.objects.create(

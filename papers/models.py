@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -108,7 +109,7 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Bulk imports keep these up to date themselves; a single save (admin, shell) does it here.
         from .search import refresh_search_vectors
 

@@ -177,10 +177,10 @@ def parse_oai(data: bytes) -> ParsedPage:
         root = SafeET.fromstring(data)
     except (ET.ParseError, DefusedXmlException) as error:
         raise ArxivParseError(f"malformed XML: {error}") from error
-    for error in root.iter(f"{OAI}error"):
-        if error.get("code") == "noRecordsMatch":
+    for oai_error in root.iter(f"{OAI}error"):
+        if oai_error.get("code") == "noRecordsMatch":
             return ParsedPage(format="oai", records=[])
-        raise ArxivAPIError(f"OAI-PMH error {error.get('code')}: {collapse_spaces(error.text or '')}")
+        raise ArxivAPIError(f"OAI-PMH error {oai_error.get('code')}: {collapse_spaces(oai_error.text or '')}")
     page = ParsedPage(format="oai", records=[])
     for record in root.iter(f"{OAI}record"):
         header = record.find(f"{OAI}header")

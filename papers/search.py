@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import CombinedExpression
 
 CONFIG = "english"
 # A search is a few words. Longer input costs seconds of parsing and matching (or fails outright on
@@ -24,7 +25,7 @@ MAX_CHARS = 300
 personal_scopes: dict[str, Callable[[QuerySet, Any], QuerySet]] = {}
 
 
-def search_vector() -> SearchVector:
+def search_vector() -> CombinedExpression:
     return (
         SearchVector("title", weight="A", config=CONFIG)
         + SearchVector("authors_text", weight="B", config=CONFIG)

@@ -13,8 +13,21 @@ from .records import PaperRecord, ParsedPage
 from .search import refresh_search_vectors
 
 BATCH_SIZE = 2000
-CONTENT_FIELDS = ["version", "title", "abstract", "authors", "authors_text", "primary_category", "comment",
-                  "journal_ref", "doi", "license", "published", "updated", "modified_at"]  # fmt: skip
+CONTENT_FIELDS = [
+    "version",
+    "title",
+    "abstract",
+    "authors",
+    "authors_text",
+    "primary_category",
+    "comment",
+    "journal_ref",
+    "doi",
+    "license",
+    "published",
+    "updated",
+    "modified_at",
+]
 
 
 @dataclass

@@ -9,9 +9,20 @@ _SPACES = re.compile(r"\s+")
 
 # TeX accent commands as arXiv metadata uses them in author names: St\'ephane, {\"u}, \c{c}.
 _COMBINING = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a",
-}  # fmt: skip
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+}
 _ACCENT = re.compile(r"""\{?\\(?P<cmd>['`^"~=.]|[uvHckr](?=[{\s]))\s*\{?(?P<char>\\i|[A-Za-z])\}?\}?""")
 _LETTERS = {
     r"\ss": "ß",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -51,7 +52,7 @@ def search_papers(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     form.is_valid()  # a bad date is reported on the form and left out; the rest still searches
     query = form.cleaned_data.get("q", "")
-    papers = Paper.objects.select_related("primary_category").defer("comment")
+    papers: QuerySet[Paper] = Paper.objects.select_related("primary_category").defer("comment")
     if code := form.cleaned_data.get("category"):
         papers = papers.filter(categories__code=code)
     if date_from := form.cleaned_data.get("from"):
@@ -63,6 +64,13 @@ def search_papers(request: HttpRequest) -> HttpResponse:
         papers = scope(papers, request.user)
     results = search(papers, query) if query else papers.none()
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "q": query, "in_lists": scope is not None, "shortened": form.shortened,
-               "max_words": MAX_WORDS, "offered": Category.objects.offered()}  # fmt: skip
+    context = {
+        "form": form,
+        "page": page,
+        "q": query,
+        "in_lists": scope is not None,
+        "shortened": form.shortened,
+        "max_words": MAX_WORDS,
+        "offered": Category.objects.offered(),
+    }
     return render(request, "papers/search.html", context)

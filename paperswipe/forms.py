@@ -69,12 +69,12 @@ class NameField(forms.CharField):
     """A name people see (a list's): only visible characters, single spaces, never empty."""
 
     def to_python(self, value: Any) -> str:
-        return visible_text(super().to_python(value))
+        return visible_text(super().to_python(value) or "")
 
 
 class TextAreaField(forms.CharField):
     """Free text from a textarea: line endings arrive as CRLF and count as one character, as the browser counts."""
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -43,8 +43,11 @@ def main() -> None:
             subprocess.run(manage + args, cwd=ROOT, env=env, check=True)
         server = subprocess.Popen(
             [*manage, "runserver", f"127.0.0.1:{PORT}", "--noreload"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait_for(f"http://127.0.0.1:{PORT}/papers/")
             _shoot(f"http://127.0.0.1:{PORT}")

@@ -50,8 +50,9 @@ class Entry:
     element: ET.Element
 
 
-def make_entries(n: int, *, category: str, newest: datetime, spacing: timedelta, first_number: int = 1,
-                 version: int = 1) -> list[Entry]:  # fmt: skip
+def make_entries(
+    n: int, *, category: str, newest: datetime, spacing: timedelta, first_number: int = 1, version: int = 1
+) -> list[Entry]:
     """n real entries filed under `category`, the newest updated at `newest`, each `spacing` older."""
     templates = _templates()
     entries = []

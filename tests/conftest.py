@@ -32,6 +32,8 @@ SERVICE_FIXTURES = {
     "standin",
     "client",
     "admin_client",
+    "redis_url",
+    "broker",
     "django_user_model",
     "settings_with_redis",
 }

@@ -197,8 +197,11 @@ def test_a_researcher_organises_exports_and_shares_a_list(live_server, page, dja
     user.followed_categories.add(Category.objects.get(code="cs.LG"))
     now = timezone.now()
     for i in range(5):
-        PaperFactory(title=f"Listable paper {i}", primary_category=Category.objects.get(code="cs.LG"),
-                     listed_at=now - timezone.timedelta(minutes=i))  # fmt: skip
+        PaperFactory(
+            title=f"Listable paper {i}",
+            primary_category=Category.objects.get(code="cs.LG"),
+            listed_at=now - timezone.timedelta(minutes=i),
+        )
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -218,9 +221,8 @@ def test_a_researcher_organises_exports_and_shares_a_list(live_server, page, dja
     page.goto(f"{live_server.url}/lists/reading-list/")
     row = page.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')
     row.get_by_role("checkbox").check()
-    page.get_by_label("With selected").select_option("move")
     page.get_by_label("Target list").select_option(label="Thesis")
-    page.get_by_role("button", name="Apply to selected").click()
+    page.get_by_role("button", name="Move", exact=True).click()
     expect(page.get_by_text("Moved 1 to “Thesis”.")).to_be_visible()
     expect(page.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')).to_have_count(0)
 
@@ -268,8 +270,12 @@ def test_on_a_phone_a_drag_works_from_anywhere_on_the_card_and_a_tap_still_opens
     authors = [{"name": f"Author Number {i}", "affiliations": ["Somewhere"]} for i in range(8)]
     cs_lg, cs_cy = Category.objects.get(code="cs.LG"), Category.objects.get(code="cs.CY")
     for i in range(8):
-        paper = PaperFactory(title=f"A paper with many authors, part {i}", authors=authors, primary_category=cs_lg,
-                             listed_at=now - timezone.timedelta(minutes=i))  # fmt: skip
+        paper = PaperFactory(
+            title=f"A paper with many authors, part {i}",
+            authors=authors,
+            primary_category=cs_lg,
+            listed_at=now - timezone.timedelta(minutes=i),
+        )
         paper.categories.add(cs_cy)
     sign_in(phone, live_server.url, user)
     deck_url = phone.url
@@ -293,8 +299,10 @@ def test_on_a_phone_a_drag_works_from_anywhere_on_the_card_and_a_tap_still_opens
         expect(card).not_to_have_attribute("data-arxiv-id", before)
         assert phone.url == deck_url, f"a drag from the {where} followed a link"
         dragged[before] = "keep" if direction > 0 else "skip"
-    decisions = {paper: (decision, source) for paper, decision, source in
-                 Swipe.objects.values_list("paper__arxiv_id", "decision", "source")}  # fmt: skip
+    decisions = {
+        paper: (decision, source)
+        for paper, decision, source in Swipe.objects.values_list("paper__arxiv_id", "decision", "source")
+    }
     assert decisions == {paper: (decision, "gesture") for paper, decision in dragged.items()}
 
     # A short drag is taken back: the card stays and nothing is decided.
@@ -361,3 +369,76 @@ def test_with_a_mouse_a_drag_from_a_link_decides_and_a_short_one_follows_nothing
     # A click is still a click.
     card.locator(".paper-title a").click()
     expect(page).to_have_url(re.compile(r"/papers/\d+\.\d+/$"))
+
+
+def inside_viewport(page: Page, locator) -> bool:
+    box, view = locator.bounding_box(), page.viewport_size
+    right, bottom = box["x"] + box["width"], box["y"] + box["height"]
+    return box["x"] >= 0 and box["y"] >= 0 and right <= view["width"] and bottom <= view["height"]
+
+
+def exposed(page: Page, name: str) -> dict:
+    """What a screen reader is told about the focusable element named `name`: Chromium's own accessibility tree."""
+    cdp = page.context.new_cdp_session(page)
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    cdp.detach()
+    for node in nodes:
+        props = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+        if node.get("name", {}).get("value") == name and props.get("focusable"):
+            return {"role": node["role"]["value"], **props}
+    raise AssertionError(f"nothing focusable named {name!r}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_on_a_phone_the_navigation_shows_every_destination(live_server, phone, django_user_model):
+    user = django_user_model.objects.create_user(email="pocket@example.org", password=PASSWORD, is_staff=True)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    PaperFactory(primary_category=Category.objects.get(code="cs.LG"), listed_at=timezone.now())
+    sign_in(phone, live_server.url, user)
+    nav = phone.get_by_role("navigation", name="Main")
+
+    # Nothing is cut off: the navigation does not scroll sideways, and what it shows is on the screen.
+    assert nav.evaluate("n => n.scrollWidth <= n.clientWidth")
+    for name in ["Deck", "Lists", "Search", "Papers"]:
+        link = nav.get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+        assert inside_viewport(phone, link), name
+    menu = nav.locator("summary", has_text="Account")
+    expect(menu).to_be_visible()
+    assert inside_viewport(phone, menu)
+    assert exposed(phone, "Account")["expanded"] is False
+    in_menu = ["History", "Categories", "Account settings", "Your data", "Admin"]
+    rest = [nav.get_by_role("link", name=name, exact=True) for name in in_menu]
+    rest.append(nav.get_by_role("button", name="Log out"))
+    for item in rest:
+        expect(item).to_be_hidden()
+
+    # A tap on Account shows the rest, all on the screen; a tap elsewhere puts it away.
+    touch(phone, [centre(menu)])
+    assert exposed(phone, "Account")["expanded"] is True
+    expect(nav.get_by_text("pocket@example.org")).to_be_visible()
+    for item in rest:
+        expect(item).to_be_visible()
+        assert inside_viewport(phone, item)
+    touch(phone, [(195, 700)])
+    expect(rest[0]).to_be_hidden()
+
+    # With the keyboard: Enter opens it, Tab walks into it, Escape closes it and returns to the button.
+    menu.focus()
+    phone.keyboard.press("Enter")
+    expect(rest[0]).to_be_visible()
+    phone.keyboard.press("Tab")
+    expect(rest[0]).to_be_focused()
+    phone.keyboard.press("Escape")
+    expect(rest[0]).to_be_hidden()
+    expect(menu).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(rest[0]).to_be_visible()
+
+    # Every item goes where it says.
+    touch(phone, [centre(nav.get_by_role("link", name="Categories", exact=True))])
+    expect(phone).to_have_url(re.compile(r"/settings/categories/$"))
+    touch(phone, [centre(menu)])
+    touch(phone, [centre(nav.get_by_role("button", name="Log out"))])
+    expect(phone.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()

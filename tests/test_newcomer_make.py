@@ -36,8 +36,12 @@ def machine(tmp_path):
         env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
         return subprocess.run(
             ["make", "--no-print-directory", f"CHROMIUM={chromium}", *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     make.log, make.chromium = log, chromium
     return make

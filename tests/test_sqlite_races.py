@@ -4,7 +4,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
+
+# Runs manage.py in subprocesses: seconds each.
+pytestmark = pytest.mark.integration
 
 # Runs inside `manage.py shell` on a fresh SQLite file, so it sees the `make run` settings as they are.
 PARALLEL_WRITES = """
@@ -15,10 +20,6 @@ from accounts.models import User
 from deck.models import Swipe
 from papers.models import Category, Paper
 
-import pytest
-
-# Runs manage.py in subprocesses: seconds each.
-pytestmark = pytest.mark.integration
 
 print("journal", connection.cursor().execute("PRAGMA journal_mode").fetchone()[0])
 category = Category.objects.create(code="test.RACE", name="Races", is_active=True)

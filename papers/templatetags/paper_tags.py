@@ -42,11 +42,6 @@ def authors_summary(names: list[str]) -> str:
     return f"{', '.join(names[:AUTHORS_SHOWN])} et al. (+{len(names) - AUTHORS_SHOWN} more)"
 
 
-@register.filter
-def get_item(mapping: dict, key: object) -> object:
-    return mapping.get(key)
-
-
 @register.simple_tag
 def highwire_date(value: datetime | None) -> str:
     return value.strftime("%Y/%m/%d") if value else ""

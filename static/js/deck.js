@@ -14,7 +14,6 @@
   const helpDialog = document.getElementById("help-dialog");
   const helpButton = document.getElementById("help-button");
   const csrf = undoForm.querySelector("input[name=csrfmiddlewaretoken]").value;
-  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const THRESHOLD = 0.28; // of the card's width
   const REFILL_BELOW = 3;
   let inFlight = 0;
@@ -58,15 +57,40 @@
     errorBox.hidden = false;
   }
 
-  async function post(url, body) {
+  // Every background request answers in one format: {cards: [html…], progress, can_undo, …}.
+  async function request(url, options = {}) {
     const response = await fetch(url, {
-      method: "POST",
+      ...options,
       headers: { Accept: "application/json", "X-CSRFToken": csrf },
-      body,
       credentials: "same-origin",
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return response.json();
+    const data = await response.json();
+    progress.textContent = data.progress;
+    undoButton.disabled = !data.can_undo;
+    return data;
+  }
+  const post = (url, body) => request(url, { method: "POST", body });
+
+  function cardsFrom(data) {
+    return data.cards.map((html) => {
+      const holder = document.createElement("div");
+      holder.innerHTML = html; // our own server-rendered, escaped card markup
+      return holder.firstElementChild;
+    });
+  }
+
+  // Run `done` when the card's leaving transition ends, or at once when there is none (reduced motion).
+  function afterTransition(card, done) {
+    if (parseFloat(getComputedStyle(card).transitionDuration) === 0) return done();
+    const end = (event) => {
+      if (event.target !== card) return;
+      card.removeEventListener("transitionend", end);
+      card.removeEventListener("transitioncancel", end);
+      done();
+    };
+    card.addEventListener("transitionend", end);
+    card.addEventListener("transitioncancel", end);
   }
 
   async function refill() {
@@ -74,11 +98,8 @@
     refilling = true;
     const exclude = [...cards().map((c) => c.dataset.paper), ...pending].join(",");
     try {
-      const response = await fetch(`${deck.dataset.moreUrl}?exclude=${exclude}`, { credentials: "same-origin" });
-      const html = await response.text();
-      const holder = document.createElement("div");
-      holder.innerHTML = html; // our own server-rendered, escaped card markup
-      const fresh = Array.from(holder.querySelectorAll(".deck-card")).filter(
+      const data = await request(`${deck.dataset.moreUrl}?exclude=${exclude}`);
+      const fresh = cardsFrom(data).filter(
         (c) => !pending.has(c.dataset.paper) && !deck.querySelector(`[data-paper="${c.dataset.paper}"]`),
       );
       if (!fresh.length) exhausted = true;
@@ -100,17 +121,13 @@
     card.classList.add(decision === "keep" ? "leaving-right" : "leaving-left");
     inFlight += 1;
     pending.add(card.dataset.paper);
-    const remove = () => { card.remove(); showState(); };
-    const timer = reduceMotion ? remove() : setTimeout(remove, 220);
+    let failed = false;
+    afterTransition(card, () => { if (!failed) { card.remove(); showState(); } });
     post(form.action, body)
-      .then((data) => {
-        progress.textContent = data.progress;
-        undoButton.disabled = false;
-        errorBox.hidden = true;
-      })
+      .then(() => { errorBox.hidden = true; })
       .catch(() => {
         // Put the card back so nothing is lost.
-        clearTimeout(timer);
+        failed = true;
         card.classList.remove("leaving-left", "leaving-right", "dragging");
         card.style.transform = "";
         deck.prepend(card);
@@ -125,16 +142,13 @@
     undoButton.disabled = true;
     try {
       const data = await post(deck.dataset.undoUrl, new FormData(undoForm));
-      progress.textContent = data.progress;
-      if (data.card) {
-        const old = deck.querySelector(`[data-arxiv-id="${CSS.escape(data.arxiv_id)}"]`);
+      const [restored] = cardsFrom(data);
+      if (restored) {
+        const old = deck.querySelector(`[data-arxiv-id="${CSS.escape(data.undone)}"]`);
         if (old) old.remove();
-        const holder = document.createElement("div");
-        holder.innerHTML = data.card;
-        deck.prepend(holder.firstElementChild);
+        deck.prepend(restored);
         exhausted = false;
       }
-      undoButton.disabled = !data.card;
     } catch (e) {
       undoButton.disabled = false;
       fail("Could not undo. Check your connection and try again.");

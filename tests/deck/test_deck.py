@@ -23,26 +23,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cs_cy():
-    return Category.objects.get(code="cs.CY")
-
-
-@pytest.fixture
-def user(cs_cy):
-    user = UserFactory()
-    user.followed_categories.add(cs_cy)
-    return user
-
-
-@pytest.fixture
 def papers(cs_cy):
     """Ten cs.CY papers, newest first: 2511.10009 ... 2511.10000."""
     now = timezone.now()
     return [
-        PaperFactory(arxiv_id=f"2511.{10000 + i}", primary_category=cs_cy, published=now - dt.timedelta(hours=10 - i),
-                     listed_at=now - dt.timedelta(hours=10 - i))
+        PaperFactory(
+            arxiv_id=f"2511.{10000 + i}",
+            primary_category=cs_cy,
+            published=now - dt.timedelta(hours=10 - i),
+            listed_at=now - dt.timedelta(hours=10 - i),
+        )
         for i in range(10)
-    ][::-1]  # fmt: skip
+    ][::-1]
 
 
 @pytest.fixture

@@ -93,8 +93,18 @@ def test_bibtex_keys_are_stable_across_new_versions(client, library):
         for e in bibtexparser.parse_string(export(client, "bibtex").content.decode()).entries
     }
     paper = library["0811.3648"]
-    upsert_records(records=[PaperRecord(arxiv_id=paper.arxiv_id, version=3, title="A new title", abstract="x",
-                                        authors=[AuthorRecord("Daniel M. Kane")], categories=["cs.DS"])])  # fmt: skip
+    upsert_records(
+        records=[
+            PaperRecord(
+                arxiv_id=paper.arxiv_id,
+                version=3,
+                title="A new title",
+                abstract="x",
+                authors=[AuthorRecord("Daniel M. Kane")],
+                categories=["cs.DS"],
+            )
+        ]
+    )
     after = {
         e.fields_dict["eprint"].value: e.key
         for e in bibtexparser.parse_string(export(client, "bibtex").content.decode()).entries

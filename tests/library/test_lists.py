@@ -169,10 +169,15 @@ def test_version_resurfacing(as_alice, alice, kept):
     from papers.records import AuthorRecord, PaperRecord
 
     newer = PaperRecord(
-        arxiv_id=paper.arxiv_id, version=2, title="Revised title", abstract="New",
-        authors=[AuthorRecord("Ada Lovelace")], categories=[paper.primary_category.code],
-        published=paper.published, updated=paper.published.replace(year=2026, month=1, day=5),
-    )  # fmt: skip
+        arxiv_id=paper.arxiv_id,
+        version=2,
+        title="Revised title",
+        abstract="New",
+        authors=[AuthorRecord("Ada Lovelace")],
+        categories=[paper.primary_category.code],
+        published=paper.published,
+        updated=paper.published.replace(year=2026, month=1, day=5),
+    )
     upsert_records(records=[newer])
     html = as_alice.get("/lists/reading-list/").content.decode()
     assert "updated to v2 (Jan 5, 2026)" in html
@@ -249,8 +254,17 @@ def test_another_users_lists_and_entries_are_404(client, alice, bob, kept):
     assert b"Kept paper" not in client.get("/library/export/bibtex/").content
 
 
-@pytest.mark.parametrize("path", ["/lists/", "/lists/reading-list/", "/lists/reading-list/export/csv/",
-                                  "/library/export/ris/", "/settings/data/", "/settings/data/download/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lists/",
+        "/lists/reading-list/",
+        "/lists/reading-list/export/csv/",
+        "/library/export/ris/",
+        "/settings/data/",
+        "/settings/data/download/",
+    ],
+)
 def test_list_pages_require_login(client, path):
     assert client.get(path)["Location"].startswith("/accounts/login/")
 

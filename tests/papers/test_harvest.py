@@ -90,8 +90,15 @@ def test_503_with_retry_after_is_honoured(standin, cs_lg):
     assert second.at - first.at >= 1.0
 
 
-@pytest.mark.parametrize("fault", [{"kind": "status", "code": 429}, {"kind": "status", "code": 502},
-                                   {"kind": "sleep", "seconds": 1.5}, {"kind": "reset"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "code": 429},
+        {"kind": "status", "code": 502},
+        {"kind": "sleep", "seconds": 1.5},
+        {"kind": "reset"},
+    ],
+)
 def test_transient_failures_are_retried(standin, cs_lg, fault, settings):
     if fault["kind"] == "sleep":
         settings.ARXIV_READ_TIMEOUT = 0.5  # the stand-in answers after 1.5 s: a timeout

@@ -36,8 +36,9 @@ def test_search_finds_by_title_author_and_abstract(client):
 
 def test_title_matches_rank_above_abstract_matches(client):
     in_abstract = PaperFactory(title="On fish", abstract="We study the zebrafish heart.", published=timezone.now())
-    in_title = PaperFactory(title="Zebrafish hearts regenerate", abstract="A study.",
-                            published=timezone.now() - dt.timedelta(days=400))  # fmt: skip
+    in_title = PaperFactory(
+        title="Zebrafish hearts regenerate", abstract="A study.", published=timezone.now() - dt.timedelta(days=400)
+    )
     assert ids(client.get("/search/?q=zebrafish")) == [in_title.arxiv_id, in_abstract.arxiv_id]
 
 

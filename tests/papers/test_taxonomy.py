@@ -16,9 +16,16 @@ def test_the_whole_taxonomy_is_loaded_by_migration():
 
 @pytest.mark.parametrize(
     ("alias", "canonical"),
-    [("math.IT", "cs.IT"), ("eess.SY", None), ("cs.SY", "eess.SY"), ("cs.NA", "math.NA"), ("math.MP", "math-ph"),
-     ("stat.TH", "math.ST"), ("q-fin.EC", "econ.GN")],
-)  # fmt: skip
+    [
+        ("math.IT", "cs.IT"),
+        ("eess.SY", None),
+        ("cs.SY", "eess.SY"),
+        ("cs.NA", "math.NA"),
+        ("math.MP", "math-ph"),
+        ("stat.TH", "math.ST"),
+        ("q-fin.EC", "econ.GN"),
+    ],
+)
 def test_aliases_point_at_one_canonical_code(alias, canonical):
     category = Category.objects.select_related("alias_of").get(code=alias)
     assert (category.alias_of.code if category.alias_of else None) == canonical

@@ -19,13 +19,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--category", action="append", default=[], metavar="CODE",
+            "--category",
+            action="append",
+            default=[],
+            metavar="CODE",
             help="Harvest only this category (repeatable). Default: every offered category, and the listing.",
-        )  # fmt: skip
+        )
         parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="Harvest from this day on.")
 
-    def handle(self, *args: Any, category: list[str], since: datetime | None, verbosity: int = 1,
-               **options: Any) -> None:  # fmt: skip
+    def handle(
+        self, *args: Any, category: list[str], since: datetime | None, verbosity: int = 1, **options: Any
+    ) -> None:
         categories = self._categories(category)
         failed = []
         for cat in categories:
@@ -59,6 +63,8 @@ class Command(BaseCommand):
         return [found[code] for code in codes]
 
     def _report(self, label: str, run: HarvestRun) -> None:
-        line = (f"{label}: {run.status}, {run.requests} requests, {run.entries} entries, created {run.created}, "
-                f"updated {run.updated}, unchanged {run.unchanged}")  # fmt: skip
+        line = (
+            f"{label}: {run.status}, {run.requests} requests, {run.entries} entries, created {run.created}, "
+            f"updated {run.updated}, unchanged {run.unchanged}"
+        )
         self.stdout.write(line + (f" ({run.error})" if run.error else ""))

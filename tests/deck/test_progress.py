@@ -9,23 +9,11 @@ from django.utils import timezone
 
 from deck import services as deck_services
 from deck.selectors import progress
-from papers.models import Category, Paper
+from papers.models import Paper
 
-from .factories import PaperFactory, UserFactory
+from ..factories import PaperFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cs_cy():
-    return Category.objects.get(code="cs.CY")
-
-
-@pytest.fixture
-def user(cs_cy):
-    user = UserFactory()
-    user.followed_categories.add(cs_cy)
-    return user
 
 
 def old_papers(category, count, *, weeks=3):
@@ -37,10 +25,15 @@ def old_papers(category, count, *, weeks=3):
 def many_old_papers(category, count):
     start = timezone.now() - dt.timedelta(weeks=3)
     Paper.objects.bulk_create(
-        Paper(arxiv_id=f"1901.{i:05d}", version=1, title=f"Old paper {i}", primary_category=category,
-              listed_at=start - dt.timedelta(minutes=i))
+        Paper(
+            arxiv_id=f"1901.{i:05d}",
+            version=1,
+            title=f"Old paper {i}",
+            primary_category=category,
+            listed_at=start - dt.timedelta(minutes=i),
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
     through = Paper.categories.through
     through.objects.bulk_create(
         through(paper_id=pk, category_id=category.pk)
@@ -88,8 +81,7 @@ def test_once_the_days_announcement_is_done_the_older_cards_are_counted(client, 
 
 def test_the_announcement_form_only_when_the_deck_shows_that_announcement(client, user, cs_cy):
     yesterday = timezone.now().date() - dt.timedelta(days=1)
-    PaperFactory(primary_category=cs_cy, announced_on=yesterday,
-                 listed_at=timezone.now() - dt.timedelta(days=1))  # fmt: skip
+    PaperFactory(primary_category=cs_cy, announced_on=yesterday, listed_at=timezone.now() - dt.timedelta(days=1))
     # Harvested since, not announced yet: the deck shows it first, so the line counts cards instead.
     PaperFactory(primary_category=cs_cy, listed_at=timezone.now())
     client.force_login(user)
