@@ -27,6 +27,7 @@ from .records import ParsedPage
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+ID_LIST_MAX = 100  # ids per id_list request: a URL arXiv still answers quickly
 MAX_RETRY_AFTER = 300.0
 
 
@@ -128,6 +129,14 @@ class ArxivClient:
             "sortBy": "lastUpdatedDate",
             "sortOrder": "descending",
         }
+        return parse_document(self._get(self.api_url, params))
+
+    def fetch_ids(self, ids: list[str]) -> ParsedPage:
+        """The API's entries for up to ID_LIST_MAX bare ids. Ids arXiv does not know are absent from the page."""
+        if not 0 < len(ids) <= ID_LIST_MAX:
+            raise ValueError(f"fetch_ids takes 1 to {ID_LIST_MAX} ids, not {len(ids)}")
+        # Without max_results the API answers only the first 10 of an id_list.
+        params: dict[str, str | int] = {"id_list": ",".join(ids), "start": 0, "max_results": len(ids)}
         return parse_document(self._get(self.api_url, params))
 
     def listing(self, categories: list[str]) -> ParsedPage:

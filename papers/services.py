@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .arxiv import ID_LIST_MAX, ArxivClient, ArxivUnavailable, client_from_settings
+from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Category, Paper, PaperVersion
-from .records import PaperRecord, ParsedPage
+from .records import ArxivParseError, PaperRecord, ParsedPage
 from .search import refresh_search_vectors
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 CONTENT_FIELDS = [
@@ -192,3 +198,74 @@ def _canonical_category_ids(codes: set[str]) -> dict[str, int]:
     )
     rows = Category.objects.filter(code__in=codes).values_list("code", "id", "alias_of_id")
     return {code: alias_of_id or pk for code, pk, alias_of_id in rows}
+
+
+@dataclass
+class EnsureResult:
+    """Each asked id in one list, as a bare id, in the order asked; not_found starts with what was no id."""
+
+    matched: list[str] = field(default_factory=list)  # already in the catalog
+    fetched: list[str] = field(default_factory=list)  # fetched from arXiv now and upserted
+    not_found: list[str] = field(default_factory=list)  # unknown to arXiv, or not an arXiv id at all
+
+
+class PapersUnavailable(Exception):
+    """arXiv failed part-way. `result` holds what is known; `unfetched` the ids arXiv was not asked about."""
+
+    def __init__(self, message: str, *, result: EnsureResult, unfetched: list[str]) -> None:
+        super().__init__(message)
+        self.result = result
+        self.unfetched = unfetched
+
+
+def ensure_papers(*, arxiv_ids: list[str], client: ArxivClient | None = None) -> EnsureResult:
+    """Have the catalog hold these papers: fetch from arXiv those it lacks, ID_LIST_MAX per request.
+
+    Ids may carry a version or a prefix; results list bare ids. Not wrapped in one transaction, so that
+    no database transaction waits on the network: each fetched page is upserted atomically on its own,
+    and a failure raises PapersUnavailable with the pages before it kept and reported.
+    """
+    result = EnsureResult()
+    wanted: dict[str, None] = {}
+    for raw in arxiv_ids:
+        try:
+            wanted.setdefault(parse_arxiv_id(raw)[0], None)
+        except InvalidArxivId:
+            result.not_found.append(raw)  # never sent: arXiv's error feed would fail the whole batch
+    present = set(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", flat=True))
+    result.matched = [i for i in wanted if i in present]
+    missing = [i for i in wanted if i not in present]
+    if not missing:
+        return result
+    client = client or client_from_settings()
+    for start in range(0, len(missing), ID_LIST_MAX):
+        batch = missing[start : start + ID_LIST_MAX]
+        try:
+            page = _fetch_believable_ids(client, batch)
+        except (ArxivUnavailable, ArxivParseError) as error:
+            raise PapersUnavailable(
+                f"arXiv could not be asked for {len(missing) - start} of the papers: {error}",
+                result=result,
+                unfetched=missing[start:],
+            ) from error
+        upsert_records(records=page.records)
+        found = {record.arxiv_id for record in page.records}
+        result.fetched += [i for i in batch if i in found]
+        result.not_found += [i for i in batch if i not in found]
+    return result
+
+
+def _fetch_believable_ids(client: ArxivClient, ids: list[str]) -> ParsedPage:
+    """arXiv sometimes answers with no entries while counting results: ask again before believing "not found".
+
+    The legacy backend's blank entries for unknown ids are counted as skipped, and are an answer.
+    """
+    page = client.fetch_ids(ids)
+    for _ in range(settings.ARXIV_EMPTY_PAGE_RETRIES):
+        if page.records or page.skipped or not page.total_results:
+            return page
+        logger.info("arXiv answered no entries for %d ids but counted %d; asking again", len(ids), page.total_results)
+        page = client.fetch_ids(ids)
+    if not page.records and not page.skipped and page.total_results:
+        raise ArxivUnavailable(f"arXiv kept returning no entries while counting {page.total_results}")
+    return page

@@ -15,14 +15,21 @@ import xml.etree.ElementTree as ET
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED_API_PAGE = ROOT / "papers" / "sample_data" / "api_query_all-testing_100entries_2026.xml"
 RECORDED_RSS = ROOT / "papers" / "sample_data" / "rss_quant-ph_2025-04-28.xml"
 RECORDED_ERROR = ROOT / "tests" / "fixtures" / "arxiv" / "api_error_400_incorrect_id_format_2026.xml"
+# Recorded id_list answers for old-style ids, served by id along with the entries of the API page.
+RECORDED_OLD_STYLE = [
+    ROOT / "papers" / "sample_data" / "api_id_list_oldstyle_astro-ph_0601001_2026.xml",
+    ROOT / "papers" / "sample_data" / "api_id_list_oldstyle_versioned_quant-ph_0201082v1_2026.xml",
+]
 
 ATOM, ARXIV, OPENSEARCH = (
     "http://www.w3.org/2005/Atom",
@@ -35,10 +42,29 @@ ET.register_namespace("opensearch", OPENSEARCH)
 A = "{%s}" % ATOM  # noqa: UP031
 _RANGE = re.compile(r"lastUpdatedDate:\[(\d{12}) TO (\d{12})\]")
 _CAT = re.compile(r"cat:(\S+)")
+# What the API accepts in an id_list: new- or old-style, with or without a version.
+_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+_VERSION = re.compile(r"v\d+$")
 
 
 def _templates() -> list[ET.Element]:
     return list(ET.parse(RECORDED_API_PAGE).getroot().iter(f"{A}entry"))
+
+
+@cache
+def _recorded_by_id() -> dict[str, ET.Element]:
+    """The real recorded entries under their real ids: 2202.12139, astro-ph/0601001, ..."""
+    by_id = {}
+    for path in [RECORDED_API_PAGE, *RECORDED_OLD_STYLE]:
+        for entry in ET.parse(path).getroot().iter(f"{A}entry"):
+            by_id[_VERSION.sub("", entry.findtext(f"{A}id", "").split("/abs/", 1)[1])] = entry
+    return by_id
+
+
+def _error_feed(bad_id: str) -> bytes:
+    """The recorded error answer (made for the id "abc"), naming the id this request got wrong."""
+    safe = escape(bad_id, {'"': "&quot;"}).encode()
+    return RECORDED_ERROR.read_bytes().replace(b"for_abc", b"for_" + safe).replace(b"for abc", b"for " + safe)
 
 
 @dataclass
@@ -144,6 +170,9 @@ class StandIn:
             return self._send(handler, 400, RECORDED_ERROR.read_bytes())
         if url.path.startswith("/rss/"):
             return self._send(handler, 200, self.rss_body)
+        if bad := next((i for i in params.get("id_list", "").split(",") if i and not _ID.match(i)), None):
+            request.status = 400  # the API refuses the whole request over one malformed id
+            return self._send(handler, 400, _error_feed(bad))
         body = self._api_page(params, empty=kind == "empty")
         if kind == "truncated":
             body = body[: len(body) // 2]
@@ -151,12 +180,16 @@ class StandIn:
 
     def _api_page(self, params: dict[str, str], *, empty: bool) -> bytes:
         query = params.get("search_query", "")
-        matches = [e for e in self.entries if (m := _CAT.search(query)) is None or m[1] in e.categories]
-        if window := _RANGE.search(query):
-            since = datetime.strptime(window[1], "%Y%m%d%H%M").replace(tzinfo=UTC)
-            until = datetime.strptime(window[2], "%Y%m%d%H%M").replace(tzinfo=UTC) + timedelta(minutes=1)
-            matches = [e for e in matches if since <= e.updated < until]
-        matches.sort(key=lambda e: e.updated, reverse=True)
+        if "id_list" in params:
+            matches = self._by_ids(params["id_list"])
+        else:
+            entries = [e for e in self.entries if (m := _CAT.search(query)) is None or m[1] in e.categories]
+            if window := _RANGE.search(query):
+                since = datetime.strptime(window[1], "%Y%m%d%H%M").replace(tzinfo=UTC)
+                until = datetime.strptime(window[2], "%Y%m%d%H%M").replace(tzinfo=UTC) + timedelta(minutes=1)
+                entries = [e for e in entries if since <= e.updated < until]
+            entries.sort(key=lambda e: e.updated, reverse=True)
+            matches = [e.element for e in entries]
         start, size = int(params.get("start", 0)), int(params.get("max_results", 10))
         feed = ET.Element(f"{A}feed")
         ET.SubElement(feed, f"{A}id").text = "https://arxiv.org/api/standin"
@@ -165,8 +198,14 @@ class StandIn:
         ET.SubElement(feed, f"{{{OPENSEARCH}}}totalResults").text = str(len(matches))
         ET.SubElement(feed, f"{{{OPENSEARCH}}}startIndex").text = str(start)
         if not empty:
-            feed.extend(e.element for e in matches[start : start + size])
+            feed.extend(matches[start : start + size])
         return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+    def _by_ids(self, id_list: str) -> list[ET.Element]:
+        """The entries an id_list names, in its order; unknown ids are left out, as the API does since 2025."""
+        known = _recorded_by_id() | {e.arxiv_id: e.element for e in self.entries}
+        wanted = [_VERSION.sub("", i) for i in id_list.split(",") if i]
+        return [known[i] for i in dict.fromkeys(wanted) if i in known]
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict | None = None) -> None:
