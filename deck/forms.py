@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from paperswipe.forms import IdField, IdListField
+from paperswipe.forms import IdField, IdListField, NameField
 
-from .models import Swipe
+from .models import Interest, Swipe
 
 
 class DecideForm(forms.Form):
@@ -29,3 +29,41 @@ class HistoryFilterForm(forms.Form):
 class ChangeDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Swipe.Decision.choices)
     filter = forms.ChoiceField(choices=[("", "All"), *Swipe.Decision.choices], required=False)
+
+
+class InterestForm(forms.Form):
+    """Follow or mute: `kind` and `value`, or one `choice` of "kind:value" (a card's radio buttons)."""
+
+    kind = forms.ChoiceField(choices=Interest.Kind.choices, required=False)
+    value = NameField(max_length=Interest._meta.get_field("value").max_length, required=False)
+    choice = forms.CharField(max_length=120, required=False)
+    stance = forms.ChoiceField(choices=Interest.Stance.choices)
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("choice"):
+            kind, _, value = data["choice"].partition(":")
+            data["kind"], data["value"] = kind, NameField().clean(value)
+        if data.get("kind") not in Interest.Kind.values or not data.get("value"):
+            raise forms.ValidationError("Choose an author, a keyword or a category.")
+        if data["kind"] == Interest.Kind.KEYWORD and len(data["value"]) < 3:
+            raise forms.ValidationError("A keyword has at least 3 characters.")
+        return data
+
+
+class SeedPapersForm(forms.Form):
+    ids = forms.CharField(required=False, max_length=20_000, widget=forms.Textarea)
+    file = forms.FileField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not data.get("ids", "").strip() and not data.get("file"):
+            raise forms.ValidationError("Paste arXiv ids or links, or choose a BibTeX, RIS or CSL-JSON file.")
+        upload = data.get("file")
+        if upload and upload.size > MAX_SEED_FILE:
+            raise forms.ValidationError(f"Files are at most {MAX_SEED_FILE // 1_000_000} MB.")
+        return data
+
+
+MAX_SEED_FILE = 5_000_000

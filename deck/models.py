@@ -38,3 +38,66 @@ class Swipe(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.decision} {self.paper_id}"
+
+
+class DeckCard(models.Model):
+    """A user's ranked queue of unseen papers, rebuilt by the ranker after each decision.
+
+    The deck reads it in `rank` order, one index range scan; nothing is fitted or scored in a request.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deck_cards")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    score = models.FloatField(help_text="The predicted probability of a keep.")
+    exploring = models.BooleanField(default=False, help_text="Taken from outside the predicted top, to learn.")
+    # "Why this card", from the ranker's real reasons: a sentence, and the kept paper it names, if any.
+    reason = models.CharField(max_length=300, blank=True)
+    reason_paper = models.ForeignKey("papers.Paper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_deck_card_per_paper")]
+        indexes = [models.Index(fields=["user", "rank"], name="deck_card_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.rank}: {self.paper_id}"
+
+
+class Interest(models.Model):
+    """An author, a keyword or a category the reader follows (more of it) or mutes (never again)."""
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author"
+        KEYWORD = "keyword", "Keyword"
+        CATEGORY = "category", "Category"
+
+    class Stance(models.TextChoices):
+        FOLLOW = "follow", "Follow"
+        MUTE = "mute", "Mute"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=100)
+    stance = models.CharField(max_length=6, choices=Stance.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stance", "kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "value"], name="one_interest_per_value")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.stance}s {self.kind} {self.value}"
+
+
+class SeedPaper(models.Model):
+    """A paper the reader wrote or liked, given at onboarding or in the settings: a keep for the model."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seed_papers")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_seed_per_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.user} seed {self.paper_id}"

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from papers.models import Paper
 
-from .models import Swipe
+from .models import DeckCard, Interest, SeedPaper, Swipe
 
 CARDS_PER_BATCH = 5
 COUNT_CAP = 1000
@@ -26,28 +26,87 @@ def unseen(papers: QuerySet[Paper], *, user: User) -> QuerySet[Paper]:
     return papers.filter(~Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk"))))
 
 
-def candidates(*, user: User, followed: list[int] | None = None) -> QuerySet[Paper]:
-    """The deck: unseen papers of the followed categories, latest announcement first.
+def candidates(
+    *, user: User, followed: list[int] | None = None, mutes: list[Interest] | None = None
+) -> QuerySet[Paper]:
+    """The deck before ranking: unseen papers of the followed categories, never a muted one, newest first.
 
-    The one place the deck's order is decided. `followed` saves a query when the caller has the ids.
+    `followed` saves a query when the caller has the ids. The ranker (deck/ranking.py) orders these,
+    with papers by followed authors and on followed keywords added.
     """
     if followed is None:
         followed = followed_ids(user=user)
-    return unseen(Paper.objects.in_categories(followed), user=user).order_by("-listed_at", "-id")
+    papers = unseen(Paper.objects.in_categories(followed), user=user)
+    mutes = mutes_of(user=user) if mutes is None else mutes
+    return without_muted(papers, mutes=mutes).order_by("-listed_at", "-id")
+
+
+def mutes_of(*, user: User) -> list[Interest]:
+    return list(Interest.objects.filter(user=user, stance=Interest.Stance.MUTE))
+
+
+def follows_of(*, user: User) -> list[Interest]:
+    return list(Interest.objects.filter(user=user, stance=Interest.Stance.FOLLOW))
+
+
+def matching(interest: Interest) -> Q:
+    """The papers an interest is about: an author's name, a keyword in the title or abstract, a category."""
+    if interest.kind == Interest.Kind.AUTHOR:
+        return Q(authors_text__icontains=interest.value)
+    if interest.kind == Interest.Kind.KEYWORD:
+        return Q(title__icontains=interest.value) | Q(abstract__icontains=interest.value)
+    return Q(categories__code=interest.value)
+
+
+def without_muted(papers: QuerySet[Paper], *, mutes: list[Interest]) -> QuerySet[Paper]:
+    for mute in mutes:
+        if mute.kind == Interest.Kind.CATEGORY:
+            papers = papers.exclude(
+                Exists(Paper.categories.through.objects.filter(paper=OuterRef("pk"), category__code=mute.value))
+            )
+        else:
+            papers = papers.exclude(matching(mute))
+    return papers
 
 
 def next_cards(
-    *, user: User, exclude: Iterable[int] = (), first: str = "", followed: list[int] | None = None
+    *,
+    user: User,
+    exclude: Iterable[int] = (),
+    first: str = "",
+    followed: list[int] | None = None,
+    mutes: list[Interest] | None = None,
 ) -> list[Paper]:
-    """The next few cards, leaving out those the page holds; after an undo, `first` comes back on top."""
-    deck = candidates(user=user, followed=followed).exclude(pk__in=list(exclude))
-    # Ids first: the walk past decided papers then reads only indexes, never the wide paper rows.
-    ids = list(deck.values_list("pk", flat=True)[:CARDS_PER_BATCH])
+    """The next few cards in the ranker's order, leaving out those the page holds.
+
+    The ranked queue is read in rank order (one index range scan); before the ranker has built it,
+    the deck is newest first. After an undo, `first` comes back on top. Each card carries `deck_card`,
+    the queue row with "why this card", or None.
+    """
+    exclude = list(exclude)
+    queue = unseen_queue(user=user).exclude(paper__in=exclude)
+    ranked = list(queue.select_related("reason_paper")[:CARDS_PER_BATCH])
+    if ranked:
+        ids = [card.paper_id for card in ranked]
+        why = {card.paper_id: card for card in ranked}
+    else:
+        deck = candidates(user=user, followed=followed, mutes=mutes).exclude(pk__in=exclude)
+        # Ids first: the walk past decided papers then reads only indexes, never the wide paper rows.
+        ids = list(deck.values_list("pk", flat=True)[:CARDS_PER_BATCH])
+        why = {}
     by_id = Paper.objects.select_related("primary_category").prefetch_related("categories").in_bulk(ids)
     cards = [by_id[pk] for pk in ids]
-    if first and (undone := deck.filter(arxiv_id=first).first()):
+    if first and (undone := candidates(user=user, followed=followed, mutes=mutes).filter(arxiv_id=first).first()):
         cards = [undone, *[c for c in cards if c.pk != undone.pk]][:CARDS_PER_BATCH]
+    for card in cards:
+        card.deck_card = why.get(card.pk)  # type: ignore[attr-defined]
     return cards
+
+
+def unseen_queue(*, user: User) -> QuerySet[DeckCard]:
+    """The ranked queue, less what was decided since it was built (a decision also deletes its row)."""
+    decided = Swipe.objects.filter(user=user, paper=OuterRef("paper"))
+    return DeckCard.objects.filter(user=user).filter(~Exists(decided)).order_by("rank")
 
 
 def has_decisions(*, user: User) -> bool:
@@ -69,11 +128,11 @@ class Progress:
         return f"{self.total:,} unseen in your categories"
 
 
-def progress(*, user: User, followed: list[int] | None = None) -> Progress:
+def progress(*, user: User, followed: list[int] | None = None, mutes: list[Interest] | None = None) -> Progress:
     """At most three bounded queries: the latest announcement, the next card, then one count."""
     if followed is None:
         followed = followed_ids(user=user)
-    deck = candidates(user=user, followed=followed)
+    deck = candidates(user=user, followed=followed, mutes=mutes)
     in_followed = Paper.objects.in_categories(followed)
     day = (
         in_followed.filter(announced_on__isnull=False)
@@ -111,3 +170,7 @@ def decisions_for_export(user: User) -> list[dict[str, Any]]:
         .order_by("created_at")
         .values_list("paper__arxiv_id", "decision", "source", "created_at")
     ]
+
+
+def seeds_of(*, user: User) -> QuerySet[SeedPaper]:
+    return SeedPaper.objects.filter(user=user).select_related("paper").order_by("-added_at")

@@ -11,7 +11,14 @@ from library import services as library_services
 from library.models import ReadingListEntry
 from papers.models import Paper
 
-from .models import Swipe
+from . import selectors
+from .models import DeckCard, Interest, Swipe
+from .tasks import rerank
+
+
+def _learn_after_commit(user: User) -> None:
+    """The ranker learns from every decision within seconds, in a task, never in the request."""
+    transaction.on_commit(lambda: rerank.delay(user.pk))
 
 
 @transaction.atomic
@@ -31,6 +38,8 @@ def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Sourc
         if existing is None:
             raise
         return existing, False
+    DeckCard.objects.filter(user=user, paper=paper).delete()
+    _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
         swipe.list_entry = _fill_default_list(user, paper)
         if swipe.list_entry:
@@ -47,6 +56,7 @@ def undo_last(*, user: User) -> Paper | None:
     if last is None:
         return None
     last.delete()
+    _learn_after_commit(user)
     if last.list_entry_id:
         library_services.take_out_untouched(entry_id=last.list_entry_id)
     return last.paper
@@ -63,6 +73,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     if swipe.decision == decision:
         return swipe
     swipe.decision = decision
+    _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
         swipe.list_entry = _fill_default_list(user, swipe.paper)
     else:
@@ -77,3 +88,22 @@ def _fill_default_list(user: User, paper: Paper) -> ReadingListEntry | None:
     """The entry a keep creates in the default list, or None when the paper was there already."""
     entry, created = library_services.add_to_list(reading_list=library_selectors.default_list(user=user), paper=paper)
     return entry if created else None
+
+
+@transaction.atomic
+def set_interest(*, user: User, kind: str, value: str, stance: str) -> Interest:
+    """Follow or mute an author, a keyword or a category; a mute takes its papers out of the deck now."""
+    lock_account(user)
+    interest, _ = Interest.objects.update_or_create(user=user, kind=kind, value=value, defaults={"stance": stance})
+    if stance == Interest.Stance.MUTE:
+        muted = Paper.objects.filter(selectors.matching(interest)).values("pk")
+        DeckCard.objects.filter(user=user, paper__in=muted).delete()
+    _learn_after_commit(user)
+    return interest
+
+
+@transaction.atomic
+def drop_interest(*, user: User, interest_id: int) -> None:
+    """Raises Interest.DoesNotExist for another user's interest."""
+    Interest.objects.get(pk=interest_id, user=user).delete()
+    _learn_after_commit(user)

@@ -11,4 +11,8 @@ urlpatterns = [
     path("deck/undo/", views.undo, name="undo"),
     path("history/", views.history, name="history"),
     path("history/<int:swipe_id>/", views.change_decision, name="change_decision"),
+    path("settings/interests/", views.interests, name="interests"),
+    path("settings/interests/set/", views.set_interest, name="set_interest"),
+    path("settings/interests/<int:interest_id>/remove/", views.drop_interest, name="drop_interest"),
+    path("settings/interests/seeds/", views.add_seeds, name="add_seeds"),
 ]

@@ -14,11 +14,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
+from papers.references import ReferenceFileError
 from papers.schedule import next_harvest_at
 
 from . import selectors, services
-from .forms import ChangeDecisionForm, DecideForm, DeckCardsForm, DeckForm, HistoryFilterForm
-from .models import Swipe
+from .forms import (
+    ChangeDecisionForm,
+    DecideForm,
+    DeckCardsForm,
+    DeckForm,
+    HistoryFilterForm,
+    InterestForm,
+    SeedPapersForm,
+)
+from .models import Interest, Swipe
+from .seeds import add_seed_papers
 
 
 def _wants_json(request: AuthenticatedRequest) -> bool:
@@ -46,9 +56,10 @@ def deck(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("accounts:categories")
     form = DeckForm(request.GET)
     first = form.cleaned_data["show"] if form.is_valid() else ""
+    mutes = selectors.mutes_of(user=request.user)
     context = {
-        "cards": selectors.next_cards(user=request.user, first=first, followed=followed),
-        "progress": selectors.progress(user=request.user, followed=followed),
+        "cards": selectors.next_cards(user=request.user, first=first, followed=followed, mutes=mutes),
+        "progress": selectors.progress(user=request.user, followed=followed, mutes=mutes),
         "can_undo": selectors.has_decisions(user=request.user),
         "next_harvest": next_harvest_at(),
     }
@@ -116,3 +127,71 @@ def change_decision(request: AuthenticatedRequest, swipe_id: int) -> HttpRespons
         raise Http404("No such decision.") from None  # another user's, or undone a moment ago
     messages.success(request, f"Changed to {swipe.get_decision_display().lower()}: {swipe.paper.title}")
     return redirect(f"{reverse('deck:history')}?{urlencode({'decision': form.cleaned_data['filter']})}")
+
+
+@login_required
+def interests(request: AuthenticatedRequest) -> HttpResponse:
+    """/settings/interests/: follows, mutes and seed papers."""
+    context = {
+        "follows": selectors.follows_of(user=request.user),
+        "mutes": selectors.mutes_of(user=request.user),
+        "seeds": selectors.seeds_of(user=request.user),
+        "kinds": Interest.Kind.choices,
+        "form": InterestForm(),
+        "seed_form": SeedPapersForm(),
+    }
+    return render(request, "deck/interests.html", context)
+
+
+@require_POST
+@login_required
+def set_interest(request: AuthenticatedRequest) -> HttpResponse:
+    """Follow or mute, from the settings page or from a card's "Fewer like this" / "Follow"."""
+    form = InterestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        interest = services.set_interest(
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            stance=form.cleaned_data["stance"],
+        )
+        verb = "Following" if interest.stance == Interest.Stance.FOLLOW else "Muted"
+        messages.success(request, f"{verb} {interest.get_kind_display().lower()} “{interest.value}”.")
+    target = form.cleaned_data.get("next", "") if form.is_valid() else ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("deck:interests")
+
+
+@require_POST
+@login_required
+def drop_interest(request: AuthenticatedRequest, interest_id: int) -> HttpResponse:
+    try:
+        services.drop_interest(user=request.user, interest_id=interest_id)
+    except Interest.DoesNotExist:
+        raise Http404("No such interest.") from None
+    messages.success(request, "Removed.")
+    return redirect("deck:interests")
+
+
+@require_POST
+@login_required
+def add_seeds(request: AuthenticatedRequest) -> HttpResponse:
+    form = SeedPapersForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("deck:interests")
+    upload = form.cleaned_data.get("file")
+    try:
+        report = add_seed_papers(
+            user=request.user,
+            pasted=form.cleaned_data.get("ids", ""),
+            data=upload.read() if upload else None,
+            filename=upload.name if upload else "",
+        )
+    except ReferenceFileError as error:
+        messages.error(request, f"Nothing was added: {error}")
+        return redirect("deck:interests")
+    return render(request, "deck/seed_report.html", {"report": report})

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
+from papers.similar import like_these
 
 from . import exports, selectors, services
 from .forms import (
@@ -283,3 +284,13 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     the_list = get_object_or_404(ReadingList.objects.select_related("user"), share_token=token)
     page = Paginator(selectors.shared_entries(reading_list=the_list), 50).get_page(request.GET.get("page"))
     return render(request, "library/shared_list.html", {"list": the_list, "page": page, "token": token})
+
+
+@login_required
+def more_like_this(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """ "More like this list": the catalog's papers nearest to the list as a whole, by the same code as a
+    paper page's "Similar papers"."""
+    the_list = _own_list(request, slug)
+    paper_ids = list(the_list.entries.values_list("paper_id", flat=True))
+    context = {"list": the_list, "papers": like_these(paper_ids, k=20)}
+    return render(request, "library/more_like_this.html", context)

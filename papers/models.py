@@ -200,3 +200,18 @@ class HarvestRun(models.Model):
     def __str__(self) -> str:
         target = self.category.code if self.category else "listing"
         return f"{self.get_source_display()} {target} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class PaperFeatures(models.Model):
+    """A paper's feature vector (papers/features.py), computed once when the paper enters the catalog."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, primary_key=True, related_name="features")
+    scheme = models.PositiveSmallIntegerField(help_text="The recipe's version that made this vector.")
+    vector = models.BinaryField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "paper features"
+
+    def __str__(self) -> str:
+        return f"features of {self.paper_id}"

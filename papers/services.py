@@ -112,7 +112,12 @@ def upsert_records(*, records: Sequence[PaperRecord]) -> ImportResult:
         ],
         ignore_conflicts=True,  # alias pairs (cs.IT, math.IT) map to one canonical row
     )
-    refresh_search_vectors([p.pk for p in new_papers] + [p.pk for p in changed_papers])
+    written = [p.pk for p in new_papers] + [p.pk for p in changed_papers]
+    refresh_search_vectors(written)
+    if written:  # the ranker's vectors, in their own task once these rows are committed
+        from .tasks import compute_features  # tasks import the harvest, which imports this module
+
+        transaction.on_commit(lambda: compute_features.delay(written))
     PaperVersion.objects.bulk_create(
         [
             PaperVersion(paper_id=paper.pk, number=v.number, submitted=v.submitted, size=v.size)

@@ -50,3 +50,11 @@ def harvest_all() -> int:
         harvest_category.delay_on_commit(category_id)
     harvest_listing.delay_on_commit()
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def compute_features(paper_ids: list[int]) -> int:
+    """Vectors of papers that just entered the catalog or changed; queued on commit by the upsert."""
+    from .feature_store import compute_features as compute
+
+    return compute(paper_ids=paper_ids)

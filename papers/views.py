@@ -10,6 +10,7 @@ from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Category, Paper
 from .search import MAX_WORDS, personal_scopes, search
 from .signals import paper_viewed
+from .similar import similar_papers
 
 PAGE_SIZE = 25
 
@@ -40,7 +41,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return _not_found(request, bare_id)
     if request.user.is_authenticated:
         paper_viewed.send(sender=Paper, user=request.user, paper=paper)
-    return render(request, "papers/paper_detail.html", {"paper": paper})
+    return render(request, "papers/paper_detail.html", {"paper": paper, "similar": similar_papers(paper)})
 
 
 def _not_found(request: HttpRequest, arxiv_id: str) -> HttpResponse:

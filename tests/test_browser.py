@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect, sync_playwright
 
 from deck.models import Swipe
-from papers.models import Category
+from papers.models import Category, Paper
 
 from .factories import PaperFactory
 
@@ -442,3 +442,43 @@ def test_on_a_phone_the_navigation_shows_every_destination(live_server, phone, d
     touch(phone, [centre(menu)])
     touch(phone, [centre(nav.get_by_role("button", name="Log out"))])
     expect(phone.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_a_reader_with_a_hidden_taste_gets_more_of_it_after_thirty_cards(live_server, page, django_user_model):
+    from deck.models import Swipe
+    from deck.selectors import candidates
+    from papers.features import words
+    from papers.parsers import parse_document
+    from papers.services import import_page
+
+    from .conftest import ARXIV_RAW_PAGE
+
+    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))  # the features follow on commit
+    user = django_user_model.objects.create_user(email="taste@example.org", password=PASSWORD)
+    user.followed_categories.set(
+        Category.objects.filter(
+            code__in=["quant-ph", "cond-mat.str-el", "hep-th", "gr-qc", "math-ph", "cond-mat.mes-hall", "hep-ph"]
+        )
+    )
+
+    def likes(arxiv_id: str) -> bool:  # the hidden taste: quantum physics, described by one word
+        paper = Paper.objects.get(arxiv_id=arxiv_id)
+        return "quantum" in words(f"{paper.title} {paper.abstract}")
+
+    def swipe(n: int) -> list[bool]:
+        liked = []
+        for _ in range(n):
+            liked.append(likes(top_id(page)))
+            decide_with_key(page, "ArrowRight" if liked[-1] else "ArrowLeft")
+        return liked
+
+    sign_in(page, live_server.url, user)
+    swipe(30)
+    assert Swipe.objects.filter(user=user).count() == 30
+    chronological = [likes(p.arxiv_id) for p in candidates(user=user)[:10]]
+    page.reload()
+    expect(page.locator(".why").first).to_be_visible()  # each ranked card says why it is there
+    ranked = swipe(10)
+    assert sum(ranked) > sum(chronological), (ranked, chronological)

@@ -6,6 +6,7 @@ from typing import Any
 from django import template
 
 from deck.selectors import decisions_on
+from papers import features
 
 register = template.Library()
 
@@ -30,5 +31,20 @@ def paper_actions(context: dict[str, Any], paper: Any, among: Iterable[Any] | No
         "decision": decided[paper.pk],
         "next": request.get_full_path(),
         "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("deck/_tune.html", takes_context=True)
+def tune_deck(context: dict[str, Any], paper: Any) -> dict[str, Any]:
+    """ "Fewer like this" and "Follow" on a card: its first authors, title words and cross-list categories."""
+    request = context["request"]
+    primary = paper.primary_category.code if paper.primary_category else ""
+    return {
+        "paper": paper,
+        "authors": paper.author_names[:3],
+        "keywords": list(dict.fromkeys(features.words(paper.title)))[:4],
+        "categories": [c.code for c in paper.categories.all() if c.code != primary],
+        "next": request.get_full_path() if request else "/",
         "csrf_token": context.get("csrf_token"),
     }

@@ -1,0 +1,123 @@
+"""The reader model: what one user keeps and skips, learned over paper features, and the deck's order.
+
+Pure functions over sparse matrices (papers/features.py), so that the site, the evaluation
+(`manage.py evaluate_ranking`) and the tests run the very same code.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from papers import features
+
+EXPLORE_EVERY = 5  # one card in five comes from outside the predicted top, so the deck keeps learning
+C = 10.0  # inverse regularisation: less held 20 decisions back, more changed nothing (evaluate_ranking)
+
+
+@dataclass
+class Reader:
+    """What was learned from one user's keeps (seed papers included) and skips."""
+
+    kept: sparse.csr_matrix
+    skipped: sparse.csr_matrix
+    weights: np.ndarray | None  # one weight per feature; None before any decision
+    intercept: float = 0.0
+
+    @property
+    def knows_anything(self) -> bool:
+        return self.weights is not None
+
+
+def learn(kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: sparse.csr_matrix | None = None) -> Reader:
+    """A logistic regression with keeps as positives and skips as negatives, class-balanced.
+
+    A sample of the unseen `candidates` joins with a soft label at the prior keep-rate and a small
+    weight: with only skips the model moves away from the skipped topics, with only keeps it moves
+    toward them, and with many decisions it barely matters (measured with evaluate_ranking). Only the
+    columns the examples use are fitted: a few thousand instead of the whole hashed space, same result.
+    """
+    n_kept, n_skipped = kept.shape[0], skipped.shape[0]
+    if not n_kept and not n_skipped:
+        return Reader(kept=kept, skipped=skipped, weights=None)
+    total = n_kept + n_skipped
+    rows, labels = [kept, skipped], [np.ones(n_kept), np.zeros(n_skipped)]
+    weights = [np.full(n_kept, total / (2 * max(n_kept, 1))), np.full(n_skipped, total / (2 * max(n_skipped, 1)))]
+    if candidates is not None and candidates.shape[0]:
+        sample = candidates[np.random.default_rng(total).permutation(candidates.shape[0])[:UNSEEN_SAMPLE]]
+        rows += [sample, sample]
+        labels += [np.ones(sample.shape[0]), np.zeros(sample.shape[0])]
+        weights += [
+            np.full(sample.shape[0], UNSEEN_WEIGHT * PRIOR),
+            np.full(sample.shape[0], UNSEEN_WEIGHT * (1 - PRIOR)),
+        ]
+    x = sparse.vstack(rows).tocsr()
+    y = np.concatenate(labels)
+    if len(set(y)) < 2:
+        return Reader(kept=kept, skipped=skipped, weights=None)
+    columns = np.unique(x.indices)
+    model = LogisticRegression(C=C, solver="liblinear", max_iter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x[:, columns], y, sample_weight=np.concatenate(weights))
+    full = np.zeros(x.shape[1], dtype=np.float32)
+    full[columns] = model.coef_.ravel()
+    return Reader(kept=kept, skipped=skipped, weights=full, intercept=float(model.intercept_[0]))
+
+
+UNSEEN_SAMPLE = 200  # unseen papers that join each fit with a soft label
+UNSEEN_WEIGHT = 0.05  # their weight against one decision's
+PRIOR = 0.2  # the soft label: about the share of papers a reader keeps
+
+
+def predict(reader: Reader, candidates: sparse.csr_matrix) -> np.ndarray:
+    """The probability that the user keeps each candidate (0.5 for all before any decision)."""
+    if reader.weights is None:
+        return np.full(candidates.shape[0], 0.5)
+    return 1.0 / (1.0 + np.exp(-(candidates @ reader.weights + reader.intercept)))
+
+
+def order(scores: np.ndarray, *, rng: np.random.Generator, explore: bool = True) -> list[tuple[int, bool]]:
+    """Candidates by predicted keep, best first, with every EXPLORE_EVERY-th card drawn at random
+    from outside the predicted top: (candidate index, exploring)."""
+    ranked = list(np.argsort(-scores, kind="stable"))
+    if not explore or len(ranked) < EXPLORE_EVERY:
+        return [(int(i), False) for i in ranked]
+    top = max(EXPLORE_EVERY, len(ranked) // EXPLORE_EVERY)
+    outside = ranked[top:]
+    rng.shuffle(outside)
+    inside = ranked[:top]
+    placed: list[tuple[int, bool]] = []
+    while inside or outside:
+        if len(placed) % EXPLORE_EVERY == EXPLORE_EVERY - 1 and outside:
+            placed.append((int(outside.pop()), True))
+        elif inside:
+            placed.append((int(inside.pop(0)), False))
+        else:  # the top is used up: the rest in predicted order
+            rest = sorted(outside, key=lambda i: -scores[i])
+            placed += [(int(i), False) for i in rest]
+            outside = []
+    return placed
+
+
+def nearest_kept(reader: Reader, candidates: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate, the kept paper most like it (a row of reader.kept) and their cosine similarity."""
+    if not reader.kept.shape[0] or not candidates.shape[0]:
+        return np.full(candidates.shape[0], -1), np.zeros(candidates.shape[0])
+    similarities = (candidates @ reader.kept.T.tocsr()).toarray()
+    best = similarities.argmax(axis=1)
+    return best, similarities[np.arange(len(best)), best]
+
+
+def top_terms(reader: Reader, words: Sequence[str], k: int = 2) -> list[str]:
+    """The paper's own words that weigh most toward a keep in this reader's model."""
+    if reader.weights is None:
+        return []
+    scored = {w: float(reader.weights[features.index_of(w)]) for w in words}
+    return [w for w, weight in sorted(scored.items(), key=lambda item: -item[1]) if weight > 0][:k]

@@ -1,0 +1,121 @@
+"""Follows, mutes and seed papers: the settings page, a card's "Fewer like this", and the seed import."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from deck.models import DeckCard, Interest, SeedPaper
+from papers.models import Paper
+from papers.references import parse_references
+
+from ..factories import PaperFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+REFERENCES = Path(__file__).resolve().parent.parent / "fixtures" / "references"
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_the_interests_page_needs_a_login(client):
+    assert client.get("/settings/interests/")["Location"].startswith("/accounts/login/")
+
+
+def test_follow_and_mute_from_the_settings_page_and_remove(logged_in, user):
+    logged_in.post("/settings/interests/set/", {"stance": "follow", "kind": "author", "value": " Ada  Lovelace\u200b"})
+    logged_in.post("/settings/interests/set/", {"stance": "mute", "kind": "keyword", "value": "string theory"})
+    assert set(Interest.objects.filter(user=user).values_list("stance", "kind", "value")) == {
+        ("follow", "author", "Ada Lovelace"),
+        ("mute", "keyword", "string theory"),
+    }
+    html = logged_in.get("/settings/interests/").content.decode()
+    assert "Ada Lovelace" in html
+    assert "string theory" in html
+    response = logged_in.post(
+        "/settings/interests/set/", {"stance": "mute", "kind": "keyword", "value": "qu"}, follow=True
+    )
+    assert "A keyword has at least 3 characters" in response.content.decode()
+    muted = Interest.objects.get(user=user, value="string theory")
+    logged_in.post(f"/settings/interests/{muted.pk}/remove/")
+    assert not Interest.objects.filter(pk=muted.pk).exists()
+
+
+def test_another_users_interest_is_404(logged_in, user):
+    theirs = Interest.objects.create(user=UserFactory(), kind="author", value="Someone", stance="mute")
+    assert logged_in.post(f"/settings/interests/{theirs.pk}/remove/").status_code == 404
+    assert Interest.objects.filter(pk=theirs.pk).exists()
+
+
+def test_fewer_like_this_on_a_card_mutes_and_takes_the_papers_out(logged_in, user, cs_cy):
+    paper = PaperFactory(primary_category=cs_cy, authors=[{"name": "Grace Hopper", "affiliations": []}])
+    other = PaperFactory(primary_category=cs_cy)
+    for p in (paper, other):
+        p.categories.add(cs_cy)
+    html = logged_in.get("/").content.decode()
+    assert 'value="author:Grace Hopper"' in html  # the card offers to mute its author
+    DeckCard.objects.create(user=user, paper=paper, rank=0, score=0.9)
+    response = logged_in.post(
+        "/settings/interests/set/", {"stance": "mute", "choice": "author:Grace Hopper", "next": "/"}
+    )
+    assert response["Location"] == "/"
+    assert not DeckCard.objects.filter(user=user, paper=paper).exists()
+    assert paper not in logged_in.get("/").context["cards"]
+
+
+def test_pasted_ids_become_seed_papers(logged_in, user):
+    known = PaperFactory(arxiv_id="2401.01234")
+    response = logged_in.post(
+        "/settings/interests/seeds/", {"ids": "https://arxiv.org/abs/2401.01234v2\nnot an id at all"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 paper added" in html
+    assert "not an id at all" in html
+    assert list(SeedPaper.objects.filter(user=user).values_list("paper", flat=True)) == [known.pk]
+
+
+def test_a_zotero_export_matches_fetches_and_lists_entries_without_an_id(logged_in, user, standin):
+    data = (REFERENCES / "zotero.bib").read_bytes()
+    references = parse_references(data, "zotero.bib")
+    with_id = [r.arxiv_id for r in references if r.arxiv_id]
+    without = [r.title for r in references if not r.arxiv_id]
+    assert with_id
+    assert without
+    PaperFactory(arxiv_id=with_id[0])
+    upload = SimpleUploadedFile("zotero.bib", data, content_type="application/x-bibtex")
+    html = logged_in.post("/settings/interests/seeds/", {"file": upload}).content.decode()
+    assert "Found in PaperSwipe</dt><dd>1" in html
+    assert "Skipped: no arXiv id in the entry" in html
+    for title in without:
+        assert title.split(":")[0][:20] in html
+    seeded = set(SeedPaper.objects.filter(user=user).values_list("paper__arxiv_id", flat=True))
+    assert with_id[0] in seeded
+    assert seeded <= set(with_id)
+    assert set(Paper.objects.filter(arxiv_id__in=with_id).values_list("arxiv_id", flat=True)) >= seeded
+
+
+@pytest.mark.parametrize("name", ["broken.bib", "broken.json", "broken_truncated.ris"])
+def test_a_broken_file_says_so_and_saves_nothing(logged_in, user, name):
+    upload = SimpleUploadedFile(name, (REFERENCES / name).read_bytes())
+    response = logged_in.post("/settings/interests/seeds/", {"file": upload}, follow=True)
+    assert "Nothing was added" in response.content.decode()
+    assert not SeedPaper.objects.filter(user=user).exists()
+
+
+def test_a_file_without_arxiv_ids_adds_nothing_and_lists_the_titles(logged_in, user):
+    upload = SimpleUploadedFile("no_arxiv.bib", (REFERENCES / "no_arxiv.bib").read_bytes())
+    html = logged_in.post("/settings/interests/seeds/", {"file": upload}).content.decode()
+    assert "0 papers added" in html
+    assert "Skipped: no arXiv id in the entry" in html
+    assert not SeedPaper.objects.filter(user=user).exists()
+
+
+def test_an_oversized_upload_is_refused(logged_in, user):
+    upload = SimpleUploadedFile("huge.bib", b"@misc{a, title={x}}\n" * 300_000)
+    response = logged_in.post("/settings/interests/seeds/", {"file": upload}, follow=True)
+    assert "Files are at most 5 MB" in response.content.decode()
+    assert not SeedPaper.objects.exists()

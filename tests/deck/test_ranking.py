@@ -1,0 +1,173 @@
+"""The learning deck on 1,000 real arXiv papers: skips sink a topic, undo restores it, exploration,
+mutes, follows, "why this card", and the ranker running after each decision."""
+
+import pytest
+from django.core.management import call_command
+from django.utils.html import escape
+
+from deck import ranking
+from deck import services as deck_services
+from deck.models import DeckCard, Interest, Swipe
+from deck.selectors import next_cards
+from papers.feature_store import compute_features
+from papers.features import words
+from papers.models import Category, Paper
+from papers.parsers import parse_document
+from papers.services import import_page
+
+from ..conftest import ARXIV_RAW_PAGE
+from ..factories import PaperFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
+
+
+@pytest.fixture
+def catalog():
+    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
+    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
+    return Paper.objects.all()
+
+
+@pytest.fixture
+def reader(catalog):
+    user = UserFactory()
+    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
+    return user
+
+
+def queue(user) -> list[int]:
+    return list(DeckCard.objects.filter(user=user).order_by("rank").values_list("paper_id", flat=True))
+
+
+def about_quantum(paper_id: int) -> bool:
+    return "quantum" in words(Paper.objects.get(pk=paper_id).title)
+
+
+def share(ids, predicate) -> float:
+    return sum(predicate(pk) for pk in ids) / len(ids)
+
+
+def test_skipping_a_topic_sinks_it_and_undo_brings_it_back(reader):
+    ranking.refresh_queue(user=reader)
+    before = queue(reader)
+    base_rate = share(before[:60], about_quantum)
+    assert base_rate > 0.05
+    quantum = [pk for pk in before if about_quantum(pk)][:12]
+    others = [pk for pk in before if not about_quantum(pk)][:3]
+    for pk in quantum:
+        deck_services.decide(user=reader, paper=Paper.objects.get(pk=pk), decision="skip")
+    for pk in others:
+        deck_services.decide(user=reader, paper=Paper.objects.get(pk=pk), decision="keep")
+    ranking.refresh_queue(user=reader)
+    after = [pk for pk in queue(reader) if not DeckCard.objects.get(user=reader, paper_id=pk).exploring]
+    assert share(after[:60], about_quantum) < base_rate / 2
+    for _ in range(len(quantum) + len(others)):
+        deck_services.undo_last(user=reader)
+    assert not Swipe.objects.filter(user=reader).exists()
+    ranking.refresh_queue(user=reader)
+    assert queue(reader) == before  # nothing learned is left: the cold order again
+
+
+def test_exploration_is_one_card_in_five_and_labelled(reader):
+    papers = list(Paper.objects.order_by("-listed_at")[:6])
+    for paper, decision in zip(papers, ["keep", "skip", "skip", "keep", "skip", "skip"], strict=True):
+        deck_services.decide(user=reader, paper=paper, decision=decision)
+    ranking.refresh_queue(user=reader)
+    cards = list(DeckCard.objects.filter(user=reader).order_by("rank")[:100])
+    exploring = [c for c in cards if c.exploring]
+    assert len(exploring) == 20
+    assert {c.rank % 5 for c in exploring} == {4}
+    assert {c.reason for c in exploring} == {"Exploring"}
+    # Explored cards come from outside the predicted top: they score below the cards around them.
+    exploit = [c.score for c in cards if not c.exploring]
+    assert sum(c.score for c in exploring) / 20 < sum(exploit) / len(exploit)
+
+
+def test_mutes_are_absolute(reader, client):
+    author = "Hai-Liang Li"
+    by_author = set(Paper.objects.filter(authors_text__icontains=author).values_list("pk", flat=True))
+    assert by_author
+    deck_services.set_interest(user=reader, kind="author", value=author, stance="mute")
+    deck_services.set_interest(user=reader, kind="category", value="math-ph", stance="mute")
+    in_math_ph = set(Paper.objects.filter(categories__code="math-ph").values_list("pk", flat=True))
+    ranking.refresh_queue(user=reader)
+    assert not set(queue(reader)) & (by_author | in_math_ph)
+    DeckCard.objects.filter(user=reader).delete()  # the newest-first deck before the ranker has run
+    shown = {p.pk for p in next_cards(user=reader, exclude=[])}
+    assert shown
+    assert not shown & (by_author | in_math_ph)
+
+
+def test_a_followed_author_brings_papers_from_outside_the_followed_categories(reader):
+    outside = PaperFactory(
+        title="Moduli of curves", authors=[{"name": "Ada Outsider", "affiliations": []}], primary_category=None
+    )
+    outside.categories.add(Category.objects.get(code="math.AG"))
+    compute_features(paper_ids=[outside.pk])
+    ranking.refresh_queue(user=reader)
+    assert outside.pk not in queue(reader)
+    deck_services.set_interest(user=reader, kind="author", value="Ada Outsider", stance="follow")
+    ranking.refresh_queue(user=reader)
+    card = DeckCard.objects.get(user=reader, paper=outside)
+    assert card.rank == 0
+    assert card.reason == "By an author you follow: Ada Outsider"
+    assert Interest.objects.filter(user=reader, stance="follow").count() == 1
+
+
+def test_why_this_card_names_a_paper_the_user_really_kept(reader, client):
+    newest = list(Paper.objects.order_by("-listed_at")[:150])
+    for paper in newest:
+        about = "quantum" in words(f"{paper.title} {paper.abstract}")
+        deck_services.decide(user=reader, paper=paper, decision="keep" if about else "skip")
+    kept = set(Swipe.objects.filter(user=reader, decision="keep").values_list("paper_id", flat=True))
+    assert kept
+    ranking.refresh_queue(user=reader)
+    named = DeckCard.objects.filter(user=reader, reason_paper__isnull=False)
+    assert named.exists()
+    assert set(named.values_list("reason_paper_id", flat=True)) <= kept
+    worded = DeckCard.objects.filter(user=reader, reason__startswith="Because you kept papers on")
+    for card in worded:
+        terms = card.reason.removeprefix("Because you kept papers on ").split(" and ")
+        assert all(t in words(f"{card.paper.title} {card.paper.abstract}") for t in terms)
+    client.force_login(reader)
+    top = DeckCard.objects.filter(user=reader).order_by("rank").first()
+    html = client.get("/").content.decode()
+    if top.reason_paper:
+        assert f"{escape(top.reason_paper.title)}</a>, which you kept" in html
+    else:
+        assert escape(top.reason) in html
+
+
+def test_a_decision_reranks_the_deck_after_it_commits(reader, client, django_capture_on_commit_callbacks):
+    client.force_login(reader)
+    first = client.get("/").context["cards"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/deck/decide/", {"paper": first.pk, "decision": "keep"})
+    assert DeckCard.objects.filter(user=reader).count() == ranking.QUEUE_LENGTH
+    assert not DeckCard.objects.filter(user=reader, paper=first).exists()
+    cards = client.get("/").context["cards"]
+    assert first not in cards
+    assert all(card.deck_card is not None for card in cards)
+
+
+def test_features_are_computed_for_papers_entering_the_catalog(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
+    assert Paper.objects.filter(features__isnull=True).count() == 0
+
+
+def test_evaluate_ranking_runs_on_a_small_setting(capsys):
+    call_command("evaluate_ranking", readers_per_kind=1, runs=1, quick=True)
+    out = capsys.readouterr().out
+    for name in ("chronological", "positives-only TF-IDF + LinearSVC", "PaperSwipe ranker"):
+        assert f"| {name} |" in out
+    rates = [
+        float(cell)
+        for line in out.splitlines()
+        if line.startswith("| ") and "after" not in line
+        for cell in line.strip("| ").split(" | ")[1:]
+    ]
+    assert len(rates) == 3 * 4  # three orders; after 5, 10 and 20 decisions, and from 3 seed papers
+    assert all(0 <= r <= 1 for r in rates)
