@@ -67,7 +67,7 @@ migrations-check: $(VENV)/.dev-deps
 
 bench: $(VENV)/.dev-deps
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_deck.py'
+		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_deck.py && $(PY) bench/bench_ranking.py'
 
 screenshots: $(VENV)/.dev-deps $(CHROMIUM)
 	$(PY) scripts/screenshots.py

@@ -83,26 +83,27 @@ def predict(reader: Reader, candidates: sparse.csr_matrix) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(candidates @ reader.weights + reader.intercept)))
 
 
-def order(scores: np.ndarray, *, rng: np.random.Generator, explore: bool = True) -> list[tuple[int, bool]]:
-    """Candidates by predicted keep, best first, with every EXPLORE_EVERY-th card drawn at random
-    from outside the predicted top: (candidate index, exploring)."""
-    ranked = list(np.argsort(-scores, kind="stable"))
+def order(
+    scores: np.ndarray, *, rng: np.random.Generator, explore: bool = True, limit: int | None = None
+) -> list[tuple[int, bool]]:
+    """The first `limit` candidates by predicted keep, best first, with every EXPLORE_EVERY-th card drawn
+    at random from outside the predicted top: (candidate index, exploring)."""
+    limit = len(scores) if limit is None else min(limit, len(scores))
+    ranked = np.argsort(-scores, kind="stable")
     if not explore or len(ranked) < EXPLORE_EVERY:
-        return [(int(i), False) for i in ranked]
+        return [(int(i), False) for i in ranked[:limit]]
     top = max(EXPLORE_EVERY, len(ranked) // EXPLORE_EVERY)
-    outside = ranked[top:]
-    rng.shuffle(outside)
-    inside = ranked[:top]
+    inside = iter(ranked[:top])
+    outside = list(rng.permutation(ranked[top:]))
     placed: list[tuple[int, bool]] = []
-    while inside or outside:
+    while len(placed) < limit:
         if len(placed) % EXPLORE_EVERY == EXPLORE_EVERY - 1 and outside:
             placed.append((int(outside.pop()), True))
-        elif inside:
-            placed.append((int(inside.pop(0)), False))
+        elif (nxt := next(inside, None)) is not None:
+            placed.append((int(nxt), False))
         else:  # the top is used up: the rest in predicted order
-            rest = sorted(outside, key=lambda i: -scores[i])
-            placed += [(int(i), False) for i in rest]
-            outside = []
+            placed += [(int(i), False) for i in sorted(outside, key=lambda i: -scores[i])][: limit - len(placed)]
+            break
     return placed
 
 

@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from scipy import sparse
 
 from accounts.models import User
 from papers import features
-from papers.feature_store import matrix_for
+from papers.feature_store import matrix_for, matrix_of
 from papers.models import Paper
 
 from . import ranker, selectors
@@ -46,10 +46,11 @@ def refresh_queue(*, user: User) -> int:
         DeckCard.objects.filter(user=user).delete()
         return 0
     scores = _scores(ranking)
-    placed = ranker.order(scores, rng=np.random.default_rng(), explore=ranking.reader.knows_anything)
+    explore = ranking.reader.knows_anything
+    placed = ranker.order(scores, rng=np.random.default_rng(), explore=explore, limit=QUEUE_LENGTH)
     cards = [
         DeckCard(user=user, paper_id=ranking.ids[i], rank=rank, score=float(min(scores[i], 1.0)), exploring=exploring)
-        for rank, (i, exploring) in enumerate(placed[:QUEUE_LENGTH])
+        for rank, (i, exploring) in enumerate(placed)
     ]
     _explain(cards, ranking)
     with transaction.atomic():
@@ -59,19 +60,22 @@ def refresh_queue(*, user: User) -> int:
 
 
 def _rank(user: User) -> _Ranking | None:
-    pool = list(selectors.candidates(user=user).values_list("pk", flat=True)[:CANDIDATE_LIMIT])
+    ids, without, matrix = matrix_of(selectors.candidates(user=user), limit=CANDIDATE_LIMIT)
     followed = _followed_papers(user)
-    in_pool = set(pool)
-    pool += [pk for pk in followed if pk not in in_pool]
-    if not pool:
+    known = set(ids) | set(without)
+    extra = [pk for pk in followed if pk not in known]
+    if extra:
+        extra_ids, extra_matrix = matrix_for(extra)
+        ids, matrix = ids + extra_ids, sparse.vstack([matrix, extra_matrix]).tocsr()
+        without += [pk for pk in extra if pk not in set(extra_ids)]
+    if not ids and not without:
         return None
-    ids, matrix = matrix_for(pool)
-    with_vector = set(ids)
-    ids += [pk for pk in pool if pk not in with_vector]  # no vector yet: ranked on recency alone
-    decisions = dict(Swipe.objects.filter(user=user).values_list("paper_id", "decision"))
-    seeds = SeedPaper.objects.filter(user=user).exclude(paper__in=decisions.keys()).values_list("paper_id", flat=True)
-    kept_ids, kept = matrix_for([pk for pk, d in decisions.items() if d == Swipe.Decision.KEEP] + list(seeds))
-    _, skipped = matrix_for([pk for pk, d in decisions.items() if d == Swipe.Decision.SKIP])
+    ids += without  # no vector yet: ranked on recency alone, after the others
+    keeps = Swipe.objects.filter(user=user, decision=Swipe.Decision.KEEP).values("paper")
+    skips = Swipe.objects.filter(user=user, decision=Swipe.Decision.SKIP).values("paper")
+    seeds = SeedPaper.objects.filter(user=user).values("paper")  # keeps, unless skipped since
+    kept_ids, _, kept = matrix_of(Paper.objects.filter(Q(pk__in=keeps) | Q(pk__in=seeds) & ~Q(pk__in=skips)))
+    _, _, skipped = matrix_of(Paper.objects.filter(pk__in=skips))
     reader = ranker.learn(kept, skipped, matrix)
     popular = {} if reader.knows_anything else _popular_among_peers(user, ids)
     return _Ranking(ids=ids, matrix=matrix, reader=reader, kept_ids=kept_ids, followed=followed, popular=popular)
@@ -94,7 +98,11 @@ def _explain(cards: list[DeckCard], ranking: _Ranking) -> None:
     rows = ranking.matrix[[position[c.paper_id] for c in with_vector]]
     best, similarity = ranker.nearest_kept(ranking.reader, rows)
     nearest = {c.paper_id: (int(b), float(s)) for c, b, s in zip(with_vector, best, similarity, strict=True)}
-    words_of = Paper.objects.only("pk", "title", "abstract").in_bulk([c.paper_id for c in cards])
+    words_of = (
+        Paper.objects.only("pk", "title", "abstract", "primary_category__code")
+        .select_related("primary_category")
+        .in_bulk([c.paper_id for c in cards])
+    )
     for card in cards:
         if follow := ranking.followed.get(card.paper_id):
             card.reason = (
@@ -105,8 +113,9 @@ def _explain(cards: list[DeckCard], ranking: _Ranking) -> None:
         elif card.exploring:
             card.reason = "Exploring"
         elif not ranking.reader.knows_anything:
-            popular = ranking.popular.get(card.paper_id)
-            card.reason = "Popular with readers of your categories" if popular else "Newest in your categories"
+            category = words_of[card.paper_id].primary_category
+            popular = ranking.popular.get(card.paper_id) and category
+            card.reason = f"Popular with readers of {category.code}" if popular else "Newest in your categories"
         elif card.paper_id not in nearest:
             card.reason = "New in your categories"
         elif nearest[card.paper_id][1] >= LIKE_THRESHOLD:

@@ -25,6 +25,11 @@ def test_the_interests_page_needs_a_login(client):
     assert client.get("/settings/interests/")["Location"].startswith("/accounts/login/")
 
 
+def test_onboarding_offers_seed_papers(logged_in):
+    html = logged_in.get("/settings/categories/").content.decode()
+    assert 'action="/settings/interests/seeds/"' in html
+
+
 def test_follow_and_mute_from_the_settings_page_and_remove(logged_in, user):
     logged_in.post("/settings/interests/set/", {"stance": "follow", "kind": "author", "value": " Ada  Lovelace\u200b"})
     logged_in.post("/settings/interests/set/", {"stance": "mute", "kind": "keyword", "value": "string theory"})
@@ -56,7 +61,8 @@ def test_fewer_like_this_on_a_card_mutes_and_takes_the_papers_out(logged_in, use
     for p in (paper, other):
         p.categories.add(cs_cy)
     html = logged_in.get("/").content.decode()
-    assert 'value="author:Grace Hopper"' in html  # the card offers to mute its author
+    assert 'value="author:Grace Hopper"' in html  # the card offers to mute or follow its author
+    assert '<option value="keyword:' in html  # and to follow one of its title words
     DeckCard.objects.create(user=user, paper=paper, rank=0, score=0.9)
     response = logged_in.post(
         "/settings/interests/set/", {"stance": "mute", "choice": "author:Grace Hopper", "next": "/"}
@@ -78,15 +84,16 @@ def test_pasted_ids_become_seed_papers(logged_in, user):
     assert list(SeedPaper.objects.filter(user=user).values_list("paper", flat=True)) == [known.pk]
 
 
-def test_a_zotero_export_matches_fetches_and_lists_entries_without_an_id(logged_in, user, standin):
-    data = (REFERENCES / "zotero.bib").read_bytes()
-    references = parse_references(data, "zotero.bib")
+@pytest.mark.parametrize("name", ["zotero.bib", "zotero.ris", "zotero.json"])
+def test_a_zotero_export_matches_fetches_and_lists_entries_without_an_id(logged_in, user, standin, name):
+    data = (REFERENCES / name).read_bytes()
+    references = parse_references(data, name)
     with_id = [r.arxiv_id for r in references if r.arxiv_id]
     without = [r.title for r in references if not r.arxiv_id]
     assert with_id
     assert without
     PaperFactory(arxiv_id=with_id[0])
-    upload = SimpleUploadedFile("zotero.bib", data, content_type="application/x-bibtex")
+    upload = SimpleUploadedFile(name, data)
     html = logged_in.post("/settings/interests/seeds/", {"file": upload}).content.decode()
     assert "Found in PaperSwipe</dt><dd>1" in html
     assert "Skipped: no arXiv id in the entry" in html

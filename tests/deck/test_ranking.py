@@ -171,3 +171,22 @@ def test_evaluate_ranking_runs_on_a_small_setting(capsys):
     ]
     assert len(rates) == 3 * 4  # three orders; after 5, 10 and 20 decisions, and from 3 seed papers
     assert all(0 <= r <= 1 for r in rates)
+
+
+def test_before_any_decision_the_deck_is_newest_first_with_what_peers_keep_pulled_up(cs_cy):
+    newest_first = [
+        PaperFactory(primary_category=cs_cy, listed_at=f"2026-01-{day:02d}T00:00Z") for day in range(9, 0, -1)
+    ]
+    for paper in newest_first:
+        paper.categories.add(cs_cy)
+    reader, peer, stranger = UserFactory(), UserFactory(), UserFactory()
+    reader.followed_categories.add(cs_cy)
+    peer.followed_categories.add(cs_cy)
+    deck_services.decide(user=peer, paper=newest_first[5], decision="keep")
+    deck_services.decide(user=stranger, paper=newest_first[7], decision="keep")  # follows nothing of ours
+    ranking.refresh_queue(user=reader)
+    cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
+    assert [c.paper_id for c in cards] == [newest_first[5].pk] + [p.pk for p in newest_first if p != newest_first[5]]
+    assert cards[0].reason == "Popular with readers of cs.CY"
+    assert {c.reason for c in cards[1:]} == {"Newest in your categories"}
+    assert not any(c.exploring for c in cards)
