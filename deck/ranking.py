@@ -114,8 +114,10 @@ def _explain(cards: list[DeckCard], ranking: _Ranking) -> None:
             card.reason = "Exploring"
         elif not ranking.reader.knows_anything:
             category = words_of[card.paper_id].primary_category
-            popular = ranking.popular.get(card.paper_id) and category
-            card.reason = f"Popular with readers of {category.code}" if popular else "Newest in your categories"
+            if ranking.popular.get(card.paper_id) and category:
+                card.reason = f"Popular with readers of {category.code}"
+            else:
+                card.reason = "Newest in your categories"
         elif card.paper_id not in nearest:
             card.reason = "New in your categories"
         elif nearest[card.paper_id][1] >= LIKE_THRESHOLD:
