@@ -4,7 +4,7 @@ from django import forms
 
 from paperswipe.forms import IdField, IdListField, NameField
 
-from .models import Interest, Swipe
+from .models import DeckSettings, Interest, Swipe
 
 
 class DecideForm(forms.Form):
@@ -67,3 +67,17 @@ class SeedPapersForm(forms.Form):
 
 
 MAX_SEED_FILE = 5_000_000
+
+
+class DeckSettingsForm(forms.ModelForm):
+    class Meta:
+        model = DeckSettings
+        fields = ["include_cross_lists", "include_replacements"]
+        labels = {
+            "include_cross_lists": "Cross-lists from other categories",
+            "include_replacements": "Replaced papers (new versions)",
+        }
+
+
+class TrendingForm(forms.Form):
+    category = forms.CharField(required=False, max_length=32)

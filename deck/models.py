@@ -101,3 +101,17 @@ class SeedPaper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} seed {self.paper_id}"
+
+
+class DeckSettings(models.Model):
+    """What a reader's deck takes from the day's listing; new submissions are always in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deck_settings")
+    include_cross_lists = models.BooleanField(default=True, help_text="Papers filed elsewhere, cross-listed here.")
+    include_replacements = models.BooleanField(default=True, help_text="New versions of older papers.")
+
+    class Meta:
+        verbose_name_plural = "deck settings"
+
+    def __str__(self) -> str:
+        return f"deck settings of {self.user}"

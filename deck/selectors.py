@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accounts.models import User
-from papers.models import Paper
+from papers.models import Category, Paper
 
-from .models import DeckCard, Interest, SeedPaper, Swipe
+from .models import DeckCard, DeckSettings, Interest, SeedPaper, Swipe
 
 CARDS_PER_BATCH = 5
 COUNT_CAP = 1000
@@ -36,9 +38,31 @@ def candidates(
     """
     if followed is None:
         followed = followed_ids(user=user)
-    papers = unseen(Paper.objects.in_categories(followed), user=user)
+    papers = only_wanted_kinds(unseen(Paper.objects.in_categories(followed), user=user), user=user)
     mutes = mutes_of(user=user) if mutes is None else mutes
     return without_muted(papers, mutes=mutes).order_by("-listed_at", "-id")
+
+
+# How a paper reached the listing. Papers no listing announced (harvested from the API) count by version.
+CROSS_LISTS = Q(announce_type="cross")
+REPLACEMENTS = Q(announce_type__in=["replace", "replace-cross"]) | Q(announce_type="", version__gt=1)
+
+
+def settings_of(*, user: User) -> DeckSettings | None:
+    """Read once per request: the deck page asks for it twice (the cards and the progress line)."""
+    if not hasattr(user, "_deck_settings_read"):
+        user._deck_settings_read = DeckSettings.objects.filter(user=user).first()  # type: ignore[attr-defined]
+    return user._deck_settings_read  # type: ignore[attr-defined]
+
+
+def only_wanted_kinds(papers: QuerySet[Paper], *, user: User) -> QuerySet[Paper]:
+    """New submissions always; cross-lists and replacements unless the reader left them out."""
+    wanted = settings_of(user=user)
+    if wanted and not wanted.include_cross_lists:
+        papers = papers.exclude(CROSS_LISTS)
+    if wanted and not wanted.include_replacements:
+        papers = papers.exclude(REPLACEMENTS)
+    return papers
 
 
 def mutes_of(*, user: User) -> list[Interest]:
@@ -174,3 +198,21 @@ def decisions_for_export(user: User) -> list[dict[str, Any]]:
 
 def seeds_of(*, user: User) -> QuerySet[SeedPaper]:
     return SeedPaper.objects.filter(user=user).select_related("paper").order_by("-added_at")
+
+
+TRENDING_WINDOW = timedelta(days=7)
+
+
+def trending(*, category: Category | None = None, limit: int = 25) -> list[Paper]:
+    """The papers most kept in the last week, each with `keeps`: counts only, never who kept them."""
+    keeps = Swipe.objects.filter(decision=Swipe.Decision.KEEP, created_at__gte=timezone.now() - TRENDING_WINDOW)
+    if category is not None:
+        keeps = keeps.filter(paper__categories=category)
+    top = list(keeps.values("paper").annotate(n=Count("user", distinct=True)).order_by("-n", "-paper")[:limit])
+    papers = Paper.objects.select_related("primary_category").in_bulk([row["paper"] for row in top])
+    ranked = []
+    for row in top:
+        paper = papers[row["paper"]]
+        paper.keeps = row["n"]  # type: ignore[attr-defined]
+        ranked.append(paper)
+    return ranked

@@ -12,7 +12,7 @@ from library.models import ReadingListEntry
 from papers.models import Paper
 
 from . import selectors
-from .models import DeckCard, Interest, Swipe
+from .models import DeckCard, DeckSettings, Interest, Swipe
 from .tasks import rerank
 
 
@@ -107,3 +107,11 @@ def drop_interest(*, user: User, interest_id: int) -> None:
     """Raises Interest.DoesNotExist for another user's interest."""
     Interest.objects.get(pk=interest_id, user=user).delete()
     _learn_after_commit(user)
+
+
+@transaction.atomic
+def save_deck_settings(*, settings: DeckSettings) -> DeckSettings:
+    lock_account(settings.user)
+    settings.save()
+    _learn_after_commit(settings.user)  # the queue follows the new choice
+    return settings

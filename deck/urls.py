@@ -6,6 +6,7 @@ app_name = "deck"
 
 urlpatterns = [
     path("", views.deck, name="deck"),
+    path("papers/trending/", views.trending, name="trending"),
     path("deck/cards/", views.cards, name="cards"),
     path("deck/decide/", views.decide, name="decide"),
     path("deck/undo/", views.undo, name="undo"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("settings/interests/set/", views.set_interest, name="set_interest"),
     path("settings/interests/<int:interest_id>/remove/", views.drop_interest, name="drop_interest"),
     path("settings/interests/seeds/", views.add_seeds, name="add_seeds"),
+    path("settings/deck/", views.save_deck_settings, name="deck_settings"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
-from papers.models import Paper
+from papers.models import Category, Paper
 from papers.references import ReferenceFileError
 from papers.schedule import next_harvest_at
 
@@ -23,11 +23,13 @@ from .forms import (
     DecideForm,
     DeckCardsForm,
     DeckForm,
+    DeckSettingsForm,
     HistoryFilterForm,
     InterestForm,
     SeedPapersForm,
+    TrendingForm,
 )
-from .models import Interest, Swipe
+from .models import DeckSettings, Interest, Swipe
 from .seeds import add_seed_papers
 
 
@@ -139,6 +141,7 @@ def interests(request: AuthenticatedRequest) -> HttpResponse:
         "kinds": Interest.Kind.choices,
         "form": InterestForm(),
         "seed_form": SeedPapersForm(),
+        "deck_settings_form": DeckSettingsForm(instance=selectors.settings_of(user=request.user)),
     }
     return render(request, "deck/interests.html", context)
 
@@ -195,3 +198,28 @@ def add_seeds(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, f"Nothing was added: {error}")
         return redirect("deck:interests")
     return render(request, "deck/seed_report.html", {"report": report})
+
+
+@require_POST
+@login_required
+def save_deck_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """Which kinds of the day's listing the deck shows, besides new submissions."""
+    current = DeckSettings.objects.filter(user=request.user).first() or DeckSettings(user=request.user)
+    form = DeckSettingsForm(request.POST, instance=current)
+    if form.is_valid():
+        services.save_deck_settings(settings=form.save(commit=False))
+        messages.success(request, "Your deck settings are saved.")
+    return redirect("deck:interests")
+
+
+def trending(request: HttpRequest) -> HttpResponse:
+    """/papers/trending/, public: what readers kept most this week, overall or in one category."""
+    form = TrendingForm(request.GET)
+    code = form.cleaned_data["category"] if form.is_valid() else ""
+    category = Category.objects.offered().filter(code=code).first() if code else None
+    context = {
+        "papers": selectors.trending(category=category),
+        "category": category,
+        "offered": Category.objects.offered().order_by("code"),
+    }
+    return render(request, "deck/trending.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -45,3 +46,21 @@ def authors_summary(names: list[str]) -> str:
 @register.simple_tag
 def highwire_date(value: datetime | None) -> str:
     return value.strftime("%Y/%m/%d") if value else ""
+
+
+@register.filter
+def announcement(paper: Any) -> str:
+    """How the paper reached the day's listing, as arXiv's listing says it: New, Cross-list from cs.LG,
+    Replaced (v3). Empty for papers that no listing has announced."""
+    kind = paper.announce_type
+    primary = paper.primary_category.code if paper.primary_category_id and paper.primary_category else ""
+    version = f" (v{paper.version})" if paper.version else ""
+    if kind == "new":
+        return "New"
+    if kind == "cross":
+        return f"Cross-list from {primary}" if primary else "Cross-list"
+    if kind == "replace":
+        return f"Replaced{version}"
+    if kind == "replace-cross":
+        return f"Replaced cross-list{version}"
+    return ""

@@ -291,5 +291,5 @@ def test_deck_query_count_stays_flat_with_many_decisions(logged_in, user, cs_cy,
     user.followed_categories.set(Category.objects.filter(code__in=["math.AP", "cs.CY", "quant-ph"]))
     for paper in Paper.objects.all()[:300]:
         deck_services.decide(user=user, paper=paper, decision="skip")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # + the ranked queue, the mutes, the deck settings (issue 13 cuts this)
         logged_in.get("/")

@@ -108,8 +108,8 @@ def test_the_count_stays_cheap(user, cs_cy):
         deck_services.decide(user=user, paper=paper, decision="skip")
     with CaptureQueriesContext(connection) as queries:
         assert progress(user=user).text == "1,000+ unseen in your categories"
-    # The followed categories, the mutes, the latest announcement, the next card, the count.
-    assert len(queries) <= 5
+    # The followed categories, the mutes, the deck settings, the latest announcement, the next card, the count.
+    assert len(queries) <= 6
     if connection.vendor == "postgresql":
         # Bounded: the count reads at most the cap and one more, never the whole catalog.
         assert any("LIMIT 1001" in q["sql"] for q in queries.captured_queries)

@@ -1,0 +1,84 @@
+"""The day's listing as arXiv shows it (New, Cross-list, Replaced), the deck's choice of kinds, and
+trending, which counts keeps and never says who kept."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from deck import services as deck_services
+from deck.models import DeckSettings, Swipe
+from deck.selectors import candidates
+from papers.models import Category
+
+from ..factories import PaperFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listing(cs_cy):
+    lg = Category.objects.get(code="cs.LG")
+    today = timezone.now().date()
+    papers = {
+        "new": PaperFactory(primary_category=cs_cy, announce_type="new", announced_on=today, version=1),
+        "cross": PaperFactory(primary_category=lg, announce_type="cross", announced_on=today, version=1),
+        "replace": PaperFactory(primary_category=cs_cy, announce_type="replace", announced_on=today, version=3),
+        "api-v2": PaperFactory(primary_category=cs_cy, announce_type="", version=2),
+    }
+    for paper in papers.values():
+        paper.categories.add(cs_cy)
+    return papers
+
+
+def test_cards_and_rows_say_how_the_paper_reached_the_listing(client, user, listing):
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert '<span class="announced">New</span>' in html
+    assert '<span class="announced">Cross-list from cs.LG</span>' in html
+    assert '<span class="announced">Replaced (v3)</span>' in html
+    rows = client.get("/papers/?category=cs.CY").content.decode()
+    assert "Cross-list from cs.LG" in rows
+
+
+def test_the_deck_can_leave_out_cross_lists_and_replacements(client, user, listing):
+    assert set(candidates(user=user)) == set(listing.values())
+    client.force_login(user)
+    client.post("/settings/deck/", {"include_replacements": "on"})  # the cross-lists box left unticked
+    user = type(user).objects.get(pk=user.pk)
+    assert set(candidates(user=user)) == {listing["new"], listing["replace"], listing["api-v2"]}
+    client.post("/settings/deck/", {"include_cross_lists": "on"})
+    user = type(user).objects.get(pk=user.pk)
+    assert set(candidates(user=user)) == {listing["new"], listing["cross"]}
+    assert DeckSettings.objects.get(user=user).include_replacements is False
+    html = client.get("/settings/interests/").content.decode()
+    boxes = dict(re.findall(r'<input type="checkbox" name="(\w+)"[^>]*?( checked)?>', html))
+    assert boxes == {"include_cross_lists": " checked", "include_replacements": ""}
+
+
+def test_trending_counts_keeps_of_the_week_and_never_who(client, cs_cy):
+    hot, warm, old, skipped = (PaperFactory(primary_category=cs_cy) for _ in range(4))
+    for paper in (hot, warm, old, skipped):
+        paper.categories.add(cs_cy)
+    readers = [UserFactory(email=f"reader{i}@example.org") for i in range(3)]
+    for reader in readers:
+        deck_services.decide(user=reader, paper=hot, decision="keep")
+        deck_services.decide(user=reader, paper=skipped, decision="skip")
+    deck_services.decide(user=readers[0], paper=warm, decision="keep")
+    deck_services.decide(user=readers[1], paper=old, decision="keep")
+    Swipe.objects.filter(paper=old).update(created_at=timezone.now() - timedelta(days=8))
+    response = client.get("/papers/trending/")
+    assert response.status_code == 200
+    assert [p.pk for p in response.context["papers"]] == [hot.pk, warm.pk]
+    html = response.content.decode()
+    assert "Kept by 3 readers this week" in html
+    assert "Kept by 1 reader this week" in html
+    assert "reader0@example.org" not in html
+    assert 'name="decision"' not in html  # anonymous visitors get no Keep / Skip
+    assert [p.pk for p in client.get("/papers/trending/?category=cs.LG").context["papers"]] == []
+    assert client.get("/papers/trending/?category=%00").status_code == 400
+    client.force_login(readers[2])
+    html = client.get("/papers/trending/?category=cs.CY").content.decode()
+    assert "Kept" in html  # their own decision on the hot paper
+    assert 'name="decision" value="keep"' in html  # Keep / Skip on the warm one
