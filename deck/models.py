@@ -109,6 +109,8 @@ class DeckSettings(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deck_settings")
     include_cross_lists = models.BooleanField(default=True, help_text="Papers filed elsewhere, cross-listed here.")
     include_replacements = models.BooleanField(default=True, help_text="New versions of older papers.")
+    # The unguessable part of the private Atom feed of the deck; resetting it retires the old address.
+    feed_token = models.CharField(max_length=43, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deck settings"

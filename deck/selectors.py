@@ -216,3 +216,11 @@ def trending(*, category: Category | None = None, limit: int = 25) -> list[Paper
         paper.keeps = row["n"]  # type: ignore[attr-defined]
         ranked.append(paper)
     return ranked
+
+
+def top_unseen(*, user: User, limit: int) -> list[Paper]:
+    """The first `limit` unseen papers in deck order (the ranked queue, else newest first)."""
+    ranked = list(unseen_queue(user=user).values_list("paper_id", flat=True)[:limit])
+    ids = ranked or list(candidates(user=user).values_list("pk", flat=True)[:limit])
+    papers = Paper.objects.select_related("primary_category").in_bulk(ids)
+    return [papers[pk] for pk in ids if pk in papers]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
@@ -115,3 +117,11 @@ def save_deck_settings(*, settings: DeckSettings) -> DeckSettings:
     settings.save()
     _learn_after_commit(settings.user)  # the queue follows the new choice
     return settings
+
+
+def reset_feed_token(*, user: User) -> DeckSettings:
+    """A new private feed address; the old one answers 404 from now on."""
+    deck_settings, _ = DeckSettings.objects.get_or_create(user=user)
+    deck_settings.feed_token = secrets.token_urlsafe(32)
+    deck_settings.save(update_fields=["feed_token"])
+    return deck_settings

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "deck"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("settings/interests/<int:interest_id>/remove/", views.drop_interest, name="drop_interest"),
     path("settings/interests/seeds/", views.add_seeds, name="add_seeds"),
     path("settings/deck/", views.save_deck_settings, name="deck_settings"),
+    path("settings/deck/feed/", views.reset_feed, name="reset_feed"),
+    path("feed/<str:token>/", feeds.DeckFeed(), name="feed"),
 ]

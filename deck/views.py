@@ -142,8 +142,16 @@ def interests(request: AuthenticatedRequest) -> HttpResponse:
         "form": InterestForm(),
         "seed_form": SeedPapersForm(),
         "deck_settings_form": DeckSettingsForm(instance=selectors.settings_of(user=request.user)),
+        "feed_url": _feed_url(request),
     }
     return render(request, "deck/interests.html", context)
+
+
+def _feed_url(request: AuthenticatedRequest) -> str:
+    deck_settings = selectors.settings_of(user=request.user)
+    if deck_settings is None or not deck_settings.feed_token:
+        return ""
+    return request.build_absolute_uri(reverse("deck:feed", args=[deck_settings.feed_token]))
 
 
 @require_POST
@@ -223,3 +231,11 @@ def trending(request: HttpRequest) -> HttpResponse:
         "offered": Category.objects.offered().order_by("code"),
     }
     return render(request, "deck/trending.html", context)
+
+
+@require_POST
+@login_required
+def reset_feed(request: AuthenticatedRequest) -> HttpResponse:
+    services.reset_feed_token(user=request.user)
+    messages.success(request, "Your private feed has a new address; the old one no longer works.")
+    return redirect("deck:interests")

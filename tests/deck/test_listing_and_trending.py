@@ -82,3 +82,29 @@ def test_trending_counts_keeps_of_the_week_and_never_who(client, cs_cy):
     html = client.get("/papers/trending/?category=cs.CY").content.decode()
     assert "Kept" in html  # their own decision on the hot paper
     assert 'name="decision" value="keep"' in html  # Keep / Skip on the warm one
+
+
+def test_the_private_feed_follows_the_deck_and_a_reset_retires_the_old_address(client, user, listing):
+    from django.test import Client
+
+    from deck.models import DeckCard
+
+    client.force_login(user)
+    assert "Get a feed address" in client.get("/settings/interests/").content.decode()
+    client.post("/settings/deck/feed/")
+    first = DeckSettings.objects.get(user=user).feed_token
+    assert first
+    assert f"/feed/{first}/" in client.get("/settings/interests/").content.decode()
+    DeckCard.objects.create(user=user, paper=listing["replace"], rank=0, score=0.9)
+    DeckCard.objects.create(user=user, paper=listing["new"], rank=1, score=0.8)
+    feed = Client().get(f"/feed/{first}/")  # a feed reader has no session
+    assert feed.status_code == 200
+    xml = feed.content.decode()
+    assert xml.index(listing["replace"].title) < xml.index(listing["new"].title)  # deck order
+    deck_services.decide(user=user, paper=listing["replace"], decision="skip")
+    assert listing["replace"].title not in Client().get(f"/feed/{first}/").content.decode()
+    client.post("/settings/deck/feed/")
+    second = DeckSettings.objects.get(user=user).feed_token
+    assert second != first
+    assert Client().get(f"/feed/{first}/").status_code == 404
+    assert Client().get(f"/feed/{second}/").status_code == 200
