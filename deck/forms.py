@@ -44,7 +44,7 @@ class InterestForm(forms.Form):
         data = super().clean() or {}
         if data.get("choice"):
             kind, _, value = data["choice"].partition(":")
-            data["kind"], data["value"] = kind, NameField().clean(value)
+            data["kind"], data["value"] = kind, self.fields["value"].clean(value)
         if data.get("kind") not in Interest.Kind.values or not data.get("value"):
             raise forms.ValidationError("Choose an author, a keyword or a category.")
         if data["kind"] == Interest.Kind.KEYWORD and len(data["value"]) < 3:

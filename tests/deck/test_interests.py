@@ -126,3 +126,10 @@ def test_an_oversized_upload_is_refused(logged_in, user):
     response = logged_in.post("/settings/interests/seeds/", {"file": upload}, follow=True)
     assert "Files are at most 5 MB" in response.content.decode()
     assert not SeedPaper.objects.exists()
+
+
+@pytest.mark.parametrize("choice", ["author:", "x:y", "author:" + "a" * 120, "keyword:\u200b\u200b", ":"])
+def test_crafted_choices_get_a_message_not_an_error(logged_in, user, choice):
+    response = logged_in.post("/settings/interests/set/", {"stance": "mute", "choice": choice}, follow=True)
+    assert response.status_code == 200
+    assert not Interest.objects.filter(user=user).exists()
