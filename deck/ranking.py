@@ -15,6 +15,7 @@ from django.utils import timezone
 from scipy import sparse
 
 from accounts.models import User
+from accounts.services import lock_account
 from papers import features
 from papers.feature_store import matrix_for, matrix_of
 from papers.models import Paper
@@ -54,6 +55,7 @@ def refresh_queue(*, user: User) -> int:
     ]
     _explain(cards, ranking)
     with transaction.atomic():
+        lock_account(user)  # two reranks of one reader (two tabs, two workers) take turns here
         DeckCard.objects.filter(user=user).delete()
         DeckCard.objects.bulk_create(cards)
     return len(cards)

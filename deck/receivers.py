@@ -13,7 +13,7 @@ from .tasks import rerank
 def categories_changed(sender: type, instance: User, action: str, **kwargs: object) -> None:
     """A reader followed or dropped categories: their deck is ranked again."""
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
-        transaction.on_commit(lambda: rerank.delay(instance.pk))
+        transaction.on_commit(lambda: rerank.delay(instance.pk), robust=True)
 
 
 def papers_arrived(sender: type, paper_ids: list[int], **kwargs: object) -> None:

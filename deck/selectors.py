@@ -108,8 +108,10 @@ def next_cards(
     the queue row with "why this card", or None.
     """
     exclude = list(exclude)
+    mutes = mutes_of(user=user) if mutes is None else mutes
     queue = unseen_queue(user=user).exclude(paper__in=exclude)
-    ranked = list(queue.select_related("reason_paper")[:CARDS_PER_BATCH])
+    # A few spare rows: a card muted since the queue was written is dropped below.
+    ranked = list(queue.select_related("reason_paper")[: CARDS_PER_BATCH * 3])
     if ranked:
         ids = [card.paper_id for card in ranked]
         why = {card.paper_id: card for card in ranked}
@@ -119,7 +121,7 @@ def next_cards(
         ids = list(deck.values_list("pk", flat=True)[:CARDS_PER_BATCH])
         why = {}
     by_id = Paper.objects.select_related("primary_category").prefetch_related("categories").in_bulk(ids)
-    cards = [by_id[pk] for pk in ids]
+    cards = [by_id[pk] for pk in ids if not (why and is_muted(by_id[pk], mutes))][:CARDS_PER_BATCH]
     if first and (undone := candidates(user=user, followed=followed, mutes=mutes).filter(arxiv_id=first).first()):
         cards = [undone, *[c for c in cards if c.pk != undone.pk]][:CARDS_PER_BATCH]
     for card in cards:
@@ -131,6 +133,20 @@ def unseen_queue(*, user: User) -> QuerySet[DeckCard]:
     """The ranked queue, less what was decided since it was built (a decision also deletes its row)."""
     decided = Swipe.objects.filter(user=user, paper=OuterRef("paper"))
     return DeckCard.objects.filter(user=user).filter(~Exists(decided)).order_by("rank")
+
+
+def is_muted(paper: Paper, mutes: list[Interest]) -> bool:
+    """The same rules as `matching`, on a paper in hand: for the few cards read from the queue, which a
+    rerank that started before a mute may have written."""
+    for mute in mutes:
+        value = mute.value.lower()
+        if mute.kind == Interest.Kind.AUTHOR and value in paper.authors_text.lower():
+            return True
+        if mute.kind == Interest.Kind.KEYWORD and (value in paper.title.lower() or value in paper.abstract.lower()):
+            return True
+        if mute.kind == Interest.Kind.CATEGORY and any(c.code.lower() == value for c in paper.categories.all()):
+            return True
+    return False
 
 
 def has_decisions(*, user: User) -> bool:

@@ -20,7 +20,8 @@ from .tasks import rerank
 
 def _learn_after_commit(user: User) -> None:
     """The ranker learns from every decision within seconds, in a task, never in the request."""
-    transaction.on_commit(lambda: rerank.delay(user.pk))
+    # robust: a failed rerank is logged and retried by the next decision; the decision itself stands.
+    transaction.on_commit(lambda: rerank.delay(user.pk), robust=True)
 
 
 @transaction.atomic

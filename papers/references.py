@@ -205,7 +205,10 @@ def _tex_title(tex: str) -> str:
             tex = tex.replace(source, target)
         return _clean(tex)
     # A bare & or % is meant literally in a title; pylatexenc would drop it (a tab stop) or the rest (a comment).
-    return _clean(_LATEX.latex_to_text(_BARE_SPECIAL.sub(r"\\\1", tex)))
+    try:
+        return _clean(_LATEX.latex_to_text(_BARE_SPECIAL.sub(r"\\\1", tex)))
+    except (RecursionError, ValueError, IndexError):  # hostile nesting: the braces go, the text stays
+        return _clean(re.sub(r"[{}\\]", "", tex))
 
 
 _TEX_PUNCTUATION = [("{", ""), ("}", ""), ("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d")]

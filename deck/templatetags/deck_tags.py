@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from deck.selectors import decisions_on
 from papers import features
 
 register = template.Library()
+
+
+def back_to(request: Any) -> str:
+    """Where a card's forms return: the page, or the deck for cards fetched by its background requests."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return reverse("deck:deck")
+    return request.get_full_path()
 
 
 @register.inclusion_tag("deck/_paper_actions.html", takes_context=True)
@@ -43,8 +52,11 @@ def tune_deck(context: dict[str, Any], paper: Any) -> dict[str, Any]:
     return {
         "paper": paper,
         "authors": paper.author_names[:3],
-        "keywords": list(dict.fromkeys(features.words(paper.title)))[:4],
+        # The title's own words, accents kept, so that a mute matches the text as it is stored.
+        "keywords": list(
+            dict.fromkeys(w for w in re.findall(r"[^\W\d_][\w-]+", paper.title.lower()) if features.words(w))
+        )[:4],
         "categories": [c.code for c in paper.categories.all() if c.code != primary],
-        "next": request.get_full_path() if request else "/",
+        "next": back_to(request),
         "csrf_token": context.get("csrf_token"),
     }

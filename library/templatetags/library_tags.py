@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from library.selectors import lists_of
 
@@ -20,6 +21,9 @@ def save_to(context: dict[str, Any], paper: object) -> dict[str, Any]:
     return {
         "lists": request._reading_lists,
         "paper": paper,
-        "next": request.get_full_path(),
+        # Cards fetched by the deck's background requests return to the deck, not to that JSON address.
+        "next": reverse("deck:deck")
+        if "application/json" in request.headers.get("Accept", "")
+        else request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }

@@ -133,3 +133,29 @@ def test_crafted_choices_get_a_message_not_an_error(logged_in, user, choice):
     response = logged_in.post("/settings/interests/set/", {"stance": "mute", "choice": choice}, follow=True)
     assert response.status_code == 200
     assert not Interest.objects.filter(user=user).exists()
+
+
+def test_a_bibtex_title_nested_three_thousand_deep_is_read_not_a_500(logged_in, user):
+    hostile = b"@article{a, title={\\x " + b"{" * 3000 + b"a" + b"}" * 3000 + b"}, eprint={2401.01234}}\n"
+    PaperFactory(arxiv_id="2401.01234")
+    response = logged_in.post("/settings/interests/seeds/", {"file": SimpleUploadedFile("x.bib", hostile)})
+    assert response.status_code == 200
+    assert SeedPaper.objects.filter(user=user).count() == 1
+
+
+def test_a_card_muted_after_its_queue_was_written_is_not_shown(logged_in, user, cs_cy):
+    paper = PaperFactory(primary_category=cs_cy, authors=[{"name": "Grace Hopper", "affiliations": []}])
+    other = PaperFactory(primary_category=cs_cy)
+    DeckCard.objects.create(user=user, paper=paper, rank=0, score=0.9)
+    DeckCard.objects.create(user=user, paper=other, rank=1, score=0.8)
+    Interest.objects.create(user=user, kind="author", value="grace hopper", stance="mute")  # as a late rerank left it
+    assert logged_in.get("/").context["cards"] == [other]
+
+
+def test_cards_fetched_in_the_background_return_their_forms_to_the_deck(logged_in, user, cs_cy):
+    for _ in range(2):
+        PaperFactory(primary_category=cs_cy).categories.add(cs_cy)
+    cards = logged_in.get("/deck/cards/", HTTP_ACCEPT="application/json").json()["cards"]
+    assert cards
+    assert all('name="next" value="/"' in card for card in cards)
+    assert not any("/deck/cards/" in card for card in cards)

@@ -190,3 +190,35 @@ def test_before_any_decision_the_deck_is_newest_first_with_what_peers_keep_pulle
     assert cards[0].reason == "Popular with readers of cs.CY"
     assert {c.reason for c in cards[1:]} == {"Newest in your categories"}
     assert not any(c.exploring for c in cards)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reranks_of_one_reader_at_once_take_turns(taxonomy):
+    import threading
+
+    from django.db import connection
+
+    category = Category.objects.get(code="cs.CY")
+    user = UserFactory()
+    user.followed_categories.add(category)
+    for _ in range(30):
+        PaperFactory(primary_category=category).categories.add(category)
+    errors, barrier = [], threading.Barrier(2)
+
+    def rerank():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                ranking.refresh_queue(user=user)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=rerank) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert DeckCard.objects.filter(user=user).count() == 30
