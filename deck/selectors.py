@@ -172,8 +172,10 @@ def progress(*, user: User, followed: list[int] | None = None, mutes: list[Inter
     """At most three bounded queries: the latest announcement, the next card, then one count."""
     if followed is None:
         followed = followed_ids(user=user)
+    mutes = mutes_of(user=user) if mutes is None else mutes
     deck = candidates(user=user, followed=followed, mutes=mutes)
-    in_followed = Paper.objects.in_categories(followed)
+    # The day's papers the deck would show: muted papers and left-out kinds never count toward "M".
+    in_followed = without_muted(only_wanted_kinds(Paper.objects.in_categories(followed), user=user), mutes=mutes)
     day = (
         in_followed.filter(announced_on__isnull=False)
         .order_by("-announced_on")

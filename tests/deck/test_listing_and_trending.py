@@ -108,3 +108,17 @@ def test_the_private_feed_follows_the_deck_and_a_reset_retires_the_old_address(c
     assert second != first
     assert Client().get(f"/feed/{first}/").status_code == 404
     assert Client().get(f"/feed/{second}/").status_code == 200
+
+
+def test_the_days_count_leaves_out_what_the_deck_will_never_show(user, listing):
+    from deck.selectors import progress
+
+    listing["api-v2"].listed_at = timezone.now() - timedelta(days=30)  # older than the day's listing
+    listing["api-v2"].save()
+    assert progress(user=user).text == "1 of 3 new in your categories"  # new, cross and replace were announced
+    DeckSettings.objects.create(user=user, include_cross_lists=False)
+    user = type(user).objects.get(pk=user.pk)
+    assert progress(user=user).text == "1 of 2 new in your categories"
+    deck_services.set_interest(user=user, kind="keyword", value=listing["replace"].title, stance="mute")
+    user = type(user).objects.get(pk=user.pk)
+    assert progress(user=user).text == "1 of 1 new in your categories"
