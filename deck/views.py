@@ -9,13 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Category, Paper
 from papers.references import ReferenceFileError
 from papers.schedule import next_harvest_at
+from paperswipe.forms import form_errors
+from paperswipe.redirects import back_to
 
 from . import selectors, services
 from .forms import (
@@ -90,10 +92,7 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     )
     if _wants_json(request):
         return _deck_reply(request, [], decided={"created": created, "decision": swipe.decision})
-    target = form.cleaned_data["next"]
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)  # a decision taken from search results goes back there
-    return redirect("deck:deck")
+    return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 
 @require_POST
@@ -160,7 +159,7 @@ def set_interest(request: AuthenticatedRequest) -> HttpResponse:
     """Follow or mute, from the settings page or from a card's "Fewer like this" / "Follow"."""
     form = InterestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_errors(form))
     else:
         interest = services.set_interest(
             user=request.user,
@@ -170,10 +169,7 @@ def set_interest(request: AuthenticatedRequest) -> HttpResponse:
         )
         verb = "Following" if interest.stance == Interest.Stance.FOLLOW else "Muted"
         messages.success(request, f"{verb} {interest.get_kind_display().lower()} “{interest.value}”.")
-    target = form.cleaned_data.get("next", "") if form.is_valid() else ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("deck:interests")
+    return back_to(request, form.cleaned_data.get("next", "") if form.is_valid() else "", "deck:interests")
 
 
 @require_POST
@@ -192,7 +188,7 @@ def drop_interest(request: AuthenticatedRequest, interest_id: int) -> HttpRespon
 def add_seeds(request: AuthenticatedRequest) -> HttpResponse:
     form = SeedPapersForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_errors(form))
         return redirect("deck:interests")
     upload = form.cleaned_data.get("file")
     try:

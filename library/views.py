@@ -10,12 +10,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
 from papers.similar import like_these
+from paperswipe.forms import form_errors
+from paperswipe.redirects import back_to
 
 from . import exports, selectors, services
 from .forms import (
@@ -37,18 +38,6 @@ def _own_list(request: AuthenticatedRequest, slug: str) -> ReadingList:
     return get_object_or_404(ReadingList, user=request.user, slug=slug)
 
 
-def _errors(form: object) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)  # type: ignore[attr-defined]
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return redirect(target if safe and target else fallback)
-
-
 @login_required
 def lists(request: AuthenticatedRequest) -> HttpResponse:
     context = {"lists": selectors.lists_with_counts(user=request.user), "name_max": NAME_MAX}
@@ -60,7 +49,7 @@ def lists(request: AuthenticatedRequest) -> HttpResponse:
 def create(request: AuthenticatedRequest) -> HttpResponse:
     form = ListNameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect("library:lists")
     created = services.create_list(user=request.user, name=form.cleaned_data["name"])
     messages.success(request, f"Created the list “{created.name}”.")
@@ -107,12 +96,12 @@ def _bulk(
         the_list = _own_list(request, slug)
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, _errors(form))
+            messages.error(request, form_errors(form))
         elif chosen := list(the_list.entries.filter(pk__in=form.cleaned_data["entries"]).select_related("paper")):
             messages.success(request, act(request, the_list, chosen, form.cleaned_data))
         else:
             messages.error(request, "Select at least one paper first.")
-        return _back(request, reverse("library:detail", args=[the_list.slug]))
+        return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[the_list.slug]))
 
     return view
 
@@ -157,7 +146,7 @@ def rename(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     form = ListNameForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.ListError(_errors(form))
+            raise services.ListError(form_errors(form))
         services.rename_list(reading_list=the_list, name=form.cleaned_data["name"])
     except services.ListError as error:
         messages.error(request, str(error))
@@ -225,7 +214,7 @@ def entry_update(request: AuthenticatedRequest, slug: str, entry_id: int) -> Htt
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if not form.is_valid():
         if wants_json:
-            return JsonResponse({"error": _errors(form)}, status=400)
+            return JsonResponse({"error": form_errors(form)}, status=400)
         # Shown again with what the user typed, so nothing they wrote is lost.
         return render(request, "library/entry_edit.html", {"entry": entry, "form": form}, status=400)
     try:
@@ -235,7 +224,7 @@ def entry_update(request: AuthenticatedRequest, slug: str, entry_id: int) -> Htt
     if wants_json:
         return JsonResponse({"state": entry.state, "note": entry.note})
     messages.success(request, "Saved.")
-    return _back(request, reverse("library:detail", args=[slug]))
+    return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[slug]))
 
 
 @login_required
@@ -256,7 +245,7 @@ def save(request: AuthenticatedRequest) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
     _, created = services.add_to_list(reading_list=the_list, paper=paper)
     messages.success(request, f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}")
-    return _back(request, reverse("library:detail", args=[the_list.slug]))
+    return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[the_list.slug]))
 
 
 def _export(items: list[exports.Item], fmt: str, filename: str) -> HttpResponse:

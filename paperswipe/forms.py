@@ -24,6 +24,11 @@ def parse_id(value: object) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def form_errors(form: forms.Form) -> str:
+    """Every error of a form in one sentence, for a message."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 class IdField(forms.Field):
     default_error_messages = {"invalid": "Not a valid id."}
 
