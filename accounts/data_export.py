@@ -20,7 +20,12 @@ def register(key: str, contribution: Contribution) -> None:
 
 def export_user_data(user: User) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "account": {"email": user.email, "name": user.name, "date_joined": user.date_joined.isoformat()},
+        "account": {
+            "email": user.email,
+            "name": user.name,
+            "date_joined": user.date_joined.isoformat(),
+            "time_zone": user.time_zone,
+        },
         "followed_categories": list(user.followed_categories.values_list("code", flat=True)),
     }
     for key, contribution in _contributions.items():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -36,6 +37,8 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     name = models.CharField(max_length=150, blank=True)
+    # An IANA name ("Europe/Berlin"): when the digest is due, and the days of the stats page.
+    time_zone = models.CharField(max_length=64, default="UTC")
     followed_categories = models.ManyToManyField("papers.Category", blank=True, related_name="followers")
 
     USERNAME_FIELD = "email"
@@ -51,3 +54,11 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone; UTC if the stored name is unknown to this machine's tz database."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")

@@ -7,9 +7,10 @@ class DeckConfig(AppConfig):
     def ready(self) -> None:
         from accounts.data_export import register
 
-        from .selectors import decisions_for_export
+        from .selectors import decisions_for_export, digest_for_export
 
         register("decisions", decisions_for_export)
+        register("email_digest", digest_for_export)
 
         from django.db.models.signals import m2m_changed
 

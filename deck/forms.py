@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
+
 from django import forms
 
 from paperswipe.forms import IdField, IdListField, NameField
 
-from .models import DeckSettings, Interest, Swipe
+from .models import DeckSettings, DigestSubscription, Interest, Swipe
 
 
 class DecideForm(forms.Form):
@@ -81,3 +84,22 @@ class DeckSettingsForm(forms.ModelForm):
 
 class TrendingForm(forms.Form):
     category = forms.CharField(required=False, max_length=32)
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """IANA zones by region ("Europe/Berlin"), and UTC; not the legacy aliases ("EST5EDT", "posixrules")."""
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+class DigestForm(forms.ModelForm):
+    size = forms.IntegerField(min_value=5, max_value=50, initial=10, label="Papers in each digest")
+    hour = forms.TypedChoiceField(coerce=int, choices=[(h, f"{h:02d}:00") for h in range(24)], initial=7, label="At")
+    time_zone = forms.ChoiceField(choices=time_zone_choices, label="Time zone")
+
+    class Meta:
+        model = DigestSubscription
+        fields = ["frequency", "size", "hour", "weekday"]
+        widgets = {"frequency": forms.RadioSelect}
+        labels = {"frequency": "Email digest", "weekday": "Weekly on"}

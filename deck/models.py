@@ -16,6 +16,7 @@ class Swipe(models.Model):
         KEY = "key", "Key"
         GESTURE = "gesture", "Gesture"
         HISTORY = "history", "History"
+        EMAIL = "email", "Email digest"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="swipes")
     # Indexed as (paper, user) below, so the deck's NOT EXISTS probe never reads the table itself.
@@ -117,3 +118,51 @@ class DeckSettings(models.Model):
 
     def __str__(self) -> str:
         return f"deck settings of {self.user}"
+
+
+class DigestSubscription(models.Model):
+    """Whether, how often and when a reader gets the top of their deck by email."""
+
+    class Frequency(models.TextChoices):
+        OFF = "off", "Off"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest")
+    frequency = models.CharField(max_length=6, choices=Frequency.choices, default=Frequency.OFF)
+    size = models.PositiveSmallIntegerField(default=10, help_text="Papers per digest, 5 to 50.")
+    hour = models.PositiveSmallIntegerField(default=7, help_text="The hour of the day, in the reader's time zone.")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["frequency"], name="digest_frequency_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} digest of {self.user}"
+
+
+class DigestSent(models.Model):
+    """One digest a reader was sent, claimed before it goes out: the unique period is what stops a
+    second beat tick or a second worker from sending the same digest again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20, help_text='"daily 2026-11-29" or "weekly 2026-W48", in local time.')
+    sent_at = models.DateTimeField(auto_now_add=True)
+    papers = models.ManyToManyField("papers.Paper", related_name="+", blank=True)
+
+    class Meta:
+        verbose_name_plural = "digests sent"
+        constraints = [models.UniqueConstraint(fields=["user", "period"], name="one_digest_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period} digest of {self.user}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from papers.models import Category, Paper
 
-from .models import DeckCard, DeckSettings, Interest, SeedPaper, Swipe
+from .models import DeckCard, DeckSettings, DigestSubscription, Interest, SeedPaper, Swipe
 
 CARDS_PER_BATCH = 5
 COUNT_CAP = 1000
@@ -214,6 +214,12 @@ def decisions_for_export(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def digest_for_export(user: User) -> dict[str, Any] | None:
+    """The digest settings, in "Download my data"."""
+    row = DigestSubscription.objects.filter(user=user).values("frequency", "size", "hour", "weekday").first()
+    return dict(row) if row else None
+
+
 def seeds_of(*, user: User) -> QuerySet[SeedPaper]:
     return SeedPaper.objects.filter(user=user).select_related("paper").order_by("-added_at")
 
@@ -236,9 +242,16 @@ def trending(*, category: Category | None = None, limit: int = 25) -> list[Paper
     return ranked
 
 
-def top_unseen(*, user: User, limit: int) -> list[Paper]:
-    """The first `limit` unseen papers in deck order (the ranked queue, else newest first)."""
-    ranked = list(unseen_queue(user=user).values_list("paper_id", flat=True)[:limit])
-    ids = ranked or list(candidates(user=user).values_list("pk", flat=True)[:limit])
-    papers = Paper.objects.select_related("primary_category").in_bulk(ids)
-    return [papers[pk] for pk in ids if pk in papers]
+def top_unseen(*, user: User, limit: int, exclude: QuerySet[Any] | None = None) -> list[Paper]:
+    """The first `limit` unseen papers in deck order (the ranked queue, else newest first), never a
+    muted one. `exclude` is a query of paper ids to leave out (what earlier digests sent)."""
+    mutes = mutes_of(user=user)
+    queue = unseen_queue(user=user)
+    deck = candidates(user=user, mutes=mutes)
+    if exclude is not None:
+        queue, deck = queue.exclude(paper__in=exclude), deck.exclude(pk__in=exclude)
+    # A few spare rows: a card muted since the queue was written is dropped below.
+    ranked = list(queue.values_list("paper_id", flat=True)[: limit + 10])
+    ids = ranked or list(deck.values_list("pk", flat=True)[:limit])
+    papers = Paper.objects.select_related("primary_category").prefetch_related("categories").in_bulk(ids)
+    return [papers[pk] for pk in ids if pk in papers and not (ranked and is_muted(papers[pk], mutes))][:limit]

@@ -14,7 +14,7 @@ from library.models import ReadingListEntry
 from papers.models import Paper
 
 from . import selectors
-from .models import DeckCard, DeckSettings, Interest, Swipe
+from .models import DeckCard, DeckSettings, DigestSubscription, Interest, Swipe
 from .tasks import rerank
 
 
@@ -126,3 +126,21 @@ def reset_feed_token(*, user: User) -> DeckSettings:
     deck_settings.feed_token = secrets.token_urlsafe(32)
     deck_settings.save(update_fields=["feed_token"])
     return deck_settings
+
+
+@transaction.atomic
+def save_digest(*, subscription: DigestSubscription, time_zone: str) -> DigestSubscription:
+    """The digest's frequency, size and hour, and the reader's time zone that the hour is in."""
+    user = subscription.user
+    lock_account(user)
+    if user.time_zone != time_zone:
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def unsubscribe_digest(*, user: User) -> None:
+    lock_account(user)
+    DigestSubscription.objects.filter(user=user).update(frequency=DigestSubscription.Frequency.OFF)

@@ -14,3 +14,13 @@ def rerank(user_id: int) -> int:
 
     user = User.objects.filter(pk=user_id).first()
     return refresh_queue(user=user) if user else 0
+
+
+@shared_task
+def send_digests(frequency: str = "") -> int:
+    """Hourly from beat: every email digest that is due. Runs twice safely (deck/digests.py)."""
+    from django.utils import timezone
+
+    from .digests import send_due
+
+    return send_due(now=timezone.now(), frequency=frequency)

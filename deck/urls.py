@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import digest_views, feeds, views
 
 app_name = "deck"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("deck/decide/", views.decide, name="decide"),
     path("deck/undo/", views.undo, name="undo"),
     path("history/", views.history, name="history"),
+    path("stats/", views.stats, name="stats"),
     path("history/<int:swipe_id>/", views.change_decision, name="change_decision"),
     path("settings/interests/", views.interests, name="interests"),
     path("settings/interests/set/", views.set_interest, name="set_interest"),
@@ -18,5 +19,8 @@ urlpatterns = [
     path("settings/interests/seeds/", views.add_seeds, name="add_seeds"),
     path("settings/deck/", views.save_deck_settings, name="deck_settings"),
     path("settings/deck/feed/", views.reset_feed, name="reset_feed"),
+    path("settings/digest/", digest_views.digest_settings, name="digest_settings"),
+    path("digest/keep/<int:paper_id>/<str:token>/", digest_views.digest_keep, name="digest_keep"),
+    path("digest/unsubscribe/<str:token>/", digest_views.digest_unsubscribe, name="digest_unsubscribe"),
     path("feed/<str:token>/", feeds.DeckFeed(), name="feed"),
 ]

@@ -33,6 +33,7 @@ from .forms import (
 )
 from .models import DeckSettings, Interest, Swipe
 from .seeds import add_seed_papers
+from .stats import stats_of
 
 
 def _wants_json(request: AuthenticatedRequest) -> bool:
@@ -235,3 +236,9 @@ def reset_feed(request: AuthenticatedRequest) -> HttpResponse:
     services.reset_feed_token(user=request.user)
     messages.success(request, "Your private feed has a new address; the old one no longer works.")
     return redirect("deck:interests")
+
+
+@login_required
+def stats(request: AuthenticatedRequest) -> HttpResponse:
+    """/stats/: the reader's decisions, keep rates, streak and what the learning changed."""
+    return render(request, "deck/stats.html", {"stats": stats_of(user=request.user)})

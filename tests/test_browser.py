@@ -482,3 +482,43 @@ def test_a_reader_with_a_hidden_taste_gets_more_of_it_after_thirty_cards(live_se
     expect(page.locator(".why").first).to_be_visible()  # each ranked card says why it is there
     ranked = swipe(10)
     assert sum(ranked) > sum(chronological), (ranked, chronological)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_a_reader_opts_into_the_digest_and_keeps_a_paper_from_the_email_logged_out(
+    live_server, browser, page, django_user_model, settings, capsys
+):
+    from django.core.management import call_command
+
+    settings.SITE_URL = live_server.url
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # as under `make run`
+    user = django_user_model.objects.create_user(email="inbox@example.org", password=PASSWORD)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    papers = [PaperFactory(primary_category=Category.objects.get(code="cs.LG")) for _ in range(6)]
+    sign_in(page, live_server.url, user)
+
+    page.goto(f"{live_server.url}/settings/digest/")
+    page.get_by_label("Daily").check()
+    page.get_by_label("Papers in each digest").fill("5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your digest settings are saved.")).to_be_visible()
+
+    capsys.readouterr()
+    call_command("send_digests", "--frequency", "daily")
+    printed = capsys.readouterr().out
+    assert "Sent 1 digest." in printed
+    keep_links = re.findall(r"^   Keep: (\S+)$", printed, flags=re.MULTILINE)
+    assert len(keep_links) == 5
+
+    logged_out = browser.new_context()
+    inbox = logged_out.new_page()
+    inbox.goto(keep_links[0])
+    expect(inbox.get_by_role("button", name="Keep")).to_be_visible()
+    assert not Swipe.objects.exists()  # opening the link records nothing
+    inbox.get_by_role("button", name="Keep").click()
+    expect(inbox.get_by_text("Kept.")).to_be_visible()
+    swipe = Swipe.objects.get()
+    assert (swipe.user, swipe.decision, swipe.source) == (user, "keep", "email")
+    assert swipe.paper in papers
+    logged_out.close()

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "paperswipe.settings.production",
     "SECRET_KEY": "k3#Vq9!zR7@pL2$mW8^tY4&nB6*cX1%hJ5-fG0+dS" * 2,
     "ALLOWED_HOSTS": "paperswipe.example.org",
+    "SITE_URL": "https://paperswipe.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
 }
 

@@ -117,6 +117,10 @@ SOCIALACCOUNT_PROVIDERS = {
 }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 
+# The site's own address, for links that leave it: the email digest's Keep and unsubscribe links.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+DIGEST_LINK_DAYS = 14  # a Keep link in a digest works this long
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
