@@ -7,12 +7,14 @@ from django.db import transaction
 from accounts.models import User
 from papers.models import Paper
 
+from .selectors import forget_reader
 from .tasks import rerank
 
 
 def categories_changed(sender: type, instance: User, action: str, **kwargs: object) -> None:
     """A reader followed or dropped categories: their deck is ranked again."""
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
+        forget_reader(instance.pk)
         transaction.on_commit(lambda: rerank.delay(instance.pk), robust=True)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,6 +24,40 @@ COUNT_CAP = 1000
 
 def followed_ids(*, user: User) -> list[int]:
     return list(user.followed_categories.values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What every deck request needs to know of its reader, read from the cache."""
+
+    followed: list[int]
+    mutes: list[Interest]
+    settings: DeckSettings | None
+
+
+READER_TTL = 120  # a change clears it at once (forget_reader); the expiry bounds a race with a slow read
+
+
+def _reader_key(user_id: int) -> str:
+    return f"deck:reader:{user_id}"
+
+
+def reader_of(*, user: User) -> Reader:
+    """Followed categories, mutes and deck settings: three queries on a miss, none on a hit."""
+    reader = cache.get(_reader_key(user.pk))
+    if reader is None:
+        settings = DeckSettings.objects.filter(user=user).first()
+        reader = Reader(followed=followed_ids(user=user), mutes=mutes_of(user=user), settings=settings)
+        cache.set(_reader_key(user.pk), reader, READER_TTL)
+    user._deck_settings_read = reader.settings  # type: ignore[attr-defined]
+    return reader
+
+
+def forget_reader(user_id: int) -> None:
+    """Called by every write that changes a Reader: now, and again once the write commits, so that a
+    request reading the old rows meanwhile cannot leave them in the cache."""
+    cache.delete(_reader_key(user_id))
+    transaction.on_commit(lambda: cache.delete(_reader_key(user_id)))
 
 
 def unseen(papers: QuerySet[Paper], *, user: User) -> QuerySet[Paper]:
@@ -110,18 +147,27 @@ def next_cards(
     exclude = list(exclude)
     mutes = mutes_of(user=user) if mutes is None else mutes
     queue = unseen_queue(user=user).exclude(paper__in=exclude)
-    # A few spare rows: a card muted since the queue was written is dropped below.
-    ranked = list(queue.select_related("reason_paper")[: CARDS_PER_BATCH * 3])
+    # A few spare rows: a card muted since the queue was written is dropped below. The papers come in
+    # the same query; their categories in one more.
+    ranked = list(
+        queue.select_related("paper__primary_category", "reason_paper").prefetch_related("paper__categories")[
+            : CARDS_PER_BATCH * 3
+        ]
+    )
     if ranked:
-        ids = [card.paper_id for card in ranked]
-        why = {card.paper_id: card for card in ranked}
+        cards = [row.paper for row in ranked if not is_muted(row.paper, mutes)][:CARDS_PER_BATCH]
+        why = {row.paper_id: row for row in ranked}
     else:
         deck = candidates(user=user, followed=followed, mutes=mutes).exclude(pk__in=exclude)
-        # Ids first: the walk past decided papers then reads only indexes, never the wide paper rows.
-        ids = list(deck.values_list("pk", flat=True)[:CARDS_PER_BATCH])
+        # The walk past decided papers reads only indexes (the ids, in a subquery); then the few rows.
+        top = deck.values("pk")[:CARDS_PER_BATCH]
+        cards = list(
+            Paper.objects.filter(pk__in=top)
+            .select_related("primary_category")
+            .prefetch_related("categories")
+            .order_by("-listed_at", "-id")
+        )
         why = {}
-    by_id = Paper.objects.select_related("primary_category").prefetch_related("categories").in_bulk(ids)
-    cards = [by_id[pk] for pk in ids if not (why and is_muted(by_id[pk], mutes))][:CARDS_PER_BATCH]
     if first and (undone := candidates(user=user, followed=followed, mutes=mutes).filter(arxiv_id=first).first()):
         cards = [undone, *[c for c in cards if c.pk != undone.pk]][:CARDS_PER_BATCH]
     for card in cards:
@@ -168,27 +214,45 @@ class Progress:
         return f"{self.total:,} unseen in your categories"
 
 
+LATEST_DAY_TTL = 300  # a new announcement shows in the progress line within five minutes
+
+
+def _latest_day(papers: QuerySet[Paper], key: str) -> date | None:
+    """The latest announcement among the deck's papers: the same for every request until the next
+    harvest, so it is kept in the cache for a few minutes."""
+    cached = cache.get(key)
+    if cached is None:
+        day = papers.filter(announced_on__isnull=False).order_by("-announced_on").values_list("announced_on", flat=True)
+        cached = (day.first(),)
+        cache.set(key, cached, LATEST_DAY_TTL)
+    return cached[0]
+
+
 def progress(*, user: User, followed: list[int] | None = None, mutes: list[Interest] | None = None) -> Progress:
-    """At most three bounded queries: the latest announcement, the next card, then one count."""
+    """Two bounded queries while the latest announcement has unseen papers, else one bounded count more."""
     if followed is None:
         followed = followed_ids(user=user)
     mutes = mutes_of(user=user) if mutes is None else mutes
-    deck = candidates(user=user, followed=followed, mutes=mutes)
     # The day's papers the deck would show: muted papers and left-out kinds never count toward "M".
     in_followed = without_muted(only_wanted_kinds(Paper.objects.in_categories(followed), user=user), mutes=mutes)
-    day = (
-        in_followed.filter(announced_on__isnull=False)
-        .order_by("-announced_on")
-        .values_list("announced_on", flat=True)
-        .first()
-    )
+    wanted = settings_of(user=user)
+    kinds = (wanted.include_cross_lists, wanted.include_replacements) if wanted else (True, True)
+    scope = f"{sorted(followed)}{kinds}{sorted(m.pk for m in mutes)}"
+    key = f"deck:latest-day:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
+    day = _latest_day(in_followed, key)
+    deck = candidates(user=user, followed=followed, mutes=mutes)
     if day:
-        # Is the next card from that announcement? Its id walks the deck's index only, as the deck does.
-        top = Paper.objects.filter(pk=Subquery(deck.values("pk")[:1])).values_list("announced_on", flat=True).first()
-        if top == day:
-            decided = Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk")))
-            counts = in_followed.filter(announced_on=day).aggregate(total=Count("pk"), done=Count("pk", filter=decided))
-            return Progress(done=counts["done"], total=counts["total"], today=True)
+        decided = Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk")))
+        counts = in_followed.filter(announced_on=day).aggregate(
+            total=Count("pk"), done=Count("pk", filter=decided), newest=Max("listed_at")
+        )
+        # The line counts through the day while the deck shows it: the day has cards left, and no unseen
+        # paper harvested since (not announced yet) comes first. That walk covers only papers newer than
+        # the announcement, never the reader's whole history.
+        if counts["done"] < counts["total"]:
+            newer = deck.filter(listed_at__gt=counts["newest"]).exclude(announced_on=day)
+            if not newer.exists():
+                return Progress(done=counts["done"], total=counts["total"], today=True)
     # Everything else the deck will show, of any date, counted up to one past the cap so that the count
     # never walks a big catalog.
     left = deck.order_by().values("pk")[: COUNT_CAP + 1].count()

@@ -98,6 +98,7 @@ def set_interest(*, user: User, kind: str, value: str, stance: str) -> Interest:
     """Follow or mute an author, a keyword or a category; a mute takes its papers out of the deck now."""
     lock_account(user)
     interest, _ = Interest.objects.update_or_create(user=user, kind=kind, value=value, defaults={"stance": stance})
+    selectors.forget_reader(user.pk)
     if stance == Interest.Stance.MUTE:
         muted = Paper.objects.filter(selectors.matching(interest)).values("pk")
         DeckCard.objects.filter(user=user, paper__in=muted).delete()
@@ -109,6 +110,7 @@ def set_interest(*, user: User, kind: str, value: str, stance: str) -> Interest:
 def drop_interest(*, user: User, interest_id: int) -> None:
     """Raises Interest.DoesNotExist for another user's interest."""
     Interest.objects.get(pk=interest_id, user=user).delete()
+    selectors.forget_reader(user.pk)
     _learn_after_commit(user)
 
 
@@ -116,6 +118,7 @@ def drop_interest(*, user: User, interest_id: int) -> None:
 def save_deck_settings(*, settings: DeckSettings) -> DeckSettings:
     lock_account(settings.user)
     settings.save()
+    selectors.forget_reader(settings.user_id)
     _learn_after_commit(settings.user)  # the queue follows the new choice
     return settings
 
@@ -125,6 +128,7 @@ def reset_feed_token(*, user: User) -> DeckSettings:
     deck_settings, _ = DeckSettings.objects.get_or_create(user=user)
     deck_settings.feed_token = secrets.token_urlsafe(32)
     deck_settings.save(update_fields=["feed_token"])
+    selectors.forget_reader(user.pk)
     return deck_settings
 
 

@@ -43,10 +43,11 @@ def _wants_json(request: AuthenticatedRequest) -> bool:
 def _deck_reply(request: AuthenticatedRequest, cards: list[Paper], **extra: object) -> JsonResponse:
     """The one reply of the deck's background requests: cards to add, the progress line, undo state."""
     html = [render_to_string("deck/_card.html", {"paper": paper}, request) for paper in cards]
+    reader = selectors.reader_of(user=request.user)
     return JsonResponse(
         {
             "cards": html,
-            "progress": selectors.progress(user=request.user).text,
+            "progress": selectors.progress(user=request.user, followed=reader.followed, mutes=reader.mutes).text,
             "can_undo": selectors.has_decisions(user=request.user),
             **extra,
         }
@@ -55,18 +56,19 @@ def _deck_reply(request: AuthenticatedRequest, cards: list[Paper], **extra: obje
 
 @login_required
 def deck(request: AuthenticatedRequest) -> HttpResponse:
-    followed = selectors.followed_ids(user=request.user)
-    if not followed:
+    reader = selectors.reader_of(user=request.user)
+    if not reader.followed:
         messages.info(request, "Welcome! Pick the arXiv categories you want to follow.")
         return redirect("accounts:categories")
     form = DeckForm(request.GET)
     first = form.cleaned_data["show"] if form.is_valid() else ""
-    mutes = selectors.mutes_of(user=request.user)
+    followed, mutes = reader.followed, reader.mutes
+    cards = selectors.next_cards(user=request.user, first=first, followed=followed, mutes=mutes)
     context = {
-        "cards": selectors.next_cards(user=request.user, first=first, followed=followed, mutes=mutes),
+        "cards": cards,
         "progress": selectors.progress(user=request.user, followed=followed, mutes=mutes),
         "can_undo": selectors.has_decisions(user=request.user),
-        "next_harvest": next_harvest_at(),
+        "next_harvest": None if cards else next_harvest_at(),  # for "all caught up" only
     }
     return render(request, "deck/deck.html", context)
 
@@ -77,7 +79,11 @@ def cards(request: AuthenticatedRequest) -> HttpResponse:
     form = DeckCardsForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest("exclude must be comma-separated paper ids")
-    return _deck_reply(request, selectors.next_cards(user=request.user, exclude=form.cleaned_data["exclude"]))
+    reader = selectors.reader_of(user=request.user)
+    cards = selectors.next_cards(
+        user=request.user, exclude=form.cleaned_data["exclude"], followed=reader.followed, mutes=reader.mutes
+    )
+    return _deck_reply(request, cards)
 
 
 @require_POST

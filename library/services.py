@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.services import lock_account
 from papers.models import Paper
 
+from .menu import forget_menu
 from .models import ReadingList, ReadingListEntry
 
 
@@ -46,6 +47,7 @@ def create_list(*, user: User, name: str) -> ReadingList:
     """`name` comes cleaned by ListNameForm: visible characters only, within the field's length."""
     lock_account(user)
     position = (ReadingList.objects.filter(user=user).aggregate(m=Max("position"))["m"] or 0) + 1
+    forget_menu(user.pk)
     return ReadingList.objects.create(user=user, name=name, slug=_unique_slug(user, name), position=position)
 
 
@@ -55,6 +57,7 @@ def rename_list(*, reading_list: ReadingList, name: str) -> ReadingList:
     reading_list.name = name
     reading_list.slug = _unique_slug(reading_list.user, name, exclude=reading_list.pk)
     _save_fields(reading_list, "name", "slug")
+    forget_menu(reading_list.user_id)
     return reading_list
 
 
@@ -62,6 +65,7 @@ def delete_list(*, reading_list: ReadingList) -> None:
     if reading_list.is_default:
         raise ListError("The default reading list cannot be deleted.")
     reading_list.delete()
+    forget_menu(reading_list.user_id)
 
 
 @transaction.atomic
@@ -78,6 +82,7 @@ def move_list(*, reading_list: ReadingList, offset: int) -> None:
     for position, rl in enumerate(lists, start=1):
         rl.position = position
     ReadingList.objects.bulk_update(lists, ["position"])
+    forget_menu(reading_list.user_id)
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,11 @@ def unshare_list(*, reading_list: ReadingList) -> None:
 
 
 def mark_seen(*, user: User, paper: Paper) -> None:
-    """Opening a paper clears its "updated to vN" mark in every list of the user."""
-    if paper.version:
+    """Opening a paper clears its "updated to vN" mark in every list of the user.
+
+    A version-1 paper cannot carry the mark (ReadingListEntry.has_update), so its page skips the write.
+    """
+    if paper.version and paper.version > 1:
         ReadingListEntry.objects.filter(reading_list__user=user, paper=paper, seen_version__lt=paper.version).update(
             seen_version=paper.version
         )

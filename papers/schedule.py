@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+NEXT_HARVEST_TTL = 60  # the "all caught up" page shows it; a minute late is fine, a query per visit is not
+
 
 def next_harvest_at(now: datetime | None = None) -> datetime | None:
-    now = now or timezone.now()
+    if now is not None:
+        return _next_harvest_at(now)
+    cached = cache.get("papers:next-harvest")
+    if cached is None:
+        cached = (_next_harvest_at(timezone.now()),)  # a tuple: "no harvest scheduled" is cached too
+        cache.set("papers:next-harvest", cached, NEXT_HARVEST_TTL)
+    return cached[0]
+
+
+def _next_harvest_at(now: datetime) -> datetime | None:
     due = []
     for task in PeriodicTask.objects.filter(enabled=True, task="papers.tasks.harvest_all").select_related(
         "crontab", "interval"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import QuerySet
 from scipy import sparse
 
@@ -33,8 +34,20 @@ def pool_for(papers: QuerySet[Paper]) -> list[int]:
     return list(dict.fromkeys(neighbours.values_list("pk", flat=True)[: POOL * 2]))[:POOL]
 
 
+SIMILAR_TTL = 3600  # neighbours change only as new papers arrive; an hour late is fine on a paper page
+
+
 def similar_papers(paper: Paper, *, k: int = 10) -> list[Paper]:
-    """The paper page's "Similar papers"."""
+    """The paper page's "Similar papers", kept in the cache: the search reads thousands of vectors."""
+    key = f"papers:similar:{paper.pk}:{paper.version}:{k}"
+    found = cache.get(key)
+    if found is None:
+        found = _similar_papers(paper, k=k)
+        cache.set(key, found, SIMILAR_TTL)
+    return found
+
+
+def _similar_papers(paper: Paper, *, k: int) -> list[Paper]:
     own_ids, own = matrix_for([paper.pk])
     if not own_ids:
         return []
