@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-fast browser lint format migrations-check bench screenshots install install-dev clean
+.PHONY: run up test test-fast browser lint format migrations-check bench screenshots install install-dev clean
 
 $(VENV)/.run-deps: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PaperSwipe needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -23,6 +23,23 @@ run: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_samples
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# `make up`: the Procfile's processes (gunicorn, a Celery worker, beat) under honcho, against PostgreSQL
+# and Redis: DATABASE_URL and REDIS_URL from the environment, else these local servers. Local settings with
+# DEBUG off and production's kept connections: plain HTTP, emails on the console, static files by WhiteNoise
+# from their sources. Honcho gets /dev/null for its env file, because it would let .env override the
+# environment; Django reads .env itself. Ctrl-C or SIGTERM: honcho stops every process and waits for them.
+UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/paperswipe
+UP_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+up: $(VENV)/.run-deps
+	export DATABASE_URL="$${DATABASE_URL:-$(UP_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(UP_REDIS_URL)}" \
+		DJANGO_SETTINGS_MODULE=paperswipe.settings.local DEBUG=false SITE_URL="$${SITE_URL:-http://localhost:$(PORT)}" \
+		CONN_MAX_AGE="$${CONN_MAX_AGE:-60}" \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py load_samples && \
+	exec $(VENV)/bin/honcho --env /dev/null start --port $(PORT)
 
 # The suite runs against real PostgreSQL and Redis; these defaults are the local servers.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/paperswipe

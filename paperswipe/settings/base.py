@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -72,7 +73,10 @@ TEMPLATES = [
 # The embedded default is a SQLite file in the project, so `make run` needs no server.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # production keeps them 60 s
+# A connection kept between requests (CONN_MAX_AGE > 0) is checked before its first use in each request:
+# after a database restart or a connection dropped while idle, the request reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # runserver answers each request in a thread of its own: readers must not block the writer
     # (write-ahead log), a writer waits for the lock instead of failing at once (timeout), and a
@@ -131,12 +135,25 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production static files are served straight from their sources; production collects them.
 WHITENOISE_USE_FINDERS = True
 
-# REDIS_URL switches Celery and the cache from in-process to Redis.
+# REDIS_URL switches Celery, the cache and the sessions from in-process (and the database) to Redis.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache shares the broker's Redis database unless REDIS_CACHE_URL names another, its keys under a
+    # prefix of their own. Django's cache.clear() empties the whole database (FLUSHDB), queued tasks
+    # included: a database of its own (redis://host:6379/2) keeps a clear away from the queues.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": "paperswipe",
+        }
+    }
+    # Sessions are read from the cache and written through to the database (cached_db): a request reads
+    # no session row, and a Redis restart, flush or eviction logs nobody out. Plain "cache" sessions
+    # would save the write at login, but lose every session with Redis's memory.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
@@ -144,6 +161,18 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One queue per kind of work, so that no kind waits behind another and each can have workers of its own
+# (README, "Scaling out"). `harvest`: minutes per task, most of them waiting for the turn at arXiv that
+# papers/arxiv.py hands out one at a time across every worker. `rank`: the deck a reader waits for after
+# a decision, and the vectors of new papers; short and CPU-bound. `default`: the rest (email digests).
+# A worker started without -Q consumes all three.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("harvest", "rank", "default")]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "papers.tasks.harvest_*": {"queue": "harvest"},
+    "papers.tasks.compute_features": {"queue": "rank"},
+    "deck.tasks.rerank": {"queue": "rank"},
+}
 
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
 ARXIV_RSS_URL = env("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")

@@ -1,9 +1,11 @@
 """Production: a real secret is required, and everything passes `manage.py check --deploy`."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -22,7 +24,13 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-STATIC_ROOT = BASE_DIR / "staticfiles"  # noqa: F405
+# Each gunicorn thread and Celery process keeps its PostgreSQL connection up to a minute instead of
+# opening one per request (a new server process each time); base checks a kept one before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+# collectstatic writes here, and WhiteNoise serves from here: hashed names, gzip (and brotli when the
+# brotli package is installed) next to each file, and hashed files cached for good by browsers.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
