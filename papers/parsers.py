@@ -1,7 +1,9 @@
 """Parsing every arXiv response format into PaperRecords: API Atom, RSS 2.0 listings, OAI-PMH.
 
-feedparser reads Atom and RSS with its HTML sanitiser off: it is its slow part, and all text is
-escaped at render time instead. OAI-PMH is plain XML, read with ElementTree.
+API pages are read with lxml (`api_atom`): feedparser took about a second for a 2,000-entry page.
+feedparser reads the RSS listings, and the rare API page lxml will not read but feedparser did,
+with its HTML sanitiser off: it is its slow part, and all text is escaped at render time instead.
+OAI-PMH is plain XML, read with ElementTree.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from .api_atom import FeedparserReads, parse_api_page
 from .ids import InvalidArxivId, parse_arxiv_id
 from .records import (
     ArxivAPIError,
@@ -74,6 +77,17 @@ def _feed(data: bytes) -> Any:
 
 def parse_atom(data: bytes) -> ParsedPage:
     """An arXiv API page, from the legacy backend or the one in place since November 2025."""
+    try:
+        return parse_api_page(data)
+    except FeedparserReads:
+        # Not in its declared encoding, or not an Atom-namespace feed: feedparser read such pages,
+        # guessing, before lxml did; it still decides what they hold (or raises, as before).
+        return _parse_api_with_feedparser(data)
+
+
+def _parse_api_with_feedparser(data: bytes) -> ParsedPage:
+    """The feedparser reader of API pages: the fallback of `parse_atom`, and the reference its lxml
+    reader is tested against (tests/papers/test_api_parser.py)."""
     feed = _feed(data)
     page = ParsedPage(format="atom", records=[], total_results=_int(feed.feed.get("opensearch_totalresults")))
     affiliations = _atom_affiliations(data) if b"affiliation>" in data else {}
