@@ -37,6 +37,7 @@ up: $(VENV)/.run-deps
 		DJANGO_SETTINGS_MODULE=paperswipe.settings.local DEBUG=false SITE_URL="$${SITE_URL:-http://localhost:$(PORT)}" \
 		CONN_MAX_AGE="$${CONN_MAX_AGE:-60}" \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && \
+	$(PY) scripts/create_database.py && \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_samples && \
 	exec $(VENV)/bin/honcho --env /dev/null start --port $(PORT)
@@ -82,9 +83,22 @@ format: $(VENV)/.dev-deps
 migrations-check: $(VENV)/.dev-deps
 	DJANGO_SETTINGS_MODULE=paperswipe.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-bench: $(VENV)/.dev-deps
+# `make bench` at the default scale; BENCH_PAPERS=1000000 BENCH_DECISIONS=100000 make bench at all of
+# arXiv (the seeded database is kept for the next run at that scale). Results: docs/benchmarks.md.
+bench: $(VENV)/.dev-deps $(WRK)
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_deck.py && $(PY) bench/bench_ranking.py'
+		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_ranking.py && $(PY) bench/bench_scale.py'
+
+# The throughput figure drives gunicorn with wrk (Debian's package), installed like Chromium.
+WRK := /usr/bin/wrk
+
+$(WRK):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "The benchmark needs wrk: installing Debian's wrk package."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	else \
+		echo "The benchmark needs wrk at $(WRK): sudo apt-get install wrk"; exit 1; \
+	fi
 
 screenshots: $(VENV)/.dev-deps $(CHROMIUM)
 	$(PY) scripts/screenshots.py

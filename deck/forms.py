@@ -23,6 +23,8 @@ class DeckForm(forms.Form):
 
 class DeckCardsForm(forms.Form):
     exclude = IdListField(required=False, max_ids=100)
+    # How many cards the page is short of: a refill after one decision asks for one or two, not five.
+    count = forms.IntegerField(required=False, min_value=1, max_value=5)
 
 
 class HistoryFilterForm(forms.Form):

@@ -137,8 +137,9 @@ def next_cards(
     first: str = "",
     followed: list[int] | None = None,
     mutes: list[Interest] | None = None,
+    count: int = CARDS_PER_BATCH,
 ) -> list[Paper]:
-    """The next few cards in the ranker's order, leaving out those the page holds.
+    """The next `count` cards in the ranker's order, leaving out those the page holds.
 
     The ranked queue is read in rank order (one index range scan); before the ranker has built it,
     the deck is newest first. After an undo, `first` comes back on top. Each card carries `deck_card`,
@@ -151,16 +152,16 @@ def next_cards(
     # the same query; their categories in one more.
     ranked = list(
         queue.select_related("paper__primary_category", "reason_paper").prefetch_related("paper__categories")[
-            : CARDS_PER_BATCH * 3
+            : count * 3
         ]
     )
     if ranked:
-        cards = [row.paper for row in ranked if not is_muted(row.paper, mutes)][:CARDS_PER_BATCH]
+        cards = [row.paper for row in ranked if not is_muted(row.paper, mutes)][:count]
         why = {row.paper_id: row for row in ranked}
     else:
         deck = candidates(user=user, followed=followed, mutes=mutes).exclude(pk__in=exclude)
         # The walk past decided papers reads only indexes (the ids, in a subquery); then the few rows.
-        top = deck.values("pk")[:CARDS_PER_BATCH]
+        top = deck.values("pk")[:count]
         cards = list(
             Paper.objects.filter(pk__in=top)
             .select_related("primary_category")
@@ -169,7 +170,7 @@ def next_cards(
         )
         why = {}
     if first and (undone := candidates(user=user, followed=followed, mutes=mutes).filter(arxiv_id=first).first()):
-        cards = [undone, *[c for c in cards if c.pk != undone.pk]][:CARDS_PER_BATCH]
+        cards = [undone, *[c for c in cards if c.pk != undone.pk]][:count]
     for card in cards:
         card.deck_card = why.get(card.pk)  # type: ignore[attr-defined]
     return cards

@@ -81,7 +81,11 @@ def cards(request: AuthenticatedRequest) -> HttpResponse:
         return HttpResponseBadRequest("exclude must be comma-separated paper ids")
     reader = selectors.reader_of(user=request.user)
     cards = selectors.next_cards(
-        user=request.user, exclude=form.cleaned_data["exclude"], followed=reader.followed, mutes=reader.mutes
+        user=request.user,
+        exclude=form.cleaned_data["exclude"],
+        followed=reader.followed,
+        mutes=reader.mutes,
+        count=form.cleaned_data["count"] or selectors.CARDS_PER_BATCH,
     )
     return _deck_reply(request, cards)
 

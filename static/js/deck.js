@@ -16,6 +16,7 @@
   const csrf = undoForm.querySelector("input[name=csrfmiddlewaretoken]").value;
   const THRESHOLD = 0.28; // of the card's width
   const REFILL_BELOW = 3;
+  const BATCH = 5; // the cards the page holds when full, as the server sends them first
   let inFlight = 0;
   let refilling = false;
   let exhausted = false;
@@ -98,7 +99,8 @@
     refilling = true;
     const exclude = [...cards().map((c) => c.dataset.paper), ...pending].join(",");
     try {
-      const data = await request(`${deck.dataset.moreUrl}?exclude=${exclude}`);
+      const count = Math.max(1, BATCH - cards().length);
+      const data = await request(`${deck.dataset.moreUrl}?exclude=${exclude}&count=${count}`);
       const fresh = cardsFrom(data).filter(
         (c) => !pending.has(c.dataset.paper) && !deck.querySelector(`[data-paper="${c.dataset.paper}"]`),
       );
