@@ -9,17 +9,88 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
 
-from papers.models import Paper
+from papers.models import ARXIV_BASE, Paper
 
 from .models import ReadingListEntry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PaperData:
+    """What the exports read of a paper, as plain values: a 2,000-paper export loads these from tuples,
+    because building that many model instances (and their categories) cost more than writing the file."""
+
+    arxiv_id: str
+    version: int | None
+    title: str
+    abstract: str
+    author_names: list[str]
+    published: date | None  # the day of v1: every format writes the date alone
+    primary_category: str  # the code, "" when there is none
+    categories: tuple[str, ...]  # codes, in the catalog's order (display_order, code)
+    doi: str
+    journal_ref: str
+
+    @classmethod
+    def of(cls, paper: Paper) -> PaperData:
+        return cls(
+            arxiv_id=paper.arxiv_id,
+            version=paper.version,
+            title=paper.title,
+            abstract=paper.abstract,
+            author_names=paper.author_names,
+            published=paper.published.date() if paper.published else None,
+            primary_category=paper.primary_category.code if paper.primary_category else "",
+            # A query per paper unless prefetched; an unsaved paper has none (and no relation to ask).
+            categories=tuple(c.code for c in paper.categories.all()) if paper.pk else (),
+            doi=paper.doi,
+            journal_ref=paper.journal_ref,
+        )
+
+    # The same links as Paper.abs_url and Paper.pdf_url.
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+    @property
+    def abs_url(self) -> str:
+        return f"{ARXIV_BASE}/abs/{self.versioned_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"{ARXIV_BASE}/pdf/{self.versioned_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryData:
+    note: str
+    state: str
+    added_at: datetime
+
+
 class Item:
-    paper: Paper
-    entry: ReadingListEntry | None = None
-    list_name: str = ""
+    """One exported paper and the list entry it came from (none for a bare paper).
+
+    Takes model instances too, as callers outside the export views do; selectors.export_items builds
+    the plain values directly."""
+
+    __slots__ = ("entry", "list_name", "paper")
+
+    def __init__(
+        self, paper: Paper | PaperData, entry: ReadingListEntry | EntryData | None = None, list_name: str = ""
+    ) -> None:
+        self.paper = paper if isinstance(paper, PaperData) else PaperData.of(paper)
+        self.entry = (
+            EntryData(note=entry.note, state=entry.state, added_at=entry.added_at)
+            if isinstance(entry, ReadingListEntry)
+            else entry
+        )
+        self.list_name = list_name
+
+    def __repr__(self) -> str:
+        return f"Item({self.paper.arxiv_id!r}, list_name={self.list_name!r})"
 
 
 # ---------------------------------------------------------------- BibTeX
@@ -74,40 +145,79 @@ def _greek(ch: str) -> str | None:
     return None
 
 
-_UNESCAPED = re.compile(r"(?<!\\)([&%#])")
+# Bounded: a title could bring many distinct characters, and the same few recur in every export.
+@lru_cache(maxsize=4096)
+def _tex_char(ch: str, in_math: bool) -> str:
+    """One non-ASCII character in TeX; each depends on nothing around it, so a cache serves all fields."""
+    if ch in _LETTERS:
+        return _LETTERS[ch]
+    if command := _greek(ch):
+        return command + " " if in_math else f"${command}$"
+    base, *marks = list(unicodedata.normalize("NFD", ch))
+    if marks and all(m in _ACCENTS for m in marks) and base.isascii():
+        wrapped = base
+        for mark in marks:
+            wrapped = f"\\{_ACCENTS[mark]}{{{wrapped}}}"
+        return "{" + wrapped + "}"
+    return ch  # left as UTF-8, which biber and modern BibTeX read
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _tex_text(match: re.Match[str]) -> str:
+    return _tex_char(match[0], False)
+
+
+def _tex_math(match: re.Match[str]) -> str:
+    return _tex_char(match[0], True)
 
 
 def tex(text: str, *, in_math: bool = False) -> str:
-    out = []
-    for ch in text:
-        if ord(ch) < 128:
-            out.append(ch)
-        elif ch in _LETTERS:
-            out.append(_LETTERS[ch])
-        elif command := _greek(ch):
-            out.append(command + " " if in_math else f"${command}$")
-        else:
-            base, *marks = list(unicodedata.normalize("NFD", ch))
-            if marks and all(m in _ACCENTS for m in marks) and base.isascii():
-                wrapped = base
-                for mark in marks:
-                    wrapped = f"\\{_ACCENTS[mark]}{{{wrapped}}}"
-                out.append("{" + wrapped + "}")
-            else:
-                out.append(ch)  # left as UTF-8, which biber and modern BibTeX read
-    return "".join(out)
+    # Most fields are ASCII: one C-speed check instead of a Python step per character.
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_tex_math if in_math else _tex_text, text)
+
+
+# "A special character not after a backslash", written with the character first: the regex engine then
+# skips to candidates at C speed, where a leading lookbehind made it test every position of an abstract.
+_UNESCAPED = re.compile(r"([&%#])(?<!\\[&%#])")
+_BRACE = re.compile(r"[{}](?<!\\[{}])")
+_MATH = re.compile(r"(\$[^$]*\$)")
+
+
+def _escape_specials(text: str) -> str:
+    if "&" in text or "%" in text or "#" in text:
+        return _UNESCAPED.sub(r"\\\1", text)
+    return text
 
 
 def bib_field(text: str) -> str:
     """Escape TeX from arXiv for a braced BibTeX field: &, % and # outside math; balanced braces kept."""
-    parts = re.split(r"(\$[^$]*\$)", text)
-    escaped = "".join(tex(p, in_math=True) if p.startswith("$") else _UNESCAPED.sub(r"\\\1", tex(p)) for p in parts)
-    if not _balanced(escaped):
+    if "$" in text:
+        parts = _MATH.split(text)
+        escaped = "".join(tex(p, in_math=True) if p.startswith("$") else _escape_specials(tex(p)) for p in parts)
+    else:
+        escaped = _escape_specials(tex(text))
+    if ("{" in escaped or "}" in escaped) and not _balanced(escaped):
         # An unbalanced brace could close the field and inject another: make every brace literal.
-        escaped = re.sub(r"(?<!\\)([{}])", r"\\\1", escaped)
-    if (len(escaped) - len(escaped.rstrip("\\"))) % 2:
+        escaped = _BRACE.sub(r"\\\g<0>", escaped)
+    if escaped.endswith("\\") and (len(escaped) - len(escaped.rstrip("\\"))) % 2:
         escaped += " "  # a last lone backslash would escape the field's closing brace for biber
     return escaped
+
+
+# A name without these comes out of bib_field as tex() alone, which works character by character: the
+# whole author field can then be escaped in one call instead of one call per name (up to 300 of them).
+_NEEDS_BIB_FIELD = re.compile(r"[$&%#{}\\]")
+
+
+def bib_names(names: Sequence[str]) -> str:
+    joined = " and ".join(names)
+    if not _NEEDS_BIB_FIELD.search(joined):
+        return tex(joined)
+    return " and ".join(bib_field(name) for name in names)
 
 
 _PLAIN_TEXT_TEX = {
@@ -124,21 +234,24 @@ _PLAIN_TEXT_TEX = {
 }
 
 
+_PLAIN_TEXT_TABLE = str.maketrans(_PLAIN_TEXT_TEX)
+
+
 def bib_text(text: str) -> str:
     """A user's plain text (a note) for a BibTeX field: every TeX special is literal."""
-    return tex("".join(_PLAIN_TEXT_TEX.get(ch, ch) for ch in text))
+    return tex(text.translate(_PLAIN_TEXT_TABLE))
 
 
 def _balanced(text: str) -> bool:
     depth = 0
-    for match in re.finditer(r"(?<!\\)[{}]", text):
-        depth += 1 if match[0] == "{" else -1
+    for brace in _BRACE.findall(text):
+        depth += 1 if brace == "{" else -1
         if depth < 0:
             return False
     return depth == 0
 
 
-def bibtex_key(paper: Paper) -> str:
+def bibtex_key(paper: Paper | PaperData) -> str:
     """Stable and unique: first author's surname, year, and the arXiv id (which is unique)."""
     surname = paper.author_names[0].split()[-1] if paper.author_names else "anon"
     surname = re.sub(r"[^A-Za-z]", "", unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode())
@@ -153,12 +266,12 @@ def to_bibtex(items: Sequence[Item]) -> str:
         published = p.journal_ref or p.doi
         fields = [
             ("title", bib_field(p.title)),
-            ("author", " and ".join(bib_field(name) for name in p.author_names)),
+            ("author", bib_names(p.author_names)),
             ("year", str(p.published.year) if p.published else ""),
             ("month", p.published.strftime("%b").lower() if p.published else ""),
             ("eprint", p.arxiv_id),
             ("archivePrefix", "arXiv"),
-            ("primaryClass", p.primary_category.code if p.primary_category else ""),
+            ("primaryClass", p.primary_category),
             ("journal", bib_field(p.journal_ref) if p.journal_ref else ("arXiv preprint" if p.doi else "")),
             ("doi", p.doi),
             ("url", p.abs_url),
@@ -193,7 +306,7 @@ def to_ris(items: Sequence[Item]) -> str:
         if item.entry and item.entry.note:
             lines.append(f"N1  - {_ris(item.entry.note)}")
         if p.primary_category:
-            lines.append(f"KW  - {p.primary_category.code}")
+            lines.append(f"KW  - {p.primary_category}")
         lines.append("ER  - ")
         lines.append("")
     return "\r\n".join(lines)
@@ -206,31 +319,94 @@ def _ris(text: str) -> str:
 # ---------------------------------------------------------------- CSL-JSON
 
 
+def csl_record(item: Item) -> dict[str, object]:
+    p = item.paper
+    record: dict[str, object] = {
+        "id": f"arXiv:{p.arxiv_id}",
+        "type": "article-journal" if p.journal_ref or p.doi else "article",
+        "title": p.title,
+        "author": [_csl_name(name) for name in p.author_names],
+        "abstract": p.abstract,
+        "URL": p.abs_url,
+        "number": p.arxiv_id,
+        "publisher": "arXiv",
+        "genre": "Preprint",
+    }
+    if p.published:
+        record["issued"] = {"date-parts": [[p.published.year, p.published.month, p.published.day]]}
+    if p.doi:
+        record["DOI"] = p.doi
+    if p.journal_ref:
+        record["container-title"] = p.journal_ref
+    if item.entry and item.entry.note:
+        record["note"] = item.entry.note
+    return record
+
+
+def csl_records(items: Sequence[Item]) -> list[dict[str, object]]:
+    return [csl_record(item) for item in items]
+
+
 def to_csl_json(items: Sequence[Item]) -> str:
-    records = []
-    for item in items:
-        p = item.paper
-        record: dict[str, object] = {
-            "id": f"arXiv:{p.arxiv_id}",
-            "type": "article-journal" if p.journal_ref or p.doi else "article",
-            "title": p.title,
-            "author": [_csl_name(name) for name in p.author_names],
-            "abstract": p.abstract,
-            "URL": p.abs_url,
-            "number": p.arxiv_id,
-            "publisher": "arXiv",
-            "genre": "Preprint",
-        }
-        if p.published:
-            record["issued"] = {"date-parts": [[p.published.year, p.published.month, p.published.day]]}
-        if p.doi:
-            record["DOI"] = p.doi
-        if p.journal_ref:
-            record["container-title"] = p.journal_ref
-        if item.entry and item.entry.note:
-            record["note"] = item.entry.note
-        records.append(record)
-    return json.dumps(records, ensure_ascii=False, indent=2)
+    """json.dumps(csl_records(items), ensure_ascii=False, indent=2), written directly.
+
+    With an indent, json.dumps leaves its C encoder for a pure-Python one that makes a generator for
+    every list and dict: most of a 2,000-paper export's time, and most of that on the authors' names."""
+    if not items:
+        return "[]"
+    # One record at a time: all 2,000 at once, with a dict per author, woke the garbage collector.
+    return "[\n" + ",\n".join([_csl_record_json(csl_record(item)) for item in items]) + "\n]"
+
+
+# ensure_ascii=False's string escaper, in C: json.dumps writes every string with it.
+_json_str = json.encoder.encode_basestring
+
+
+def _csl_record_json(record: dict[str, object]) -> str:
+    """One record at its place in the list: keys at 4 spaces, as json.dumps(indent=2) puts them."""
+    members = []
+    for key, value in record.items():
+        if type(value) is str:
+            text = _json_str(value)
+        elif key == "author" and type(value) is list:
+            text = _csl_authors_json(value)
+        else:
+            text = indented_json(value, 2)
+        members.append(f"    {_json_str(key)}: {text}")
+    return "  {\n" + ",\n".join(members) + "\n  }"
+
+
+def _csl_authors_json(names: list[dict[str, str]]) -> str:
+    """A record's "author" list: names at 6 spaces, their parts at 8 (_csl_name never makes an empty one)."""
+    if not names:
+        return "[]"
+    objects = []
+    for name in names:
+        parts = ",\n".join([f"        {_json_str(key)}: {_json_str(part)}" for key, part in name.items()])
+        objects.append(f"      {{\n{parts}\n      }}")
+    return "[\n" + ",\n".join(objects) + "\n    ]"
+
+
+def indented_json(value: object, depth: int = 0) -> str:
+    """Exactly json.dumps(value, ensure_ascii=False, indent=2) for strings, numbers, lists and dicts
+    with string keys, at `depth` levels of indentation."""
+    if isinstance(value, str):
+        return _json_str(value)
+    if type(value) is int:
+        return int.__repr__(value)  # what json.dumps writes, without its encoder's set-up per call
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (depth + 1)
+        members = [f"{_json_str(key)}: {indented_json(v, depth + 1)}" for key, v in value.items()]
+        return "{" + inner + ("," + inner).join(members) + "\n" + "  " * depth + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = "\n" + "  " * (depth + 1)
+        elements = [indented_json(v, depth + 1) for v in value]
+        return "[" + inner + ("," + inner).join(elements) + "\n" + "  " * depth + "]"
+    return json.dumps(value)  # a number, true, false or null
 
 
 def _csl_name(name: str) -> dict[str, str]:
@@ -278,9 +454,9 @@ def to_csv(items: Sequence[Item]) -> str:
                     p.version or "",
                     p.title,
                     "; ".join(p.author_names),
-                    p.published.date().isoformat() if p.published else "",
-                    p.primary_category.code if p.primary_category else "",
-                    " ".join(c.code for c in p.categories.all()),
+                    p.published.isoformat() if p.published else "",
+                    p.primary_category,
+                    " ".join(p.categories),
                     p.doi,
                     p.journal_ref,
                     p.abs_url,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import Count, F, Func, JSONField, QuerySet, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import TruncDate
 
 from accounts.models import User
 from papers.models import Category, Paper
 from papers.search import search
 
-from .exports import Item
+from .exports import EntryData, Item, PaperData
 from .models import ReadingList, ReadingListEntry
 
 SORTS = {"added": ("-added_at", "-id"), "published": ("-paper__published", "-id"), "title": ("paper__title", "id")}
@@ -46,19 +50,91 @@ def categories_in(*, reading_list: ReadingList) -> QuerySet[Category]:
     return Category.objects.filter(papers__list_entries__reading_list=reading_list).distinct().order_by("code")
 
 
+# Only what the exports write: the paper's search vector and its copy of the names stay in the database.
+_EXPORT_COLUMNS = (
+    "paper_id",
+    "paper__arxiv_id",
+    "paper__version",
+    "paper__title",
+    "paper__abstract",
+    "paper__primary_category__code",
+    "paper__doi",
+    "paper__journal_ref",
+    "note",
+    "state",
+    "added_at",
+    "reading_list__name",
+)
+
+
 def export_items(entries: QuerySet[ReadingListEntry]) -> list[Item]:
-    entries = entries.select_related("paper__primary_category", "reading_list").prefetch_related("paper__categories")
-    return [Item(e.paper, e, e.reading_list.name) for e in entries]
+    """The entries with their papers, in the queryset's order: two queries whatever their number.
+
+    Tuples rather than model instances: for 2,000 papers, instances and a prefetch of their categories
+    took longer than writing any of the files."""
+    on_postgresql = connections[entries.db].vendor == "postgresql"
+    if on_postgresql:
+        # Only the names leave the database: decoding every author's object (affiliations and all) made
+        # most of an export's garbage, and so most of the collector's passes during it.
+        authors: Combinable = Func(
+            F("paper__authors"), Value("$[*].name"), function="jsonb_path_query_array", output_field=JSONField()
+        )
+    else:
+        authors = F("paper__authors")
+    # The date alone, as the files write it: psycopg parses a date in C, a timestamp Django's way in Python.
+    published = TruncDate("paper__published", tzinfo=UTC)
+    rows = entries.annotate(export_authors=authors, export_published=published).values_list(
+        "export_authors", "export_published", *_EXPORT_COLUMNS
+    )
+
+    codes: dict[int, list[str]] = {}
+    through = Paper.categories.through.objects.filter(paper_id__in=entries.values("paper_id"))
+    for paper_id, code in through.order_by("category__display_order", "category__code").values_list(
+        "paper_id", "category__code"
+    ):
+        codes.setdefault(paper_id, []).append(code)
+
+    items = []
+    for (
+        names,
+        published_on,
+        paper_id,
+        arxiv_id,
+        version,
+        title,
+        abstract,
+        primary_category,
+        doi,
+        journal_ref,
+        note,
+        state,
+        added_at,
+        list_name,
+    ) in rows:
+        paper = PaperData(
+            arxiv_id=arxiv_id,
+            version=version,
+            title=title,
+            abstract=abstract,
+            author_names=names if on_postgresql else [author["name"] for author in names],
+            published=published_on,
+            primary_category=primary_category or "",
+            categories=tuple(codes.get(paper_id, ())),
+            doi=doi,
+            journal_ref=journal_ref,
+        )
+        items.append(Item(paper, EntryData(note=note, state=state, added_at=added_at), list_name))
+    return items
 
 
 def library_items(*, user: User) -> list[Item]:
     """Every paper in the user's lists once, as its first entry."""
     entries = ReadingListEntry.objects.filter(reading_list__user=user).order_by("paper_id", "added_at")
-    seen: set[int] = set()
+    seen: set[str] = set()
     items = []
     for item in export_items(entries):
-        if item.paper.pk not in seen:
-            seen.add(item.paper.pk)
+        if item.paper.arxiv_id not in seen:  # unique, as the paper's pk is
+            seen.add(item.paper.arxiv_id)
             items.append(item)
     return items
 
