@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -218,15 +219,37 @@ class Progress:
 LATEST_DAY_TTL = 300  # a new announcement shows in the progress line within five minutes
 
 
-def _latest_day(papers: QuerySet[Paper], key: str) -> date | None:
+def _latest_day(papers: Callable[[], QuerySet[Paper]], key: str) -> date | None:
     """The latest announcement among the deck's papers: the same for every request until the next
     harvest, so it is kept in the cache for a few minutes."""
     cached = cache.get(key)
     if cached is None:
-        day = papers.filter(announced_on__isnull=False).order_by("-announced_on").values_list("announced_on", flat=True)
-        cached = (day.first(),)
+        days = papers().filter(announced_on__isnull=False).order_by("-announced_on")
+        cached = (days.values_list("announced_on", flat=True).first(),)
         cache.set(key, cached, LATEST_DAY_TTL)
     return cached[0]
+
+
+# Compiled SQL of the progress line, per reader and scope: building these querysets costs several times
+# what PostgreSQL spends running them, on every decision. Bounded; each process keeps its own.
+_COMPILED: OrderedDict[tuple[object, ...], tuple[str, tuple[Any, ...]]] = OrderedDict()
+_COMPILED_SIZE = 4096
+
+
+def _compiled(key: tuple[object, ...], build: Callable[[], QuerySet[Any]]) -> tuple[str, tuple[Any, ...]]:
+    found = _COMPILED.get(key)
+    if found is None:
+        sql, params = build().query.sql_with_params()
+        found = _COMPILED[key] = (sql, tuple(params))
+        if len(_COMPILED) > _COMPILED_SIZE:
+            _COMPILED.popitem(last=False)
+    return found
+
+
+def _fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def progress(*, user: User, followed: list[int] | None = None, mutes: list[Interest] | None = None) -> Progress:
@@ -234,29 +257,50 @@ def progress(*, user: User, followed: list[int] | None = None, mutes: list[Inter
     if followed is None:
         followed = followed_ids(user=user)
     mutes = mutes_of(user=user) if mutes is None else mutes
-    # The day's papers the deck would show: muted papers and left-out kinds never count toward "M".
-    in_followed = without_muted(only_wanted_kinds(Paper.objects.in_categories(followed), user=user), mutes=mutes)
+
+    def in_followed() -> QuerySet[Paper]:
+        # The day's papers the deck would show: muted papers and left-out kinds never count toward "M".
+        return without_muted(only_wanted_kinds(Paper.objects.in_categories(followed), user=user), mutes=mutes)
+
+    def deck() -> QuerySet[Paper]:
+        return candidates(user=user, followed=followed, mutes=mutes)
+
     wanted = settings_of(user=user)
     kinds = (wanted.include_cross_lists, wanted.include_replacements) if wanted else (True, True)
-    scope = f"{sorted(followed)}{kinds}{sorted(m.pk for m in mutes)}"
-    key = f"deck:latest-day:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
+    scope = (user.pk, tuple(sorted(followed)), kinds, tuple(sorted((m.pk, m.kind, m.value) for m in mutes)))
+    key = f"deck:latest-day:{hashlib.sha256(repr(scope[1:]).encode()).hexdigest()[:32]}"
     day = _latest_day(in_followed, key)
-    deck = candidates(user=user, followed=followed, mutes=mutes)
     if day:
         decided = Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk")))
-        counts = in_followed.filter(announced_on=day).aggregate(
-            total=Count("pk"), done=Count("pk", filter=decided), newest=Max("listed_at")
+        counts = _fetchone(
+            *_compiled(
+                ("day", day, *scope),
+                lambda: (
+                    in_followed()
+                    .filter(announced_on=day)
+                    .order_by()
+                    .annotate(group=Value(1))
+                    .values("group")
+                    .annotate(total=Count("pk"), done=Count("pk", filter=decided), newest=Max("listed_at"))
+                    .values_list("total", "done", "newest")
+                ),
+            )
         )
+        total, done, newest = counts or (0, 0, None)
         # The line counts through the day while the deck shows it: the day has cards left, and no unseen
         # paper harvested since (not announced yet) comes first. That walk covers only papers newer than
         # the announcement, never the reader's whole history.
-        if counts["done"] < counts["total"]:
-            newer = deck.filter(listed_at__gt=counts["newest"]).exclude(announced_on=day)
-            if not newer.exists():
-                return Progress(done=counts["done"], total=counts["total"], today=True)
+        if done < total:
+            newer = _compiled(
+                ("newer", day, newest, *scope),
+                lambda: deck().filter(listed_at__gt=newest).exclude(announced_on=day).values("pk")[:1],
+            )
+            if _fetchone(*newer) is None:
+                return Progress(done=done, total=total, today=True)
     # Everything else the deck will show, of any date, counted up to one past the cap so that the count
     # never walks a big catalog.
-    left = deck.order_by().values("pk")[: COUNT_CAP + 1].count()
+    sql, params = _compiled(("left", *scope), lambda: deck().order_by().values("pk")[: COUNT_CAP + 1])
+    (left,) = _fetchone(f"SELECT COUNT(*) FROM ({sql}) AS deck", params) or (0,)  # noqa: S608 (our own SQL)
     return Progress(done=0, total=left, today=False)
 
 

@@ -40,18 +40,22 @@ def _wants_json(request: AuthenticatedRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _deck_reply(request: AuthenticatedRequest, cards: list[Paper], **extra: object) -> JsonResponse:
-    """The one reply of the deck's background requests: cards to add, the progress line, undo state."""
-    html = [render_to_string("deck/_card.html", {"paper": paper}, request) for paper in cards]
-    reader = selectors.reader_of(user=request.user)
-    return JsonResponse(
-        {
-            "cards": html,
-            "progress": selectors.progress(user=request.user, followed=reader.followed, mutes=reader.mutes).text,
-            "can_undo": selectors.has_decisions(user=request.user),
-            **extra,
-        }
-    )
+def _deck_reply(
+    request: AuthenticatedRequest,
+    cards: list[Paper],
+    *,
+    state: bool = True,
+    can_undo: bool | None = None,
+    **extra: object,
+) -> JsonResponse:
+    """The one reply of the deck's background requests: cards to add and, after a change (`state`), the
+    progress line and whether Undo has anything to take back. A refill changes neither: it leaves them out."""
+    reply: dict[str, object] = {"cards": [render_to_string("deck/_card.html", {"paper": p}, request) for p in cards]}
+    if state:
+        reader = selectors.reader_of(user=request.user)
+        reply["progress"] = selectors.progress(user=request.user, followed=reader.followed, mutes=reader.mutes).text
+        reply["can_undo"] = selectors.has_decisions(user=request.user) if can_undo is None else can_undo
+    return JsonResponse(reply | extra)
 
 
 @login_required
@@ -87,7 +91,7 @@ def cards(request: AuthenticatedRequest) -> HttpResponse:
         mutes=reader.mutes,
         count=form.cleaned_data["count"] or selectors.CARDS_PER_BATCH,
     )
-    return _deck_reply(request, cards)
+    return _deck_reply(request, cards, state=False)
 
 
 @require_POST
@@ -96,13 +100,15 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     form = DecideForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Post a paper id and a decision, keep or skip.")
-    paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
+    # The id and version are all a decision needs: the wide row (abstract, search vector) stays unread.
+    paper = get_object_or_404(Paper.objects.only("pk", "version"), pk=form.cleaned_data["paper"])
     source = form.cleaned_data["source"] or Swipe.Source.BUTTON
     swipe, created = services.decide(
         user=request.user, paper=paper, decision=form.cleaned_data["decision"], source=source
     )
     if _wants_json(request):
-        return _deck_reply(request, [], decided={"created": created, "decision": swipe.decision})
+        decided = {"created": created, "decision": swipe.decision}
+        return _deck_reply(request, [], can_undo=True, decided=decided)  # a decision is there to undo
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 

@@ -58,7 +58,8 @@
     errorBox.hidden = false;
   }
 
-  // Every background request answers in one format: {cards: [html…], progress, can_undo, …}.
+  // Every background request answers in one format: {cards: [html…], progress, can_undo, …}; a refill
+  // leaves out progress and can_undo, which it does not change.
   async function request(url, options = {}) {
     const response = await fetch(url, {
       ...options,
@@ -67,8 +68,8 @@
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
-    progress.textContent = data.progress;
-    undoButton.disabled = !data.can_undo;
+    if ("progress" in data) progress.textContent = data.progress;
+    if ("can_undo" in data) undoButton.disabled = !data.can_undo;
     return data;
   }
   const post = (url, body) => request(url, { method: "POST", body });

@@ -113,3 +113,17 @@ def test_the_count_stays_cheap(user, cs_cy):
     if connection.vendor == "postgresql":
         # Bounded: the count reads at most the cap and one more, never the whole catalog.
         assert any("LIMIT 1001" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_refill_sends_cards_only_and_a_decision_sends_the_new_state(client, user, cs_cy):
+    papers = old_papers(cs_cy, 4)
+    client.force_login(user)
+    refill = client.get(f"/deck/cards/?exclude={papers[0].pk}&count=2", HTTP_ACCEPT="application/json").json()
+    assert len(refill["cards"]) == 2
+    assert "progress" not in refill  # a refill changes neither the line nor Undo
+    assert "can_undo" not in refill
+    decided = client.post(
+        "/deck/decide/", {"paper": papers[0].pk, "decision": "skip"}, HTTP_ACCEPT="application/json"
+    ).json()
+    assert decided["progress"] == "3 unseen in your categories"
+    assert decided["can_undo"] is True
