@@ -2,6 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from .security import csp_report
+
 # The admin signs in through allauth's login, so two-factor and the rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
@@ -12,4 +14,5 @@ urlpatterns = [
     path("", include("papers.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("csp-report/", csp_report, name="csp_report"),
 ]

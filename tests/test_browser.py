@@ -522,3 +522,26 @@ def test_a_reader_opts_into_the_digest_and_keeps_a_paper_from_the_email_logged_o
     assert (swipe.user, swipe.decision, swipe.source) == (user, "keep", "email")
     assert swipe.paper in papers
     logged_out.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_no_page_breaks_the_content_security_policy(live_server, page, django_user_model):
+    """The production policy is on in every test; here the browser itself reports any violation."""
+    user = django_user_model.objects.create_user(email="csp@example.org", password=PASSWORD)
+    category = Category.objects.get(code="cs.LG")
+    user.followed_categories.add(category)
+    paper = PaperFactory(primary_category=category, title="Rates for $\\alpha$-divergences")
+    paper.categories.add(category)
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    sign_in(page, live_server.url, user)
+    expect(page.locator("#deck .katex").first).to_be_visible()  # KaTeX ran under the policy
+    page.locator("#deck .deck-card").first.get_by_role("link", name="Preview PDF").click()
+    expect(page.locator("dialog iframe")).to_be_attached()
+    page.keyboard.press("Escape")
+    for path in ("/lists/", "/history/", paper.get_absolute_url(), "/stats/", "/settings/digest/"):
+        page.goto(f"{live_server.url}{path}")
+        page.locator(".account-menu summary").click()  # site.js: the menu opens and closes
+        page.keyboard.press("Escape")
+    assert violations == []
