@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -53,3 +53,21 @@ class RejectNulMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     return HttpResponseBadRequest("Requests may not contain NUL characters.")
         return self.get_response(request)
+
+
+class UnconfiguredProviderMiddleware:
+    """/accounts/github/login/ and the like exist for every installed provider, but a provider works
+    only once its app is configured (environment or admin): until then its addresses are not found."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from allauth.socialaccount.models import SocialApp
+
+        if isinstance(exception, SocialApp.DoesNotExist):
+            raise Http404("This sign-in provider is not set up.") from exception
+        return None

@@ -46,8 +46,8 @@ def my_data_download(request: AuthenticatedRequest) -> HttpResponse:
     return response
 
 
-@require_POST
 @login_required
+@require_POST
 def delete_account(request: AuthenticatedRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST, user=request.user)
     if not form.is_valid():

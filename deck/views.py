@@ -94,8 +94,8 @@ def cards(request: AuthenticatedRequest) -> HttpResponse:
     return _deck_reply(request, cards, state=False)
 
 
-@require_POST
 @login_required
+@require_POST
 def decide(request: AuthenticatedRequest) -> HttpResponse:
     form = DecideForm(request.POST)
     if not form.is_valid():
@@ -112,8 +112,8 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 
-@require_POST
 @login_required
+@require_POST
 def undo(request: AuthenticatedRequest) -> HttpResponse:
     paper = services.undo_last(user=request.user)
     if _wants_json(request):
@@ -133,8 +133,8 @@ def history(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "deck/history.html", {"page": page, "decision": decision})
 
 
-@require_POST
 @login_required
+@require_POST
 def change_decision(request: AuthenticatedRequest, swipe_id: int) -> HttpResponse:
     form = ChangeDecisionForm(request.POST)
     if not form.is_valid():
@@ -170,8 +170,8 @@ def _feed_url(request: AuthenticatedRequest) -> str:
     return request.build_absolute_uri(reverse("deck:feed", args=[deck_settings.feed_token]))
 
 
-@require_POST
 @login_required
+@require_POST
 def set_interest(request: AuthenticatedRequest) -> HttpResponse:
     """Follow or mute, from the settings page or from a card's "Fewer like this" / "Follow"."""
     form = InterestForm(request.POST)
@@ -189,8 +189,8 @@ def set_interest(request: AuthenticatedRequest) -> HttpResponse:
     return back_to(request, form.cleaned_data.get("next", "") if form.is_valid() else "", "deck:interests")
 
 
-@require_POST
 @login_required
+@require_POST
 def drop_interest(request: AuthenticatedRequest, interest_id: int) -> HttpResponse:
     try:
         services.drop_interest(user=request.user, interest_id=interest_id)
@@ -200,8 +200,8 @@ def drop_interest(request: AuthenticatedRequest, interest_id: int) -> HttpRespon
     return redirect("deck:interests")
 
 
-@require_POST
 @login_required
+@require_POST
 def add_seeds(request: AuthenticatedRequest) -> HttpResponse:
     form = SeedPapersForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -221,8 +221,8 @@ def add_seeds(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "deck/seed_report.html", {"report": report})
 
 
-@require_POST
 @login_required
+@require_POST
 def save_deck_settings(request: AuthenticatedRequest) -> HttpResponse:
     """Which kinds of the day's listing the deck shows, besides new submissions."""
     current = DeckSettings.objects.filter(user=request.user).first() or DeckSettings(user=request.user)
@@ -246,8 +246,8 @@ def trending(request: HttpRequest) -> HttpResponse:
     return render(request, "deck/trending.html", context)
 
 
-@require_POST
 @login_required
+@require_POST
 def reset_feed(request: AuthenticatedRequest) -> HttpResponse:
     services.reset_feed_token(user=request.user)
     messages.success(request, "Your private feed has a new address; the old one no longer works.")

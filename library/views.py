@@ -44,8 +44,8 @@ def lists(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "library/lists.html", context)
 
 
-@require_POST
 @login_required
+@require_POST
 def create(request: AuthenticatedRequest) -> HttpResponse:
     form = ListNameForm(request.POST)
     if not form.is_valid():
@@ -90,8 +90,8 @@ def _bulk(
 ) -> Callable[[AuthenticatedRequest, str], HttpResponse]:
     """A bulk action on the ticked entries of one list: parse, find the user's own entries, act, go back."""
 
-    @require_POST
     @login_required
+    @require_POST
     def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         the_list = _own_list(request, slug)
         form = form_class(request.POST)
@@ -139,8 +139,8 @@ entries_copy = _bulk(EntriesTargetForm, _copy_or_move(move=False))
 entries_remove = _bulk(EntriesForm, _remove)
 
 
-@require_POST
 @login_required
+@require_POST
 def rename(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     the_list = _own_list(request, slug)
     form = ListNameForm(request.POST)
@@ -155,8 +155,8 @@ def rename(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return redirect("library:detail", slug=the_list.slug)
 
 
-@require_POST
 @login_required
+@require_POST
 def delete(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     the_list = _own_list(request, slug)
     try:
@@ -169,8 +169,8 @@ def delete(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 def _reorder(offset: int) -> Callable[[AuthenticatedRequest, str], HttpResponse]:
-    @require_POST
     @login_required
+    @require_POST
     def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         try:
             services.move_list(reading_list=_own_list(request, slug), offset=offset)
@@ -187,8 +187,8 @@ move_up, move_down = _reorder(-1), _reorder(+1)
 
 
 def _sharing(change: Callable[..., object], message: str) -> Callable[[AuthenticatedRequest, str], HttpResponse]:
-    @require_POST
     @login_required
+    @require_POST
     def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         the_list = _own_list(request, slug)
         try:
@@ -205,8 +205,8 @@ share = _sharing(services.share_list, "Anyone with the link can now read this li
 unshare = _sharing(services.unshare_list, "The share link is revoked; the list is private again.")
 
 
-@require_POST
 @login_required
+@require_POST
 def entry_update(request: AuthenticatedRequest, slug: str, entry_id: int) -> HttpResponse:
     entries = ReadingListEntry.objects.select_related("paper", "reading_list")
     entry = get_object_or_404(entries, pk=entry_id, reading_list=_own_list(request, slug))
@@ -235,8 +235,8 @@ def entry_open(request: AuthenticatedRequest, slug: str, entry_id: int) -> HttpR
     return redirect(entry.paper.get_absolute_url())
 
 
-@require_POST
 @login_required
+@require_POST
 def save(request: AuthenticatedRequest) -> HttpResponse:
     form = SaveToListForm(request.POST)
     if not form.is_valid():

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.UnconfiguredProviderMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): our own scripts only, each inline one with the request's nonce;
