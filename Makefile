@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run up test test-fast browser lint format migrations-check bench screenshots install install-dev clean
+.PHONY: run up test test-fast browser lint format migrations-check bench backup restore screenshots install install-dev clean
 
 $(VENV)/.run-deps: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PaperSwipe needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -41,6 +41,24 @@ up: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_samples && \
 	exec $(VENV)/bin/honcho --env /dev/null start --port $(PORT)
+
+# Backups of the PostgreSQL database DATABASE_URL names (default: make up's), in pg_dump's custom format.
+# `make restore FILE=…` puts one back into that database, creating it if needed, in one transaction.
+BACKUP_DIR ?= backups
+
+backup: $(VENV)/.run-deps
+	@mkdir -p "$(BACKUP_DIR)"
+	@file="$(BACKUP_DIR)/paperswipe-$$(date -u +%Y%m%dT%H%M%SZ).dump"; \
+		pg_dump --format=custom --no-owner --no-privileges --dbname="$${DATABASE_URL:-$(UP_DATABASE_URL)}" --file="$$file" \
+		&& echo "backed up to $$file"
+
+restore: $(VENV)/.run-deps
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=$(BACKUP_DIR)/paperswipe-YYYYMMDDTHHMMSSZ.dump"; exit 2; }
+	@test -f "$(FILE)" || { echo "$(FILE): no such backup"; exit 2; }
+	DATABASE_URL="$${DATABASE_URL:-$(UP_DATABASE_URL)}" $(PY) scripts/create_database.py
+	pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error \
+		--dbname="$${DATABASE_URL:-$(UP_DATABASE_URL)}" "$(FILE)"
+	@echo "restored $(FILE)"
 
 # The suite runs against real PostgreSQL and Redis; these defaults are the local servers.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/paperswipe
