@@ -166,3 +166,15 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} digest of {self.user}"
+
+
+class QueueStamp(models.Model):
+    """When a reader's ranked queue was last rebuilt from their decisions. A decision newer than this,
+    whose rerank never ran (the broker was down when it was queued), is found by `rerank_stale`."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_stamp")
+    # When the rebuild began reading: a decision made while it ran is newer, and will be picked up.
+    built_from = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"queue of {self.user} built from {self.built_from:%Y-%m-%d %H:%M:%S}"

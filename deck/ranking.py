@@ -6,11 +6,11 @@ Runs in a Celery task after every decision, undo or change of mind (deck/tasks.p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from scipy import sparse
 
@@ -21,7 +21,7 @@ from papers.feature_store import matrix_for, matrix_of
 from papers.models import Paper
 
 from . import ranker, selectors
-from .models import DeckCard, Interest, SeedPaper, Swipe
+from .models import DeckCard, Interest, QueueStamp, SeedPaper, Swipe
 
 QUEUE_LENGTH = 300  # cards kept ready; the next decision rebuilds the queue anyway
 CANDIDATE_LIMIT = 20_000  # the newest unseen papers are ranked; older ones wait behind them
@@ -42,9 +42,11 @@ class _Ranking:
 
 def refresh_queue(*, user: User) -> int:
     """Rebuild the user's ranked queue; returns its length."""
+    began = timezone.now()
     ranking = _rank(user)
     if ranking is None:
         DeckCard.objects.filter(user=user).delete()
+        QueueStamp.objects.update_or_create(user=user, defaults={"built_from": began})
         return 0
     scores = _scores(ranking)
     explore = ranking.reader.knows_anything
@@ -58,7 +60,28 @@ def refresh_queue(*, user: User) -> int:
         lock_account(user)  # two reranks of one reader (two tabs, two workers) take turns here
         DeckCard.objects.filter(user=user).delete()
         DeckCard.objects.bulk_create(cards)
+        QueueStamp.objects.update_or_create(user=user, defaults={"built_from": began})
     return len(cards)
+
+
+STALE_WINDOW = timedelta(days=2)
+STALE_BATCH = 1000
+
+
+def stale_readers(*, now: datetime | None = None) -> list[int]:
+    """Readers with a decision or an interest newer than their queue: a rerank they asked for was lost
+    (queued while the broker was down, or its worker died). Recent activity only, a bounded batch."""
+    since = (now or timezone.now()) - STALE_WINDOW
+    last_swipe = Swipe.objects.filter(user=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    last_interest = Interest.objects.filter(user=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    active = User.objects.filter(Q(swipes__created_at__gte=since) | Q(interests__created_at__gte=since)).distinct()
+    stamps = QueueStamp.objects.filter(user=OuterRef("pk")).values("built_from")[:1]
+    stale = (
+        active.annotate(stamp=Subquery(stamps), swiped=Subquery(last_swipe), tuned=Subquery(last_interest))
+        .filter(Q(stamp__isnull=True) | Q(swiped__gt=F("stamp")) | Q(tuned__gt=F("stamp")))
+        .order_by("pk")
+    )
+    return list(stale.values_list("pk", flat=True)[:STALE_BATCH])
 
 
 def _rank(user: User) -> _Ranking | None:

@@ -24,3 +24,15 @@ def send_digests(frequency: str = "") -> int:
     from .digests import send_due
 
     return send_due(now=timezone.now(), frequency=frequency)
+
+
+@shared_task
+def rerank_stale() -> int:
+    """Every few minutes from beat: queue the reranks that were lost (the broker was down when a decision
+    asked for one). Returns how many were queued."""
+    from .ranking import stale_readers
+
+    readers = stale_readers()
+    for user_id in readers:
+        rerank.delay(user_id)
+    return len(readers)

@@ -170,9 +170,12 @@ if REDIS_URL:
     # included: a database of its own (redis://host:6379/2) keeps a clear away from the queues.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis's own cache backend, except that an unreachable Redis means misses, not errors.
+            "BACKEND": "paperswipe.cache.ForgivingRedisCache",
             "LOCATION": env("REDIS_CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "paperswipe",
+            # Fail fast when Redis is away rather than hold the request.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
     # Sessions are read from the cache and written through to the database (cached_db): a request reads

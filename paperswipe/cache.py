@@ -1,0 +1,67 @@
+"""Django's Redis cache, made to degrade: while Redis is down, reads miss and writes are dropped.
+
+Everything in the cache can be rebuilt from PostgreSQL (sessions are written through to the database,
+the deck's reads have their queries behind them), so an unreachable Redis costs speed, never a failed
+request. allauth's rate limits, kept in the cache, are not enforced meanwhile: they fail open, rather
+than lock every user out of signing in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+_last_warning = 0.0
+
+
+def _forgiving(default: Callable[..., Any]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Run the cache operation; if Redis cannot be reached, log (once a minute) and return `default(...)`."""
+
+    def decorate(method: Callable[..., T]) -> Callable[..., T]:
+        @wraps(method)
+        def wrapper(self: ForgivingRedisCache, *args: Any, **kwargs: Any) -> T:
+            global _last_warning
+            try:
+                return method(self, *args, **kwargs)
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                if time.monotonic() - _last_warning > 60:
+                    _last_warning = time.monotonic()
+                    logger.warning("Redis unreachable, the cache is bypassed: %s", error)
+                return default(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _arg(name: str, position: int, fallback: Any = None) -> Callable[..., Any]:
+    return lambda *args, **kwargs: kwargs.get(name, args[position] if len(args) > position else fallback)
+
+
+class ForgivingRedisCache(RedisCache):
+    get = _forgiving(_arg("default", 1))(RedisCache.get)
+    get_many = _forgiving(lambda *a, **k: {})(RedisCache.get_many)
+    has_key = _forgiving(lambda *a, **k: False)(RedisCache.has_key)
+    set = _forgiving(lambda *a, **k: None)(RedisCache.set)
+    # "Stored": a lock taken with add() (allauth's rate limits) opens instead of shutting everyone out.
+    add = _forgiving(lambda *a, **k: True)(RedisCache.add)
+    touch = _forgiving(lambda *a, **k: False)(RedisCache.touch)
+    set_many = _forgiving(lambda *a, **k: [])(RedisCache.set_many)
+    delete = _forgiving(lambda *a, **k: False)(RedisCache.delete)
+    delete_many = _forgiving(lambda *a, **k: None)(RedisCache.delete_many)
+    clear = _forgiving(lambda *a, **k: False)(RedisCache.clear)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        try:
+            return super().incr(key, delta, version)
+        except (RedisConnectionError, RedisTimeoutError):
+            raise ValueError(f"Key '{key}' not found (Redis unreachable)") from None
