@@ -1,0 +1,100 @@
+"""Another user's object is 404, on every view that takes an object's id or slug. The inventory test
+fails when a new such view appears without a line here."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from deck import services as deck_services
+from deck.models import Interest, Swipe
+from library import services as library_services
+from library.models import ReadingList, ReadingListEntry
+
+from .factories import PaperFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Routes with an object in the address, and how Bob (signed in) tries Alice's object on each.
+# (method, address, data); {swipe} {interest} {entry} {list} are Alice's.
+ATTEMPTS = {
+    "history/<int:swipe_id>/": ("post", "/history/{swipe}/", {"decision": "skip"}),
+    "settings/interests/<int:interest_id>/remove/": ("post", "/settings/interests/{interest}/remove/", {}),
+    "lists/<slug:slug>/": ("get", "/lists/secret/", {}),
+    "lists/<slug:slug>/rename/": ("post", "/lists/secret/rename/", {"name": "Mine"}),
+    "lists/<slug:slug>/delete/": ("post", "/lists/secret/delete/", {}),
+    "lists/<slug:slug>/up/": ("post", "/lists/secret/up/", {}),
+    "lists/<slug:slug>/down/": ("post", "/lists/secret/down/", {}),
+    "lists/<slug:slug>/share/": ("post", "/lists/secret/share/", {}),
+    "lists/<slug:slug>/unshare/": ("post", "/lists/secret/unshare/", {}),
+    "lists/<slug:slug>/export/<str:fmt>/": ("get", "/lists/secret/export/bibtex/", {}),
+    "lists/<slug:slug>/more-like-this/": ("get", "/lists/secret/more-like-this/", {}),
+    "lists/<slug:slug>/entries/state/": ("post", "/lists/secret/entries/state/", {"entries": "{entry}", "state": "read"}),
+    "lists/<slug:slug>/entries/move/": ("post", "/lists/secret/entries/move/", {"entries": "{entry}", "target": "{list}"}),
+    "lists/<slug:slug>/entries/copy/": ("post", "/lists/secret/entries/copy/", {"entries": "{entry}", "target": "{list}"}),
+    "lists/<slug:slug>/entries/remove/": ("post", "/lists/secret/entries/remove/", {"entries": "{entry}"}),
+    "lists/<slug:slug>/entries/<int:entry_id>/": ("post", "/lists/reading-list/entries/{entry}/", {"note": "x"}),
+    "lists/<slug:slug>/entries/<int:entry_id>/open/": ("get", "/lists/reading-list/entries/{entry}/open/", {}),
+}  # fmt: skip
+# Routes whose object is found by a secret token, not by an id: tested in their own modules.
+BY_TOKEN = {
+    "shared/<str:token>/",
+    "shared/<str:token>/feed/",
+    "feed/<str:token>/",
+    "digest/keep/<int:paper_id>/<str:token>/",
+    "digest/unsubscribe/<str:token>/",
+    "papers/<path:arxiv_id>/",  # public catalog
+    "library/export/<str:fmt>/",  # the signed-in user's own library, whatever the format
+}
+
+
+def routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def test_every_route_with_an_object_in_its_address_is_tried_here():
+    with_object = {
+        r for r in routes(get_resolver().url_patterns) if re.search(r"<(int|slug|str|path):", r) and "/" in r
+    }
+    with_object = {r for r in with_object if not r.startswith(("admin/", "accounts/"))}
+    assert with_object == set(ATTEMPTS) | BY_TOKEN
+
+
+@pytest.fixture
+def alices_things():
+    alice, bob = UserFactory(email="alice@example.org"), UserFactory(email="bob@example.org")
+    paper = PaperFactory(title="Alice's paper")
+    swipe, _ = deck_services.decide(user=alice, paper=paper, decision="keep")
+    interest = deck_services.set_interest(user=alice, kind="author", value="Ada Lovelace", stance="mute")
+    secret = library_services.create_list(user=alice, name="Secret")
+    library_services.create_list(user=alice, name="Other")
+    entry, _ = library_services.add_to_list(reading_list=secret, paper=paper)
+    bobs_list = library_services.create_list(user=bob, name="Bob's")
+    return alice, bob, {"swipe": swipe.pk, "interest": interest.pk, "entry": entry.pk, "list": bobs_list.pk}
+
+
+def snapshot(alice):
+    lists = list(ReadingList.objects.filter(user=alice).values_list("name", "slug", "position", "share_token"))
+    entries = list(ReadingListEntry.objects.filter(reading_list__user=alice).values_list("state", "note", "reading_list"))
+    return (
+        lists,
+        entries,
+        list(Swipe.objects.filter(user=alice).values_list("decision", flat=True)),
+        list(Interest.objects.filter(user=alice).values_list("value", flat=True)),
+    )
+
+
+@pytest.mark.parametrize("route", sorted(ATTEMPTS))
+def test_bob_gets_404_for_alices_object_and_changes_nothing(client, alices_things, route):
+    alice, bob, ids = alices_things
+    method, address, data = ATTEMPTS[route]
+    before = snapshot(alice)
+    client.force_login(bob)
+    data = {key: value.format(**ids) for key, value in data.items()}
+    response = getattr(client, method)(address.format(**ids), data)
+    assert response.status_code == 404, (route, response.status_code)
+    assert snapshot(alice) == before
