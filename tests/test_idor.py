@@ -16,7 +16,8 @@ from .factories import PaperFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 # Routes with an object in the address, and how Bob (signed in) tries Alice's object on each.
-# (method, address, data); {swipe} {interest} {entry} {list} are Alice's.
+# (method, address, data); {swipe} {interest} {entry} are Alice's, {list} is Bob's.
+ENTRY, MOVE = {"entries": "{entry}"}, {"entries": "{entry}", "target": "{list}"}
 ATTEMPTS = {
     "history/<int:swipe_id>/": ("post", "/history/{swipe}/", {"decision": "skip"}),
     "settings/interests/<int:interest_id>/remove/": ("post", "/settings/interests/{interest}/remove/", {}),
@@ -29,10 +30,10 @@ ATTEMPTS = {
     "lists/<slug:slug>/unshare/": ("post", "/lists/secret/unshare/", {}),
     "lists/<slug:slug>/export/<str:fmt>/": ("get", "/lists/secret/export/bibtex/", {}),
     "lists/<slug:slug>/more-like-this/": ("get", "/lists/secret/more-like-this/", {}),
-    "lists/<slug:slug>/entries/state/": ("post", "/lists/secret/entries/state/", {"entries": "{entry}", "state": "read"}),
-    "lists/<slug:slug>/entries/move/": ("post", "/lists/secret/entries/move/", {"entries": "{entry}", "target": "{list}"}),
-    "lists/<slug:slug>/entries/copy/": ("post", "/lists/secret/entries/copy/", {"entries": "{entry}", "target": "{list}"}),
-    "lists/<slug:slug>/entries/remove/": ("post", "/lists/secret/entries/remove/", {"entries": "{entry}"}),
+    "lists/<slug:slug>/entries/state/": ("post", "/lists/secret/entries/state/", {**ENTRY, "state": "read"}),
+    "lists/<slug:slug>/entries/move/": ("post", "/lists/secret/entries/move/", MOVE),
+    "lists/<slug:slug>/entries/copy/": ("post", "/lists/secret/entries/copy/", MOVE),
+    "lists/<slug:slug>/entries/remove/": ("post", "/lists/secret/entries/remove/", ENTRY),
     "lists/<slug:slug>/entries/<int:entry_id>/": ("post", "/lists/reading-list/entries/{entry}/", {"note": "x"}),
     "lists/<slug:slug>/entries/<int:entry_id>/open/": ("get", "/lists/reading-list/entries/{entry}/open/", {}),
 }  # fmt: skip
@@ -79,7 +80,8 @@ def alices_things():
 
 def snapshot(alice):
     lists = list(ReadingList.objects.filter(user=alice).values_list("name", "slug", "position", "share_token"))
-    entries = list(ReadingListEntry.objects.filter(reading_list__user=alice).values_list("state", "note", "reading_list"))
+    entries = ReadingListEntry.objects.filter(reading_list__user=alice)
+    entries = list(entries.values_list("state", "note", "reading_list"))
     return (
         lists,
         entries,
