@@ -201,14 +201,19 @@ def mark_announced(*, records: list[PaperRecord], day: date | None) -> None:
 def _start_run(
     *, source: str, category: Category | None, window_start: datetime | None, window_end: datetime | None
 ) -> HarvestRun:
-    stale = timezone.now() - timedelta(seconds=settings.HARVEST_TIME_LIMIT)
-    HarvestRun.objects.filter(
-        source=source, category=category, status=HarvestRun.Status.RUNNING, started_at__lt=stale
-    ).update(status=HarvestRun.Status.FAILED, finished_at=timezone.now(), error="abandoned: the worker stopped mid-run")
+    # A run is abandoned once past the task's time limit, or once its heartbeat has stopped (a worker killed
+    # mid-run acknowledges nothing and leaves its run "running"): the category is free again for this run.
+    now = timezone.now()
+    too_old = Q(started_at__lt=now - timedelta(seconds=settings.HARVEST_TIME_LIMIT))
+    silent = Q(heartbeat_at__lt=now - timedelta(seconds=settings.HARVEST_STALL_SECONDS))
+    running = HarvestRun.objects.filter(source=source, category=category, status=HarvestRun.Status.RUNNING)
+    running.filter(too_old | silent).update(
+        status=HarvestRun.Status.FAILED, finished_at=now, error="abandoned: the worker stopped mid-run"
+    )
     try:
         with transaction.atomic():
             return HarvestRun.objects.create(
-                source=source, category=category, window_start=window_start, window_end=window_end
+                source=source, category=category, window_start=window_start, window_end=window_end, heartbeat_at=now
             )
     except IntegrityError as error:
         what = category.code if category else "the listing"
@@ -217,7 +222,9 @@ def _start_run(
 
 def _save_progress(run: HarvestRun, client: ArxivClient) -> None:
     run.requests, run.network_seconds = client.stats.requests, client.stats.network_seconds
-    run.save(update_fields=["requests", "network_seconds", "entries", "created", "updated", "unchanged"])
+    run.heartbeat_at = timezone.now()
+    fields = ["requests", "network_seconds", "entries", "created", "updated", "unchanged", "heartbeat_at"]
+    run.save(update_fields=fields)
 
 
 def _finish(run: HarvestRun, client: ArxivClient) -> None:

@@ -172,6 +172,8 @@ class HarvestRun(models.Model):
     window_end = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved on after every committed page: a run whose heartbeat stopped has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     requests = models.PositiveIntegerField(default=0)
     entries = models.PositiveIntegerField(default=0)
