@@ -7,6 +7,8 @@ from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
 from . import harvest
 from .models import Category
@@ -42,9 +44,21 @@ def harvest_listing() -> int | None:
         return None
 
 
+TICK_MINUTES = 5
+
+
 @shared_task(acks_late=True)
 def harvest_all() -> int:
-    """What beat schedules: one task per offered category, plus the day's listing."""
+    """What beat schedules: one task per offered category, plus the day's listing.
+
+    Once per tick: a second beat started by mistake (or two schedules due together) finds the tick
+    claimed in the cache and queues nothing, so each category is harvested once per interval.
+    """
+    now = timezone.now()
+    tick = now.replace(minute=now.minute - now.minute % TICK_MINUTES, second=0, microsecond=0)
+    if not cache.add(f"papers:harvest-all:{tick:%Y%m%d%H%M}", True, timeout=TICK_MINUTES * 120):
+        logger.info("skipped: this tick's harvest was queued already")
+        return 0
     ids = list(Category.objects.offered().values_list("id", flat=True))
     for category_id in ids:
         harvest_category.delay_on_commit(category_id)

@@ -89,3 +89,15 @@ def test_beat_schedules_exist_and_are_editable(db):
     assert str(daily.crontab.timezone) == "America/New_York"
     catch_up = PeriodicTask.objects.get(name="arXiv catch-up harvest")
     assert (catch_up.interval.every, catch_up.interval.period) == (6, "hours")
+
+
+@pytest.mark.django_db
+def test_two_beats_queue_each_tick_once(standin, monkeypatch):
+    """A second beat process started by mistake fires the same schedule: the tick is queued once."""
+    queued = []
+    monkeypatch.setattr(harvest_category, "delay_on_commit", lambda *args: queued.append(args))
+    monkeypatch.setattr("papers.tasks.harvest_listing.delay_on_commit", lambda: None)
+    first, second = harvest_all(), harvest_all()
+    assert first == Category.objects.offered().count() > 0
+    assert second == 0
+    assert len(queued) == first  # one harvest per category
