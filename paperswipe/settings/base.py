@@ -136,7 +136,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "papers:list"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PaperSwipe"
-# allauth's rate limits stay on; they use the cache, which is Redis when REDIS_URL is set.
+# allauth's rate limits stay on (its defaults: e.g. 5 failed logins per account per 5 minutes); they use
+# the cache, which is Redis when REDIS_URL is set, so they hold across every web process. Behind a reverse
+# proxy, allauth must know how many proxies put addresses in X-Forwarded-For to limit by the client's
+# address and not the proxy's: ALLAUTH_TRUSTED_PROXY_COUNT (0, the default, means no proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
 # Social login appears only for providers configured here (from the environment) or in the admin.
 SOCIALACCOUNT_PROVIDERS = {
