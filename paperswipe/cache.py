@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -47,7 +47,24 @@ def _arg(name: str, position: int, fallback: Any = None) -> Callable[..., Any]:
     return lambda *args, **kwargs: kwargs.get(name, args[position] if len(args) > position else fallback)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """One redis.Redis per connection pool, made once: Django's client builds a new one for every
+    operation, and each builds its table of ~170 response callbacks, about 0.15 ms a time."""
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        clients: dict[int, Any] = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+        return client
+
+
 class ForgivingRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
     get = _forgiving(_arg("default", 1))(RedisCache.get)
     get_many = _forgiving(lambda *a, **k: {})(RedisCache.get_many)
     has_key = _forgiving(lambda *a, **k: False)(RedisCache.has_key)
