@@ -52,7 +52,7 @@ class ReusingRedisCacheClient(RedisCacheClient):
     operation, and each builds its table of ~170 response callbacks, about 0.15 ms a time."""
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         clients: dict[int, Any] = self.__dict__.setdefault("_clients", {})
         client = clients.get(id(pool))
         if client is None:
