@@ -3,6 +3,7 @@ for each scale measured, and the plan of the next-card query at the largest scal
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +51,74 @@ def _scale(result: dict[str, Any]) -> str:
     return f"{result['scale']['papers']:,} papers, {result['scale']['decisions']:,} decisions"
 
 
+def _ms(figures: dict[str, float]) -> str:
+    return f"{figures['p50_ms']:.0f} / {figures['p95_ms']:.0f} / {figures['p99_ms']:.0f} ms"
+
+
+def _load(load: dict[str, Any] | None) -> list[str]:
+    """The section of `bench/bench_load.py`'s run, if there was one."""
+    if not load:
+        return []
+
+    def mark(ok: bool) -> str:
+        return " ✓" if ok else " ✗"
+
+    pace = "without pause" if not load.get("pause_s") else f"pausing {load['pause_s']:g} s on each card before deciding"
+    gunicorn = load.get("gunicorn", {})
+    other = ", ".join(f"{k}: {v}" for k, v in sorted(load["other_non_2xx"].items())) or "none"
+    checks = load["checks"]
+    failed = [name for name, ok in checks.items() if not ok]
+    about = (
+        f"Written by `bench/bench_load.py` (the last step of `make bench`) on {load['when']}: {load['clients']} "
+        f"clients, one reader each, against gunicorn (`gunicorn.conf.py`: {gunicorn.get('workers', '?')} processes "
+        f"of {gunicorn.get('threads', '?')} threads, {load.get('cores', '?')} cores) and PostgreSQL on loopback. Each "
+        f"client loops {pace}: the next card (`GET /deck/cards/?count=1`, JSON), then a keep or a skip at random "
+        "(`POST /deck/decide/`); one decision in 20 is posted twice at once on two connections, a double click. "
+        f"The catalog: {load.get('papers', 0):,} papers from `seed_bench`, each reader's deck ranked once before; "
+        "the reranks the decisions queue wait on Redis, unconsumed. Latency is measured at the client, so in a "
+        "loop without pause it is mostly the wait for a free server thread; counts come from the database "
+        "afterwards."
+    )
+    if "load_average_before" in load:
+        about += (
+            f" The machine's load average before the run: {load['load_average_before']:.1f} (other work on it "
+            "lowers throughput and raises latency)."
+        )
+    replaced = load.get("workers_booted", 0) - gunicorn.get("workers", 0)
+    lines = [
+        "",
+        f"## Load: {load['clients']} clients swiping for {load['seconds']:.0f} s",
+        "",
+        *textwrap.wrap(about, width=105, break_on_hyphens=False, break_long_words=False),
+        "",
+        "| figure | target | value |",
+        "|---|---|---|",
+        f"| server errors (≥ 500) | 0 | {load['server_errors']}{mark(load['server_errors'] == 0)} |",
+        f"| other replies not 2xx | | {other} |",
+        f"| connections closed under a request (retried once on a new one) | | {load['failed_connections']} "
+        f"({load['unanswered']} unanswered) |",
+        f"| workers replaced during the run (`max_requests`) | | {max(replaced, 0)} |",
+        f"| decisions acknowledged (200, created) | | {load['acknowledged']:,} |",
+        f"| decisions stored | = acknowledged, reader by reader | {load['stored']:,}"
+        f"{mark(checks.get('acknowledged decisions == rows stored, reader by reader', False))} |",
+        f"| duplicate (user, paper) rows | 0 | {load['duplicates']}{mark(load['duplicates'] == 0)} |",
+        f"| double clicks stored once | all | {load['double_clicks_stored_once']:,} of {load['double_clicks']:,}"
+        f"{mark(load['double_clicks_stored_once'] == load['double_clicks'])} |",
+        f"| requests per second | | {load['requests_per_s']:.0f} ({load['requests']:,} in {load['elapsed_s']:.0f} s) |",
+        f"| decisions per second | | {load['decisions_per_s']:.0f} |",
+        f"| next card (GET), p50 / p95 / p99 | | {_ms(load['cards'])} |",
+        f"| decision (POST), p50 / p95 / p99 | | {_ms(load['decide'])} |",
+        "",
+        "Checks after the run, " + ("all passed:" if not failed else f"{len(failed)} FAILED:"),
+        "",
+        *(f"- {name}{mark(ok)}" for name, ok in sorted(checks.items())),
+    ]
+    return lines
+
+
 def render(data: dict[str, Any]) -> str:
+    if not data.get("scales"):  # only the load run so far
+        return "\n".join(["# Benchmarks", *_load(data.get("load"))]) + "\n"
     machine = data["machine"]
     scales = sorted(data["scales"].values(), key=lambda r: (r["scale"]["papers"], r["scale"]["decisions"]))
     lines = [
@@ -113,4 +181,7 @@ def render(data: dict[str, Any]) -> str:
         "",
         INDEXES,
     ]
+    if data.get("load"):
+        lines[-1] = lines[-1].rstrip("\n")
+        lines += _load(data["load"])
     return "\n".join(lines) + "\n"

@@ -1,0 +1,571 @@
+"""Load: 50 clients swipe for 60 s against gunicorn and PostgreSQL over loopback, then every decision is counted.
+
+A bounded script, no load tool: one thread per client, each a reader of its own with a keep-alive connection
+(http.client) and the CSRF cookie of its first GET /, in a loop without pause until the time is up: the next
+card (GET /deck/cards/?count=1, leaving out the cards it decided lately), then a keep or a skip at random
+(POST /deck/decide/, source=key); one decision in 20 is posted twice at once on two connections, a double
+click. Every request's latency (at the client, so it includes the wait for a free server thread) and status
+are recorded, after a few seconds of warm-up that are not. A connection gunicorn closes under a request (a
+worker replaced after max_requests) is counted, and the request sent once more on a new connection, as a
+browser does; a decision is idempotent, so this cannot store it twice.
+
+The database, `<DATABASE_URL's name>_load`, is made again on each run: migrated, seeded by
+`manage.py seed_bench --papers 20000 --users 50 --swipes 0 --no-rank`, each reader's deck ranked once.
+Gunicorn runs with the repo's gunicorn.conf.py and bench.settings; the reranks the decisions queue go to a
+Redis database of their own (13), which nothing consumes and which is emptied before and after.
+
+Afterwards, from the database: no reply at or above 500; the decisions acknowledged (200 with
+decided.created true) are exactly the rows stored during the run, reader by reader; no (user, paper) is
+stored twice; each double click stored once (one of its two replies says created); every stored keep is in
+the reader's default list. Exit status 1 if any check fails. Results go to docs/benchmarks.json under
+"load" (the other keys are kept) and docs/benchmarks.md.
+
+BENCH_LOAD_SECONDS (default 60), BENCH_LOAD_CLIENTS (default 50) and BENCH_LOAD_PAUSE (a reader's look at
+each card before deciding, default 0 s) change the run; tests/test_load.py runs a short one through `run_load`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
+PAPERS = 20_000
+DOUBLE_CLICK_EVERY = 20  # one decision in this many is posted twice at once
+PAUSE = float(os.environ.get("BENCH_LOAD_PAUSE", "0"))  # a reader's look at a card before deciding; 0: none
+WARMUP = 5.0  # seconds of next-card requests, not counted, before the run: connections, caches, plans
+EXCLUDE_LAST = 50  # the decided cards a client leaves out of its next-card request (the form takes 100)
+BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/paperswipe")
+BASE_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
+RESULTS = ROOT / "docs" / "benchmarks.json"
+REPORT = ROOT / "docs" / "benchmarks.md"
+CARD_ID = re.compile(r'data-paper="(\d+)"')
+
+# Run in the bench database's own Django (bench.settings), in a process of its own: migrate, seed, each
+# reader's deck ranked once, as after their first visit, and a signed-in session per reader, as a login
+# leaves it.
+PREPARE = """
+import json
+import sys
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.core.management import call_command
+from django.utils.module_loading import import_string
+from accounts.models import User
+from deck.ranking import refresh_queue
+
+papers, users = map(int, sys.argv[1:3])
+call_command("migrate", interactive=False, verbosity=0)
+call_command("seed_bench", papers=papers, users=users, swipes=0, no_rank=True, stdout=sys.stderr)
+
+sessions = {}
+for user in User.objects.order_by("pk"):
+    refresh_queue(user=user)
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    sessions[user.pk] = store.session_key
+print("SESSIONS " + json.dumps(sessions))
+"""
+
+
+def with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def django_env(database_url: str, broker_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": broker_url,
+        "REDIS_CACHE_URL": broker_url,  # the cache and the cached sessions too: all in the emptied database
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+    }
+
+
+def prepare_database(database_url: str, broker_url: str, *, papers: int, users: int) -> dict[int, str]:
+    """(Re)create the database, migrate, seed and rank it; returns each reader's session key by user id."""
+    import psycopg
+
+    name = urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(with_path(database_url, "/postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env = django_env(database_url, broker_url) | {"TQDM_DISABLE": "1"}
+    done = subprocess.run(
+        [PYTHON, "-c", PREPARE, str(papers), str(users)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"preparing {name} failed:\n{done.stderr[-4000:]}")
+    line = next(line for line in done.stdout.splitlines() if line.startswith("SESSIONS "))
+    return {int(pk): key for pk, key in json.loads(line.removeprefix("SESSIONS ")).items()}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_config(env: dict[str, str]) -> dict[str, int]:
+    """The processes and threads gunicorn.conf.py gives gunicorn in this environment."""
+    import runpy
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        return {"workers": int(config["workers"]), "threads": int(config["threads"])}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def start_gunicorn(database_url: str, broker_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Gunicorn with the repo's config, returned once every worker has been forked and one answers."""
+    env = django_env(database_url, broker_url)
+    workers = gunicorn_config(env)["workers"]
+    with log.open("wb") as stderr:
+        server = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "paperswipe.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # the access log: a line a request
+            stderr=stderr,  # errors and gunicorn's own messages
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            if log.read_text().count("Booting worker") < workers:
+                raise ConnectionRefusedError
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/bench/bare/")
+            connection.getresponse().read()
+            connection.close()
+            return server
+        except OSError:
+            if time.monotonic() > deadline:
+                stop_gunicorn(server)
+                raise RuntimeError("gunicorn did not answer within 60 s") from None
+            time.sleep(0.2)
+
+
+def stop_gunicorn(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGINT)  # quick shutdown: every request has been answered
+        try:
+            server.wait(timeout=10)  # a worker caught booting can hold the master up to graceful_timeout
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+# --- the clients ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    kind: str  # "cards" or "decide"
+    status: int  # 0: the connection failed (reset, closed, timed out)
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class Client:
+    """One reader swiping: their session, their connections and everything they saw."""
+
+    user_id: int
+    session_key: str
+    port: int
+    rng: random.Random
+    double_click_every: int
+    replies: list[Reply] = field(default_factory=list)
+    created: dict[int, str] = field(default_factory=dict)  # paper -> decision, from replies saying created
+    created_twice: list[int] = field(default_factory=list)  # a second "created" for one paper: a duplicate
+    acknowledged: set[int] = field(default_factory=set)  # papers with any 200 reply
+    double_clicks: list[tuple[int, list[tuple[int, bool | None]]]] = field(default_factory=list)
+    served_again: list[int] = field(default_factory=list)  # a card served after this reader decided it
+    ran_out: bool = False
+    unanswered: int = 0  # requests that failed on a new connection too
+    crashed: str = ""  # the exception that stopped this client early, if any
+    recording: bool = False  # not during the warm-up
+    csrf: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.connections = [self._connect(), self._connect()]  # the second: a double click's other request
+        self.used = [0, 0]  # requests answered on each connection since it was opened
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def close(self) -> None:
+        for connection in self.connections:
+            connection.close()
+
+    def _headers(self, form: bool = False) -> dict[str, str]:
+        headers = {"Accept": "application/json", "Cookie": f"sessionid={self.session_key}; csrftoken={self.csrf}"}
+        if form:
+            headers |= {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.csrf}
+        return headers
+
+    def send(self, kind: str, method: str, path: str, body: str | None = None, slot: int = 0) -> tuple[int, bytes]:
+        """One request on the client's keep-alive connection; a connection that fails is recorded (status 0)
+        and the request sent once more on a new one, as a browser would for a connection closed under it."""
+        for attempt in range(2):
+            started = time.perf_counter()
+            try:
+                self.connections[slot].request(method, path, body=body, headers=self._headers(body is not None))
+                response = self.connections[slot].getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                where = f"{'a kept-alive' if self.used[slot] else 'a new'} {'second ' if slot else ''}connection"
+                self._record(Reply(kind, 0, time.perf_counter() - started, f"{type(error).__name__} on {where}"))
+                self.connections[slot].close()
+                self.connections[slot], self.used[slot] = self._connect(), 0
+                if attempt:
+                    with self.lock:
+                        self.unanswered += 1
+                    return 0, b""
+                continue
+            self._record(Reply(kind, response.status, time.perf_counter() - started))
+            self.used[slot] += 1
+            if response.status >= 500 or response.getheader("Connection", "").lower() == "close":
+                self.connections[slot].close()
+                self.connections[slot], self.used[slot] = self._connect(), 0
+            return response.status, data
+        return 0, b""
+
+    def _record(self, reply: Reply) -> None:
+        with self.lock:
+            if self.recording:
+                self.replies.append(reply)
+
+    def sign_in(self) -> None:
+        """GET / as the page load: the CSRF cookie it sets is what the deck's script sends back."""
+        self.connections[0].request("GET", "/", headers={"Cookie": f"sessionid={self.session_key}"})
+        response = self.connections[0].getresponse()
+        response.read()
+        cookies = " ".join(response.headers.get_all("Set-Cookie") or [])
+        found = re.search(r"csrftoken=([A-Za-z0-9]+)", cookies)
+        if response.status != 200 or not found:
+            raise RuntimeError(f"GET / for user {self.user_id}: {response.status}, no csrftoken cookie")
+        self.csrf = found[1]
+
+    def decide(self, paper: int, decision: str, slot: int) -> tuple[int, bool | None]:
+        body = urlencode({"paper": paper, "decision": decision, "source": "key"})
+        status, data = self.send("decide", "POST", "/deck/decide/", body, slot)
+        created = None
+        if status == 200:
+            decided = json.loads(data)["decided"]
+            created = bool(decided["created"])
+            with self.lock:
+                self.acknowledged.add(paper)
+                if created:
+                    if paper in self.created:
+                        self.created_twice.append(paper)
+                    self.created[paper] = decided["decision"]
+        return status, created
+
+    def double_click(self, paper: int, decision: str) -> None:
+        """The same decision twice at once, on two connections, as a second click sends it before the
+        first reply is back."""
+        outcomes: list[tuple[int, bool | None]] = []
+        other = threading.Thread(target=lambda: outcomes.append(self.decide(paper, decision, 1)))
+        other.start()
+        outcomes.append(self.decide(paper, decision, 0))
+        other.join()
+        self.double_clicks.append((paper, outcomes))
+
+    def swipe(self, seconds: float, warmup: float, pause: float, start: threading.Barrier) -> None:
+        try:
+            self.sign_in()
+            until = time.monotonic() + warmup
+            while time.monotonic() < until:
+                self.send("cards", "GET", "/deck/cards/?count=1")
+        except Exception as error:  # reported as a failed check
+            self.crashed = f"{type(error).__name__}: {error}"
+        self.recording = True
+        start.wait()
+        if self.crashed:
+            return
+        until = time.monotonic() + seconds
+        try:
+            self._swipe_until(until, pause)
+        except Exception as error:  # reported as a failed check
+            self.crashed = f"{type(error).__name__}: {error}"
+
+    def _swipe_until(self, until: float, pause: float) -> None:
+        recent: deque[int] = deque(maxlen=EXCLUDE_LAST)
+        decided: set[int] = set()
+        while time.monotonic() < until:
+            path = "/deck/cards/?" + urlencode({"count": 1, "exclude": ",".join(map(str, recent))})
+            status, data = self.send("cards", "GET", path)
+            if status != 200:
+                continue
+            cards = json.loads(data)["cards"]
+            if not cards:
+                self.ran_out = True
+                return
+            paper = int(CARD_ID.search(cards[0])[1])  # type: ignore[index]
+            if paper in decided:
+                self.served_again.append(paper)
+            if pause:
+                time.sleep(pause)
+            decision = self.rng.choice(("keep", "skip"))
+            if self.rng.randrange(self.double_click_every) == 0:
+                self.double_click(paper, decision)
+            else:
+                self.decide(paper, decision, 0)
+            decided.add(paper)
+            recent.append(paper)
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    if len(times) < 2:
+        return {"p50_ms": times[0] * 1000 if times else 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "count": len(times)}
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    return {"p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000, "p99_ms": cuts[98] * 1000, "count": len(times)}
+
+
+def run_load(
+    *,
+    database_url: str,
+    broker_url: str,
+    clients: int = CLIENTS,
+    seconds: float = SECONDS,
+    papers: int = PAPERS,
+    double_click_every: int = DOUBLE_CLICK_EVERY,
+    warmup: float = WARMUP,
+    pause: float = PAUSE,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Prepare the database, swipe under gunicorn, check; returns the results with `checks` and `passed`."""
+    import psycopg
+    import redis
+
+    broker = redis.Redis.from_url(broker_url)
+    broker.flushdb()
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure: recorded with them
+    started_at = time.perf_counter()
+    sessions = prepare_database(database_url, broker_url, papers=papers, users=clients)
+    print(f"prepared {papers:,} papers and {clients} ranked readers in {time.perf_counter() - started_at:.0f} s")
+    with psycopg.connect(database_url) as db:
+        before = db.execute("SELECT coalesce(max(id), 0) FROM accounts_swipe").fetchone()[0]  # type: ignore[index]
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "gunicorn.log"
+        began = time.perf_counter()
+        server = start_gunicorn(database_url, broker_url, port, log)
+        print(f"gunicorn ready in {time.perf_counter() - began:.1f} s; warming up {warmup:g} s, then {seconds:g} s")
+        try:
+            team = [
+                Client(user_id=pk, session_key=key, port=port, rng=random.Random(seed * 1000 + i),
+                       double_click_every=double_click_every)
+                for i, (pk, key) in enumerate(sorted(sessions.items()))
+            ]  # fmt: skip
+            barrier = threading.Barrier(len(team) + 1)  # every client starts at once, for `seconds` from then
+            threads = [threading.Thread(target=c.swipe, args=(seconds, warmup, pause, barrier)) for c in team]
+            for thread in threads:
+                thread.start()
+            barrier.wait()
+            began, cpu_before = time.perf_counter(), time.process_time()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - began
+            load_after = os.getloadavg()[0]
+            for client in team:
+                client.close()
+            cpu = time.process_time() - cpu_before
+        finally:
+            stopping = time.perf_counter()
+            stop_gunicorn(server)
+            broker.flushdb()
+            print(f"gunicorn stopped in {time.perf_counter() - stopping:.1f} s")
+        server_log = log.read_text(errors="replace")
+    with psycopg.connect(database_url) as db:
+        stored = db.execute("SELECT user_id, paper_id, decision FROM accounts_swipe WHERE id > %s", [before]).fetchall()
+        duplicates = db.execute(
+            "SELECT user_id, paper_id, count(*) FROM accounts_swipe GROUP BY user_id, paper_id HAVING count(*) > 1"
+        ).fetchall()
+        keeps_unlisted = db.execute(
+            "SELECT count(*) FROM accounts_swipe s WHERE s.id > %s AND s.decision = 'keep' AND NOT EXISTS ("
+            " SELECT 1 FROM accounts_readinglistentry e JOIN accounts_readinglist l ON l.id = e.reading_list_id"
+            " WHERE l.user_id = s.user_id AND l.is_default AND e.paper_id = s.paper_id)",
+            [before],
+        ).fetchone()[0]  # type: ignore[index]
+    results = judge(team, stored, duplicates, keeps_unlisted, elapsed, seconds, server_log)
+    results["client_cpu_s"] = cpu  # the clients' own share of the machine's cores
+    results["papers"] = papers
+    results["pause_s"] = pause
+    results["gunicorn"] = gunicorn_config(django_env(database_url, broker_url))
+    results["warmup_s"] = warmup
+    results["load_average_before"] = load_before
+    results["load_average_after"] = load_after  # the 1-minute average: mostly the run itself
+    return results
+
+
+def judge(
+    team: list[Client],
+    stored: list[tuple[int, int, str]],
+    duplicates: list[tuple[int, int, int]],
+    keeps_unlisted: int,
+    elapsed: float,
+    seconds: float,
+    server_log: str,
+) -> dict[str, Any]:
+    replies = [r for c in team for r in c.replies]
+    statuses = Counter(f"{r.kind} {r.status or r.error}" for r in replies)
+    server_errors = sum(1 for r in replies if r.status >= 500)
+    failed_connections = [r for r in replies if r.status == 0]
+    other = dict(Counter(f"{r.kind} {r.status}" for r in replies if r.status and not 200 <= r.status < 300))
+    by_user: dict[int, dict[int, str]] = {}
+    for user_id, paper_id, decision in stored:
+        by_user.setdefault(user_id, {})[paper_id] = decision
+    acknowledged = sum(len(c.created) + len(c.created_twice) for c in team)
+    mismatched = {
+        c.user_id: {"acknowledged": len(c.created) + len(c.created_twice), "stored": len(by_user.get(c.user_id, {}))}
+        for c in team
+        if c.created != by_user.get(c.user_id, {}) or c.created_twice
+    }
+    unstored = sum(1 for c in team for paper in c.acknowledged if paper not in by_user.get(c.user_id, {}))
+    pairs = [(c.user_id, paper, outcomes) for c in team for paper, outcomes in c.double_clicks]
+    bad_pairs = [
+        (user_id, paper, outcomes)
+        for user_id, paper, outcomes in pairs
+        if sorted(outcomes, key=str) != [(200, False), (200, True)] or paper not in by_user.get(user_id, {})
+    ]
+    tracebacks = server_log.count("Traceback")
+    checks = {
+        "no server errors (>= 500)": server_errors == 0,
+        "every request answered (one retry on a new connection)": not any(c.unanswered for c in team),
+        "acknowledged decisions == rows stored, reader by reader": not mismatched and acknowledged == len(stored),
+        "every decision answered 200 is stored": unstored == 0,
+        "no duplicate (user, paper)": not duplicates,
+        "each double click stored once, one reply created": not bad_pairs,
+        "every stored keep in the default list": keeps_unlisted == 0,
+        "no decided card served again": not any(c.served_again for c in team),
+        "no traceback in gunicorn's log": tracebacks == 0,
+        "no client stopped by an exception": not any(c.crashed for c in team),
+    }
+    cards = [r.seconds for r in replies if r.kind == "cards" and r.status]
+    decides = [r.seconds for r in replies if r.kind == "decide" and r.status]
+    workers = re.findall(r"Booting worker with pid", server_log)
+    results = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "clients": len(team),
+        "seconds": seconds,
+        "elapsed_s": elapsed,
+        "cores": os.cpu_count(),
+        "requests": len(replies),
+        "requests_per_s": len(replies) / elapsed,
+        "decisions_per_s": acknowledged / elapsed,
+        "acknowledged": acknowledged,
+        "stored": len(stored),
+        "stored_keeps": sum(1 for row in stored if row[2] == "keep"),
+        "duplicates": len(duplicates),
+        "double_clicks": len(pairs),
+        "double_clicks_stored_once": len(pairs) - len(bad_pairs),
+        "server_errors": server_errors,
+        "failed_connections": len(failed_connections),
+        "failed_connections_by_error": dict(Counter(f"{r.kind} {r.error}" for r in failed_connections)),
+        "unanswered": sum(c.unanswered for c in team),
+        "other_non_2xx": other,
+        "statuses": dict(sorted(statuses.items())),
+        "readers_out_of_cards": sum(1 for c in team if c.ran_out),
+        "workers_booted": len(workers),
+        "cards": percentiles(cards),
+        "decide": percentiles(decides),
+        "checks": checks,
+        "passed": all(checks.values()),
+    }
+    if mismatched:
+        results["mismatched"] = {str(k): v for k, v in list(mismatched.items())[:10]}
+    if any(c.crashed for c in team):
+        results["crashed"] = sorted({c.crashed for c in team if c.crashed})
+    if bad_pairs:
+        results["bad_double_clicks"] = [list(map(str, p)) for p in bad_pairs[:10]]
+    if not results["passed"]:
+        errors = [line for line in server_log.splitlines() if "Error" in line or "Traceback" in line]
+        results["server_log_errors"] = errors[:40]
+    return results
+
+
+def summary(results: dict[str, Any]) -> str:
+    lines = [
+        f"{results['clients']} clients for {results['seconds']:.0f} s: {results['requests']:,} requests, "
+        f"{results['requests_per_s']:.0f}/s; {results['acknowledged']:,} decisions acknowledged, "
+        f"{results['stored']:,} stored, {results['duplicates']} duplicates; double clicks "
+        f"{results['double_clicks_stored_once']}/{results['double_clicks']} stored once; "
+        f"{results['server_errors']} server errors, {results['failed_connections']} connections closed under a "
+        f"request (retried: {results['unanswered']} unanswered), other non-2xx: {results['other_non_2xx'] or 'none'}; "
+        f"gunicorn booted {results['workers_booted']} workers; the clients used {results['client_cpu_s']:.1f} s "
+        f"of CPU in {results['elapsed_s']:.0f} s",
+    ]
+    for kind in ("cards", "decide"):
+        p = results[kind]
+        lines.append(f"{kind}: p50 {p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms")
+    lines += [f"  {'ok  ' if ok else 'FAIL'} {name}" for name, ok in results["checks"].items()]
+    for key in ("mismatched", "bad_double_clicks", "crashed", "server_log_errors"):
+        if key in results:
+            lines.append(f"{key}: {results[key]}")
+    return "\n".join(lines)
+
+
+def write(results: dict[str, Any]) -> None:
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data["load"] = results
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    from bench.report import render
+
+    REPORT.write_text(render(data))
+    print(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
+
+
+def main() -> None:
+    name = urlsplit(BASE_DATABASE_URL).path.lstrip("/")
+    results = run_load(
+        database_url=with_path(BASE_DATABASE_URL, f"/{name}_load"),
+        broker_url=with_path(BASE_REDIS_URL, "/13"),
+    )
+    print(summary(results))
+    write(results)
+    if not results["passed"]:
+        raise SystemExit("load: a check failed")
+
+
+if __name__ == "__main__":
+    main()
