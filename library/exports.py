@@ -259,11 +259,21 @@ def bibtex_key(paper: Paper | PaperData) -> str:
     return f"{surname.lower() or 'anon'}{year}_{re.sub(r'[^0-9A-Za-z]', '_', paper.arxiv_id)}"
 
 
+# Every record describes the arXiv preprint, as Zotero's arXiv.org translator saves it (library/zotero_items.py):
+# its DOI is the DataCite one arXiv registers for every paper; the journal version, where arXiv names one,
+# rides along as the journal reference and a "Related DOI" (arXiv's label) beside it.
+DATACITE_PREFIX = "10.48550/arXiv."
+
+
 def to_bibtex(items: Sequence[Item]) -> str:
+    """@misc with eprint, archivePrefix and eprinttype, as arXiv and biblatex write a preprint.
+
+    zotero/translators BibTeX.js maps no entry type to a Zotero preprint (misc imports as a book, article
+    as a journalArticle); it reads the arXiv id from `eprint` with `eprinttype = {arxiv}` (into extra,
+    "arXiv: ID"), which is why eprinttype is written next to the classic archivePrefix."""
     blocks = []
     for item in items:
         p = item.paper
-        published = p.journal_ref or p.doi
         fields = [
             ("title", bib_field(p.title)),
             ("author", bib_names(p.author_names)),
@@ -271,15 +281,17 @@ def to_bibtex(items: Sequence[Item]) -> str:
             ("month", p.published.strftime("%b").lower() if p.published else ""),
             ("eprint", p.arxiv_id),
             ("archivePrefix", "arXiv"),
+            ("eprinttype", "arxiv"),
             ("primaryClass", p.primary_category),
-            ("journal", bib_field(p.journal_ref) if p.journal_ref else ("arXiv preprint" if p.doi else "")),
-            ("doi", p.doi),
+            ("journal", bib_field(p.journal_ref) if p.journal_ref else ""),
+            ("doi", DATACITE_PREFIX + p.arxiv_id),
+            ("addendum", bib_text(f"Related DOI: {p.doi}") if p.doi else ""),
             ("url", p.abs_url),
             ("abstract", bib_field(p.abstract)),
             ("note", bib_text(item.entry.note) if item.entry and item.entry.note else ""),
         ]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
-        blocks.append(f"@{'article' if published else 'misc'}{{{bibtex_key(p)},\n{body}\n}}\n")
+        blocks.append(f"@misc{{{bibtex_key(p)},\n{body}\n}}\n")
     return "\n".join(blocks)
 
 
@@ -287,10 +299,13 @@ def to_bibtex(items: Sequence[Item]) -> str:
 
 
 def to_ris(items: Sequence[Item]) -> str:
+    """TY UNPB for every paper: the record is the preprint. zotero/translators RIS.js has no type for a
+    Zotero preprint at all (no preprint in its exportTypeMap, no TY imports as one: its NASA ADS
+    translator sets itemType "preprint" by hand after an RIS import), so no TY can make one."""
     lines = []
     for item in items:
         p = item.paper
-        lines.append(f"TY  - {'JOUR' if p.journal_ref or p.doi else 'UNPB'}")
+        lines.append("TY  - UNPB")
         lines += [f"AU  - {_ris(name)}" for name in p.author_names]
         lines.append(f"TI  - {_ris(p.title)}")
         if p.abstract:
@@ -300,9 +315,10 @@ def to_ris(items: Sequence[Item]) -> str:
         if p.journal_ref:
             lines.append(f"JO  - {_ris(p.journal_ref)}")
         lines.append(f"UR  - {p.abs_url}")
-        if p.doi:
-            lines.append(f"DO  - {p.doi}")
+        lines.append(f"DO  - {DATACITE_PREFIX}{p.arxiv_id}")
         lines.append(f"N1  - arXiv:{p.arxiv_id}")
+        if p.doi:
+            lines.append(f"N1  - Related DOI: {_ris(p.doi)}")
         if item.entry and item.entry.note:
             lines.append(f"N1  - {_ris(item.entry.note)}")
         if p.primary_category:
@@ -323,7 +339,8 @@ def csl_record(item: Item) -> dict[str, object]:
     p = item.paper
     record: dict[str, object] = {
         "id": f"arXiv:{p.arxiv_id}",
-        "type": "article-journal" if p.journal_ref or p.doi else "article",
+        # Zotero maps CSL "article" to and from its preprint type.
+        "type": "article",
         "title": p.title,
         "author": [_csl_name(name) for name in p.author_names],
         "abstract": p.abstract,
@@ -334,12 +351,15 @@ def csl_record(item: Item) -> dict[str, object]:
     }
     if p.published:
         record["issued"] = {"date-parts": [[p.published.year, p.published.month, p.published.day]]}
-    if p.doi:
-        record["DOI"] = p.doi
+    record["DOI"] = DATACITE_PREFIX + p.arxiv_id
     if p.journal_ref:
         record["container-title"] = p.journal_ref
-    if item.entry and item.entry.note:
-        record["note"] = item.entry.note
+    # Zotero reads a CSL note into extra, where its own items keep "Related DOI" (library/zotero_items.py).
+    notes = [item.entry.note] if item.entry and item.entry.note else []
+    if p.doi:
+        notes.append(f"Related DOI: {p.doi}")
+    if notes:
+        record["note"] = "\n".join(notes)
     return record
 
 

@@ -77,9 +77,14 @@ def test_bibtex_round_trip(client, library):
         assert fields["primaryClass"] == paper.primary_category.code
         assert fields["author"] == paper.author_names
         assert entry.key == bibtex_key(paper)
-        assert entry.entry_type == ("article" if paper.journal_ref or paper.doi else "misc")
+        # The preprint, whatever became of it: @misc, the DataCite DOI, the journal DOI beside it.
+        assert entry.entry_type == "misc"
+        assert fields["eprinttype"] == "arxiv"
+        assert fields["doi"] == f"10.48550/arXiv.{arxiv_id}"
         if paper.doi:
-            assert fields["doi"] == paper.doi
+            assert fields["addendum"] == f"Related DOI: {paper.doi}"
+        if paper.journal_ref:
+            assert fields["journal"]
         if "$" not in paper.title:
             assert fields["title"] == paper.title
     omega = next(
@@ -137,9 +142,10 @@ def test_ris_round_trip(client, library):
         assert record["title"] == " ".join(paper.title.split())
         assert record["urls"] == [paper.abs_url]
         assert record["year"] == str(paper.published.year)
-        assert record["type_of_reference"] == ("JOUR" if paper.journal_ref or paper.doi else "UNPB")
+        assert record["type_of_reference"] == "UNPB"
+        assert record["doi"] == f"10.48550/arXiv.{arxiv_id}"
         if paper.doi:
-            assert record["doi"] == paper.doi
+            assert f"Related DOI: {paper.doi}" in record["notes"]
 
 
 def test_csl_json_round_trip(client, library):
@@ -155,7 +161,10 @@ def test_csl_json_round_trip(client, library):
         ] == paper.author_names
         assert item["issued"]["date-parts"][0][:3] == [paper.published.year, paper.published.month, paper.published.day]
         assert item["URL"] == paper.abs_url
-        assert item["type"] == ("article-journal" if paper.journal_ref or paper.doi else "article")
+        assert item["type"] == "article"  # Zotero's CSL mapping for its preprint type
+        assert item["DOI"] == f"10.48550/arXiv.{arxiv_id}"
+        if paper.doi:
+            assert item["note"].endswith(f"Related DOI: {paper.doi}")
 
 
 def test_csv_round_trip(client, library):
@@ -208,7 +217,8 @@ def test_notes_travel_in_ris_and_csl_json(client, library):
     ris = rispy.loads(export(client, "ris").content.decode())
     assert any("Read §3 & the appendix: 50% done" in r.get("notes", []) for r in ris)
     csl = json.loads(export(client, "csl-json").content)
-    assert [i["note"] for i in csl if "note" in i] == ["Read §3 & the appendix: 50% done"]
+    notes = [i["note"].split("\n")[0] for i in csl if "note" in i and not i["note"].startswith("Related DOI: ")]
+    assert notes == ["Read §3 & the appendix: 50% done"]
 
 
 # ---------------------------------------------------------------- speed-minded rewrites, same output
