@@ -270,6 +270,9 @@ def library_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
 
 
 def shared(request: HttpRequest, token: str) -> HttpResponse:
+    if "\x00" in token:
+        # /shared/%00/: no token holds a NUL, and PostgreSQL refuses one in a query (a 500): not found.
+        raise Http404("No such list.")
     the_list = get_object_or_404(ReadingList.objects.select_related("user"), share_token=token)
     page = Paginator(selectors.shared_entries(reading_list=the_list), 50).get_page(request.GET.get("page"))
     return render(request, "library/shared_list.html", {"list": the_list, "page": page, "token": token})

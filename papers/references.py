@@ -140,8 +140,13 @@ def _check_count(count: int) -> None:
         raise ReferenceFileError(f"This file holds more than {MAX_ENTRIES:,} references; please split it.")
 
 
+# JSON can escape half a surrogate pair ("\ud800"); no page can encode that as UTF-8, so the seed report that
+# shows the title answered 500. Each half becomes U+FFFD, as a UTF-8 decoder would have made it.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _clean(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(_LONE_SURROGATE.sub("\ufffd", text).split())
 
 
 # ---------------------------------------------------------------- BibTeX
@@ -168,15 +173,34 @@ def _parse_bibtex(text: str) -> list[Reference]:
         line = (failed.start_line or 0) + 1
         raise ReferenceFileError(f"The BibTeX file could not be read: the entry at line {line} is broken.")
     entries.sort(key=lambda e: e.start_line or 0)
-    return [_bibtex_reference(entry) for entry in entries]
+    budget = _TexBudget()
+    return [_bibtex_reference(entry, budget) for entry in entries]
 
 
-def _bibtex_reference(entry: Entry) -> Reference:
+# pylatexenc spends 10 to 20 µs on each character of hostile TeX (\'{e} or $x$ repeated): a 4 MB title of it
+# held the upload for over a minute, past gunicorn's 30 s timeout, which kills the worker. A file hands it
+# this many characters at most; titles past that lose their braces and backslashes the quick way instead.
+TEX_BUDGET = 50_000
+
+
+@dataclass
+class _TexBudget:
+    left: int = TEX_BUDGET
+
+    def take(self, text: str) -> bool:
+        """Whether `text` still fits in what is left, spending it if so."""
+        if len(text) > self.left:
+            return False
+        self.left -= len(text)
+        return True
+
+
+def _bibtex_reference(entry: Entry, budget: _TexBudget | None = None) -> Reference:
     # Field names are case-insensitive in BibTeX: Zotero writes archivePrefix, others archiveprefix.
     fields: dict[str, str] = {}
     for field in entry.fields:
         fields.setdefault(field.key.lower(), str(field.value))  # a repeated field: BibTeX keeps the first
-    title = _tex_title(fields.get("title", ""))
+    title = _tex_title(fields.get("title", ""), budget)
     prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().lower()
     # An eprint of another archive (HAL, bioRxiv) is not an arXiv id; one with no archive named may be.
     eprint = fields.get("eprint", "") if prefix in {"arxiv", ""} else ""
@@ -194,7 +218,7 @@ def _bibtex_reference(entry: Entry) -> Reference:
     )
 
 
-def _tex_title(tex: str) -> str:
+def _tex_title(tex: str, budget: _TexBudget | None = None) -> str:
     """The title as text: {\\"U}ber becomes Über, -- an en dash.
 
     Most titles only hold case-protecting braces, and pylatexenc takes half a millisecond a title
@@ -204,6 +228,8 @@ def _tex_title(tex: str) -> str:
         for source, target in _TEX_PUNCTUATION:
             tex = tex.replace(source, target)
         return _clean(tex)
+    if budget is not None and not budget.take(tex):
+        return _clean(re.sub(r"[{}\\]", "", tex))
     # A bare & or % is meant literally in a title; pylatexenc would drop it (a tab stop) or the rest (a comment).
     try:
         return _clean(_LATEX.latex_to_text(_BARE_SPECIAL.sub(r"\\\1", tex)))
