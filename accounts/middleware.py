@@ -48,6 +48,8 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:  # /feed/%00/: a token lookup would take it to PostgreSQL
+            return HttpResponseBadRequest("Requests may not contain NUL characters.")
         for data in [request.GET, request.POST] if request.method == "POST" else [request.GET]:
             for key, values in data.lists():
                 if "\x00" in key or any("\x00" in value for value in values):

@@ -8,9 +8,10 @@ _PREFIX = re.compile(
     r"^(?:oai:arxiv\.org:|arxiv:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)",
     re.IGNORECASE,
 )
-_NEW_STYLE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
+# re.ASCII: \d is 0-9 only, not every script's digits (a fullwidth id is not an arXiv id).
+_NEW_STYLE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$", re.ASCII)
 # Old-style ids name an archive, sometimes with a subject class that arXiv drops: math.GT/0309136 → math/0309136.
-_OLD_STYLE = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]+)?/(?P<num>\d{7})(?:v(?P<v>\d+))?$")
+_OLD_STYLE = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]+)?/(?P<num>\d{7})(?:v(?P<v>\d+))?$", re.ASCII)
 
 
 class InvalidArxivId(ValueError):

@@ -43,7 +43,7 @@ _ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7})(?:v\d+)?(?!\d)"
 # free text (a note, a journal name) could be anything.
 _ID_IN_TEXT = re.compile(
     rf"arxiv\.org/(?:abs|pdf|html)/(?P<url>{_ID})|10\.48550/arxiv\.(?P<doi>{_ID})|\barxiv:\s*(?P<prefixed>{_ID})",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # ASCII: digits are 0-9, as in arXiv's ids
 )
 
 
@@ -343,7 +343,7 @@ def _csl_references(items: list[Any]) -> Iterator[Reference]:
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 # "arXiv: 2401.01234" and "arXiv 2401.01234" are one id, not a word and an id.
-_LOOSE_PREFIX = re.compile(r"\barxiv:?\s+(?=\d{4}\.\d|[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d)", re.IGNORECASE)
+_LOOSE_PREFIX = re.compile(r"\barxiv:?\s+(?=\d{4}\.\d|[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d)", re.IGNORECASE | re.ASCII)
 _DOI = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:)?10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 _WRAPPERS = "<>()[]{}\"'`.,;:"
 
