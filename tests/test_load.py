@@ -19,8 +19,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def load_database():
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/paperswipe")
-    if not base.startswith(("postgres://", "postgresql://")):
-        pytest.skip("the load test seeds PostgreSQL with COPY")
+    assert base.startswith(("postgres://", "postgresql://")), "the load test seeds PostgreSQL with COPY"
     name = f"{urlsplit(base).path.lstrip('/')}_load_{uuid.uuid4().hex[:8]}"
     yield with_path(base, f"/{name}")
     with psycopg.connect(with_path(base, "/postgres"), autocommit=True) as admin:
