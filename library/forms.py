@@ -50,3 +50,18 @@ class EntriesTargetForm(EntriesForm):
 class SaveToListForm(forms.Form):
     list = IdField()
     paper = IdField()
+
+
+MAX_IMPORT_FILE = 5_000_000
+
+
+class ImportFileForm(forms.Form):
+    """A BibTeX, RIS or CSL-JSON file, such as a Zotero export, to add to a list."""
+
+    file = forms.FileField()
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_FILE:
+            raise forms.ValidationError(f"Files are at most {MAX_IMPORT_FILE // 1_000_000} MB.")
+        return upload

@@ -16,6 +16,7 @@ urlpatterns = [
     path("lists/<slug:slug>/unshare/", views.unshare, name="unshare"),
     path("lists/<slug:slug>/export/<str:fmt>/", views.list_export, name="list_export"),
     path("lists/<slug:slug>/more-like-this/", views.more_like_this, name="more_like_this"),
+    path("lists/<slug:slug>/import/", views.import_entries, name="import_entries"),
     path("lists/<slug:slug>/entries/state/", views.entries_state, name="entries_state"),
     path("lists/<slug:slug>/entries/move/", views.entries_move, name="entries_move"),
     path("lists/<slug:slug>/entries/copy/", views.entries_copy, name="entries_copy"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
+from papers.references import ReferenceFileError
 from papers.similar import like_these
 from paperswipe.forms import form_errors
 from paperswipe.redirects import back_to
@@ -24,6 +25,7 @@ from .forms import (
     EntriesStateForm,
     EntriesTargetForm,
     EntryForm,
+    ImportFileForm,
     ListFilterForm,
     ListNameForm,
     SaveToListForm,
@@ -286,3 +288,21 @@ def more_like_this(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     paper_ids = list(the_list.entries.values_list("paper_id", flat=True))
     context = {"list": the_list, "papers": like_these(paper_ids, k=20)}
     return render(request, "library/more_like_this.html", context)
+
+
+@login_required
+@require_POST
+def import_entries(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """ "Import…" on a list page: a BibTeX, RIS or CSL-JSON file, such as a Zotero export."""
+    the_list = _own_list(request, slug)
+    form = ImportFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("library:detail", slug=the_list.slug)
+    upload = form.cleaned_data["file"]
+    try:
+        report = services.import_into_list(reading_list=the_list, data=upload.read(), filename=upload.name)
+    except ReferenceFileError as error:
+        messages.error(request, f"Nothing was imported: {error}")
+        return redirect("library:detail", slug=the_list.slug)
+    return render(request, "library/import_report.html", {"list": the_list, "report": report})

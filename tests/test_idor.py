@@ -30,6 +30,7 @@ ATTEMPTS = {
     "lists/<slug:slug>/unshare/": ("post", "/lists/secret/unshare/", {}),
     "lists/<slug:slug>/export/<str:fmt>/": ("get", "/lists/secret/export/bibtex/", {}),
     "lists/<slug:slug>/more-like-this/": ("get", "/lists/secret/more-like-this/", {}),
+    "lists/<slug:slug>/import/": ("post", "/lists/secret/import/", {}),
     "lists/<slug:slug>/entries/state/": ("post", "/lists/secret/entries/state/", {**ENTRY, "state": "read"}),
     "lists/<slug:slug>/entries/move/": ("post", "/lists/secret/entries/move/", MOVE),
     "lists/<slug:slug>/entries/copy/": ("post", "/lists/secret/entries/copy/", MOVE),
