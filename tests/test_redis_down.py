@@ -77,13 +77,14 @@ def own_redis(tmp_path, settings):
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "broker_connection_timeout")}
-    saved_pool = app._pool
-    app._pool = None  # publish through a connection to this Redis, not one pooled by an earlier test
+    saved_pool, saved_producers = app._pool, app.amqp._producer_pool
+    # Publish through connections to this Redis, not ones pooled by an earlier test.
+    app._pool = app.amqp._producer_pool = None
     app.conf.update(broker_url=server.url, task_always_eager=False, broker_connection_timeout=1)
     yield server
     if server.process and server.process.poll() is None:
         server.stop()
-    app._pool = saved_pool
+    app._pool, app.amqp._producer_pool = saved_pool, saved_producers
     app.conf.update(saved)
 
 
@@ -156,3 +157,32 @@ def test_beat_sweeps_for_lost_reranks_every_five_minutes():
 
     task = PeriodicTask.objects.get(task="deck.tasks.rerank_stale")
     assert (task.interval.every, task.interval.period, task.enabled) == (5, "minutes", True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_a_harvest_fails_cleanly_while_redis_is_down_and_the_next_one_completes(own_redis, standin, settings):
+    """The arXiv lock lives in Redis: without it no request goes out (politeness first); the run is
+    recorded as failed, the category is not blocked, and the next run, with Redis back, takes it all."""
+    from datetime import UTC, datetime
+
+    from papers import harvest
+    from papers.models import HarvestRun, Paper
+
+    from .arxiv_standin import make_entries
+
+    settings.REDIS_URL = own_redis.url  # the throttle's Redis
+    now = datetime.now(UTC)
+    standin.entries = make_entries(30, category="cs.LG", newest=now - timedelta(hours=1), spacing=timedelta(hours=1))
+    category = Category.objects.get(code="cs.LG")
+    own_redis.stop()
+    with pytest.raises(redis.ConnectionError):
+        harvest.harvest_category(category_id=category.pk)
+    failed = HarvestRun.objects.get(category=category)
+    assert failed.status == "failed"
+    assert standin.api_requests == []  # nothing was asked of arXiv without the lock
+
+    own_redis.start()
+    run = harvest.harvest_category(category_id=category.pk)
+    assert run.status == "ok"
+    assert Paper.objects.filter(categories=category).count() == 30
