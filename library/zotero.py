@@ -1,0 +1,304 @@
+"""All HTTP to the Zotero Web API (v3) lives here: the key check, the target collection, item writes.
+
+Every request names API version 3 and carries the reader's key in the `Zotero-API-Key` header (never
+in a URL, never in a log line or an error message). Writes go in batches of at most 50 objects, the
+API's limit, each with its own `Zotero-Write-Token`, so that a batch retried after a 429 or a 503 is
+written once. A `Backoff` header on any answer makes the next request wait that long; `Retry-After` on
+a 429 or a 503 says when to retry the same batch. Sleeping goes through `sleep`, which tests replace.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "3"
+BATCH_MAX = 50  # objects per write request: more is a 413
+PAGE_SIZE = 100  # the API's largest `limit`
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+MAX_WAIT = 300.0  # a longer Backoff or Retry-After is capped: the caller can try again later
+_USER_ID = re.compile(r"^[0-9]{1,20}$")
+
+
+class ZoteroError(Exception):
+    """Zotero answered something we cannot use (a refused request, an unexpected body)."""
+
+
+class ZoteroKeyError(ZoteroError):
+    """The API key is unknown, belongs to another user, or may not write to the user's library."""
+
+
+class ZoteroUnavailable(ZoteroError):
+    """Zotero could not be reached or kept asking us to wait after every retry."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    user_id: str
+    username: str
+    can_write: bool
+
+
+@dataclass
+class WriteResult:
+    """Per index of the `items` given to `write_items`: the item's key (created, updated or unchanged)
+    and its version, or Zotero's message for an object it refused."""
+
+    keys: dict[int, str] = field(default_factory=dict)
+    versions: dict[int, int] = field(default_factory=dict)
+    failures: dict[int, str] = field(default_factory=dict)
+    unchanged: set[int] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class ZoteroClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        sleep: Callable[[float], None] = time.sleep,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 5,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.sleep = sleep
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._wait_before_next = 0.0  # from a Backoff header: seconds to wait before the next request
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "PaperSwipe/1.0 (arXiv reader for researchers)"
+        self.session.headers["Zotero-API-Version"] = API_VERSION
+
+    # ------------------------------------------------------------ the operations
+
+    def check_key(self, *, user_id: str, api_key: str) -> KeyInfo:
+        """The key's owner and rights; ZoteroKeyError unless it is `user_id`'s key with write access."""
+        _check_user_id(user_id)
+        response = self._request("GET", "/keys/current", api_key=api_key)
+        if response.status_code in (403, 404):
+            raise ZoteroKeyError("Zotero does not accept this API key: it may have been mistyped or revoked.")
+        body = _json(response, "the key check")
+        owner = str(body.get("userID", ""))
+        if owner != user_id:
+            raise ZoteroKeyError(
+                f"This API key belongs to Zotero user {owner or 'unknown'}, not to user {user_id}: "
+                "check the user ID shown on zotero.org/settings/keys."
+            )
+        user_access = (body.get("access") or {}).get("user") or {}
+        can_write = user_access.get("library") is True and user_access.get("write") is True
+        if not can_write:
+            raise ZoteroKeyError(
+                "This API key cannot write to your Zotero library: edit the key on zotero.org/settings/keys "
+                'and tick "Allow library access" and "Allow write access".'
+            )
+        return KeyInfo(user_id=owner, username=str(body.get("username", "")), can_write=can_write)
+
+    def ensure_collection(self, *, user_id: str, api_key: str, name: str) -> str:
+        """The key of the user's collection called `name` (top-level ones first), created when missing."""
+        _check_user_id(user_id)
+        path = f"/users/{user_id}/collections"
+        found: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            response = self._request("GET", path, api_key=api_key, params={"start": start, "limit": PAGE_SIZE})
+            self._raise_for_refusal(response, "listing collections")
+            page = _json(response, "the collection list")
+            if not isinstance(page, list):
+                raise ZoteroError("Zotero's collection list was not a list")
+            found += [c for c in page if (c.get("data") or {}).get("name") == name]
+            start += len(page)
+            total = response.headers.get("Total-Results")
+            if len(page) < PAGE_SIZE or (total is not None and total.isdigit() and start >= int(total)):
+                break
+        if found:
+            found.sort(key=lambda c: bool((c.get("data") or {}).get("parentCollection")))
+            return str(found[0]["key"])
+        result = self._write_batch(path, api_key=api_key, objects=[{"name": name, "parentCollection": False}])
+        key = _successful_keys(result).get("0")
+        if key is None:
+            message = _failure_messages(result).get("0", "no key in Zotero's answer")
+            raise ZoteroError(f"Zotero did not create the collection: {message}")
+        return key
+
+    def write_items(self, *, user_id: str, api_key: str, items: list[dict[str, Any]]) -> WriteResult:
+        """Create the items (or update those carrying "key" and "version"), BATCH_MAX per request."""
+        _check_user_id(user_id)
+        path = f"/users/{user_id}/items"
+        result = WriteResult()
+        for offset in range(0, len(items), BATCH_MAX):
+            batch = items[offset : offset + BATCH_MAX]
+            answer = self._write_batch(path, api_key=api_key, objects=batch)
+            successful = answer.get("successful") or {}
+            for index, key in _successful_keys(answer).items():
+                if (at := _position(index, offset, len(batch))) is not None:
+                    result.keys[at] = key
+                    version = (successful.get(index) or {}).get("version")
+                    if isinstance(version, int):
+                        result.versions[at] = version
+            for index, key in (answer.get("unchanged") or {}).items():
+                if (at := _position(index, offset, len(batch))) is not None:
+                    result.keys[at] = str(key)
+                    result.unchanged.add(at)
+            for index, message in _failure_messages(answer).items():
+                if (at := _position(index, offset, len(batch))) is not None:
+                    result.failures[at] = message
+            unanswered = set(range(offset, offset + len(batch))) - set(result.keys) - set(result.failures)
+            for at in unanswered:
+                result.failures[at] = "Zotero's answer did not mention this item"
+        return result
+
+    # ------------------------------------------------------------ HTTP
+
+    def _write_batch(self, path: str, *, api_key: str, objects: list[dict[str, Any]]) -> dict[str, Any]:
+        if len(objects) > BATCH_MAX:
+            raise ValueError(f"a write takes at most {BATCH_MAX} objects, not {len(objects)}")
+        token = uuid.uuid4().hex  # the same for every retry of this batch: Zotero writes it once
+        response = self._request("POST", path, api_key=api_key, json=objects, headers={"Zotero-Write-Token": token})
+        if response.status_code == 412:
+            raise ZoteroError(
+                "Zotero had already received this batch (its write token was used): "
+                "the earlier attempt may have been written"
+            )
+        self._raise_for_refusal(response, "writing")
+        body = _json(response, "the write")
+        if not isinstance(body, dict):
+            raise ZoteroError("Zotero's answer to a write was not an object")
+        return body
+
+    def _raise_for_refusal(self, response: requests.Response, doing: str) -> None:
+        if response.status_code == 403:
+            raise ZoteroKeyError(f"Zotero refused {doing}: the API key has no access to this library")
+        if response.status_code != 200:
+            raise ZoteroError(f"Zotero answered HTTP {response.status_code} {doing}: {response.text[:200]}")
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api_key: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """One request, retried on 429, 5xx and network errors. The answer of anything else is returned."""
+        url = self.base_url + path
+        all_headers = {"Zotero-API-Key": api_key, **(headers or {})}
+        last_problem = ""
+        for attempt in range(1, self.max_attempts + 1):
+            if self._wait_before_next > 0:
+                wait, self._wait_before_next = self._wait_before_next, 0.0
+                logger.info("Zotero asked for a backoff; waiting %.1f s", wait)
+                self.sleep(wait)
+            retry_after: float | None = None
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, headers=all_headers, timeout=self.timeout
+                )
+            except requests.RequestException as error:
+                last_problem = type(error).__name__  # not str(error): never echo a request back
+            else:
+                backoff = _seconds(response.headers.get("Backoff"))
+                if backoff is not None:
+                    self._wait_before_next = max(self._wait_before_next, backoff)
+                if response.status_code not in RETRYABLE_STATUS:
+                    return response
+                last_problem = f"HTTP {response.status_code}"
+                retry_after = _seconds(response.headers.get("Retry-After"))
+            if attempt < self.max_attempts:
+                delay = self._delay(attempt, retry_after)
+                logger.warning(
+                    "Zotero: %s on %s %s (attempt %d of %d); retrying in %.1f s",
+                    last_problem,
+                    method,
+                    path,
+                    attempt,
+                    self.max_attempts,
+                    delay,
+                )
+                self.sleep(delay)
+        raise ZoteroUnavailable(f"Zotero unavailable after {self.max_attempts} attempts: {last_problem}")
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is None and self._wait_before_next == 0:
+            # Exponential with full jitter, so that workers that failed together do not retry together.
+            return random.uniform(0.5, 1.0) * min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))  # noqa: S311
+        # Retry-After and a Backoff on the same answer: the longer one, waited once.
+        delay = max(retry_after or 0.0, self._wait_before_next)
+        self._wait_before_next = 0.0
+        return delay
+
+
+def _check_user_id(user_id: str) -> None:
+    if not _USER_ID.match(user_id):
+        raise ZoteroKeyError("A Zotero user ID is a number: the one shown on zotero.org/settings/keys.")
+
+
+def _position(index: object, offset: int, size: int) -> int | None:
+    """The input position of a batch's answer index ("0", "1", …); None for one outside the batch."""
+    text = str(index)
+    if not text.isdigit() or int(text) >= size:
+        return None
+    return offset + int(text)
+
+
+def _seconds(value: str | None) -> float | None:
+    """Backoff and Retry-After from Zotero are whole seconds."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_WAIT)
+
+
+def _json(response: requests.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise ZoteroError(f"Zotero's answer to {what} was not JSON") from error
+
+
+def _successful_keys(answer: dict[str, Any]) -> dict[str, str]:
+    """Index → key from `success` (key strings) and `successful` (full objects)."""
+    keys = {str(i): str(k) for i, k in (answer.get("success") or {}).items()}
+    for index, obj in (answer.get("successful") or {}).items():
+        if isinstance(obj, dict) and obj.get("key"):
+            keys.setdefault(str(index), str(obj["key"]))
+    return keys
+
+
+def _failure_messages(answer: dict[str, Any]) -> dict[str, str]:
+    messages = {}
+    for index, failure in (answer.get("failed") or {}).items():
+        if isinstance(failure, dict):
+            messages[str(index)] = f"{failure.get('code', '?')}: {failure.get('message', 'refused')}"
+        else:
+            messages[str(index)] = str(failure)
+    return messages
+
+
+def client_from_settings(*, sleep: Callable[[float], None] = time.sleep) -> ZoteroClient:
+    return ZoteroClient(base_url=settings.ZOTERO_API_URL, sleep=sleep)

@@ -1,0 +1,277 @@
+"""A Zotero Web API v3 stand-in on 127.0.0.1 that refuses what the real API refuses.
+
+It knows API keys (`add_key`), keeps each user's collections and items in memory with keys and
+versions, and serves, per the API documentation (zotero.org/support/dev/web_api/v3/basics and
+…/write_api):
+
+- GET /keys/current: the key's own userID and access; an unknown or missing key is a 403;
+- GET /users/<id>/collections with start/limit (at most 100) and Total-Results;
+- POST /users/<id>/collections and POST /users/<id>/items: a JSON array of at most 50 objects (more is
+  a 413); a Zotero-Write-Token already used in that library is a 412; a key without write access is a
+  403; each object is answered in `successful`/`success`, `unchanged` or `failed` by its index. An object
+  with "key" and "version" updates that item (its properties replaced, the others kept); a stale version
+  fails with 412, an unknown key with 404, a new item without itemType with 400.
+
+A request without Zotero-API-Version is answered as version 3, the default, and recorded as such
+(`Request.api_version` is None). Faults are queued and served one per request, in order: `status`
+(code=, retry_after=, backoff=) answers that status without doing anything, `backoff` (seconds=)
+answers normally with a Backoff header, `lost` does the request and drops the connection unanswered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BATCH_MAX = 50
+PAGE_MAX = 100
+KEY_CHARS = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"  # Zotero's object keys: 8 of these
+_USER_PATH = re.compile(r"^/users/(\d+)/(collections|items)$")
+
+
+@dataclass
+class ApiKey:
+    user_id: str
+    username: str = "reader"
+    library: bool = True
+    write: bool = True
+
+
+@dataclass
+class Library:
+    version: int = 0
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    write_tokens: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    body: Any = None
+    status: int = 200
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api_version(self) -> str | None:
+        return self.headers.get("Zotero-API-Version")
+
+    @property
+    def write_token(self) -> str | None:
+        return self.headers.get("Zotero-Write-Token")
+
+
+@dataclass
+class ZoteroStandIn:
+    keys: dict[str, ApiKey] = field(default_factory=dict)
+    libraries: dict[str, Library] = field(default_factory=dict)
+    faults: deque = field(default_factory=deque)
+    requests: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ set-up and inspection
+
+    def add_key(self, api_key: str, *, user_id: str, write: bool = True, library: bool = True) -> None:
+        self.keys[api_key] = ApiKey(user_id=user_id, write=write, library=library)
+
+    def library(self, user_id: str) -> Library:
+        return self.libraries.setdefault(user_id, Library())
+
+    def fail(self, kind: str, times: int = 1, **options: object) -> None:
+        for _ in range(times):
+            self.faults.append((kind, options))
+
+    def writes(self, path_end: str = "/items") -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith(path_end)]
+
+    def start(self) -> ZoteroStandIn:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                standin._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                standin._handle(self, "POST")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    # ------------------------------------------------------------ serving
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        url = urlsplit(handler.path)
+        params = {k: v[0] for k, v in parse_qs(url.query).items()}
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        request = Request(method, url.path, params, dict(handler.headers.items()))
+        with self._lock:
+            self.requests.append(request)
+            kind, options = self.faults.popleft() if self.faults else ("", {})
+            if kind == "status":
+                request.status = int(str(options.get("code", 503)))
+                headers = {}
+                if "retry_after" in options:
+                    headers["Retry-After"] = str(options["retry_after"])
+                if "backoff" in options:
+                    headers["Backoff"] = str(options["backoff"])
+                return self._send(handler, request, request.status, "Service unavailable", headers)
+            headers = {"Backoff": str(options.get("seconds", 1))} if kind == "backoff" else {}
+            if raw:
+                try:
+                    request.body = json.loads(raw)
+                except ValueError:
+                    return self._send(handler, request, 400, "Invalid JSON", headers)
+            status, body = self._route(method, url.path, params, request)
+            if kind == "lost":  # done, but the answer never arrives: the connection drops
+                request.status = status
+                handler.close_connection = True
+                with contextlib.suppress(OSError):
+                    handler.connection.shutdown(2)
+                return None
+            return self._send(handler, request, status, body, headers)
+
+    def _route(self, method: str, path: str, params: dict[str, str], request: Request) -> tuple[int, Any]:
+        key = self.keys.get(request.headers.get("Zotero-API-Key", ""))
+        if key is None:
+            return 403, "Forbidden"
+        if path == "/keys/current" and method == "GET":
+            return 200, {
+                "key": request.headers["Zotero-API-Key"],
+                "userID": int(key.user_id),
+                "username": key.username,
+                "access": {"user": {"library": key.library, "files": key.library, "notes": True, "write": key.write}},
+            }
+        match = _USER_PATH.match(path)
+        if match is None:
+            return 404, "Not found"
+        user_id, kind = match[1], match[2]
+        if user_id != key.user_id or not key.library:
+            return 403, "Forbidden"
+        library = self.library(user_id)
+        if method == "GET":
+            return self._list(library, kind, params, request)
+        if not key.write:
+            return 403, "Write access denied"
+        return self._write(library, user_id, kind, request)
+
+    def _list(self, library: Library, kind: str, params: dict[str, str], request: Request) -> tuple[int, Any]:
+        objects = list((library.collections if kind == "collections" else library.items).values())
+        start, limit = int(params.get("start", 0)), min(int(params.get("limit", 25)), PAGE_MAX)
+        request.response_headers = {"Total-Results": str(len(objects))}
+        return 200, objects[start : start + limit]
+
+    def _write(self, library: Library, user_id: str, kind: str, request: Request) -> tuple[int, Any]:
+        objects = request.body
+        if not isinstance(objects, list):
+            return 400, "Uploaded data must be a JSON array"
+        if len(objects) > BATCH_MAX:
+            return 413, f"Only {BATCH_MAX} objects can be saved in a single request"
+        token = request.write_token
+        if token is not None:
+            if token in library.write_tokens:
+                return 412, "Write token already used"
+            library.write_tokens.add(token)
+        store = library.collections if kind == "collections" else library.items
+        version = library.version + 1
+        answer: dict[str, dict[str, Any]] = {"successful": {}, "success": {}, "unchanged": {}, "failed": {}}
+        changed = False
+        for index, data in enumerate(objects):
+            outcome = self._write_one(store, kind, data, version)
+            if isinstance(outcome, tuple):
+                code, message, obj_key = outcome
+                answer["failed"][str(index)] = {"key": obj_key, "code": code, "message": message}
+            elif outcome is None:
+                answer["unchanged"][str(index)] = data["key"]
+            else:
+                changed = True
+                obj = self._wrap(user_id, outcome)
+                store[outcome["key"]] = obj
+                answer["successful"][str(index)] = obj
+                answer["success"][str(index)] = outcome["key"]
+        if changed:
+            library.version = version
+        request.response_headers = {"Last-Modified-Version": str(library.version)}
+        return 200, answer
+
+    @staticmethod
+    def _write_one(
+        store: dict[str, dict[str, Any]], kind: str, data: Any, version: int
+    ) -> dict[str, Any] | tuple[int, str, str] | None:
+        """The new data of the object, None when nothing changed, or (code, message, key) for a refusal."""
+        if not isinstance(data, dict):
+            return 400, "Object must be a JSON object", ""
+        obj_key = data.get("key")
+        if obj_key is not None and obj_key in store:
+            existing = store[obj_key]["data"]
+            if "version" not in data:
+                return 428, "JSON 'version' property or If-Unmodified-Since-Version header not provided", obj_key
+            if data["version"] != existing["version"]:
+                return 412, f"{kind[:-1].capitalize()} has been modified since specified version", obj_key
+            merged = {**existing, **data}
+            if merged == existing:
+                return None
+            return {**merged, "version": version}
+        if obj_key is not None and data.get("version", 0) != 0:
+            return 404, f"{kind[:-1].capitalize()} doesn't exist", obj_key
+        if kind == "items" and not data.get("itemType"):
+            return 400, "'itemType' property not provided", obj_key or ""
+        if kind == "collections" and not data.get("name"):
+            return 400, "Collection name cannot be empty", obj_key or ""
+        new_key = obj_key or "".join(random.choice(KEY_CHARS) for _ in range(8))
+        return {**data, "key": new_key, "version": version}
+
+    @staticmethod
+    def _wrap(user_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "key": data["key"],
+            "version": data["version"],
+            "library": {"type": "user", "id": int(user_id), "name": "reader"},
+            "meta": {},
+            "data": data,
+        }
+
+    @staticmethod
+    def _send(
+        handler: BaseHTTPRequestHandler, request: Request, status: int, body: Any, headers: dict[str, str]
+    ) -> None:
+        request.status = status
+        if isinstance(body, str):
+            payload, content_type = body.encode(), "text/plain; charset=utf-8"
+        else:
+            payload, content_type = json.dumps(body).encode(), "application/json"
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.send_header("Zotero-API-Version", "3")
+        for name, value in {**request.response_headers, **headers}.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.wfile.write(payload)
