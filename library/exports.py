@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from papers.models import ARXIV_BASE, Paper
+from papers.models import ArxivLinks, Paper
 
 from .models import ReadingListEntry
 
 
 @dataclass(frozen=True, slots=True)
-class PaperData:
+class PaperData(ArxivLinks):  # the same links as Paper's
     """What the exports read of a paper, as plain values: a 2,000-paper export loads these from tuples,
     because building that many model instances (and their categories) cost more than writing the file."""
 
@@ -48,19 +48,6 @@ class PaperData:
             doi=paper.doi,
             journal_ref=paper.journal_ref,
         )
-
-    # The same links as Paper.abs_url and Paper.pdf_url.
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
-
-    @property
-    def abs_url(self) -> str:
-        return f"{ARXIV_BASE}/abs/{self.versioned_id}"
-
-    @property
-    def pdf_url(self) -> str:
-        return f"{ARXIV_BASE}/pdf/{self.versioned_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from paperswipe.forms import parse_count
+
 logger = logging.getLogger(__name__)
 
 API_VERSION = "3"
@@ -126,8 +128,8 @@ class ZoteroClient:
                 raise ZoteroError("Zotero's collection list was not a list")
             found += [c for c in page if (c.get("data") or {}).get("name") == name]
             start += len(page)
-            total = response.headers.get("Total-Results")
-            if len(page) < PAGE_SIZE or (total is not None and total.isdigit() and start >= int(total)):
+            total = parse_count(response.headers.get("Total-Results", ""))
+            if len(page) < PAGE_SIZE or (total is not None and start >= total):
                 break
         if found:
             found.sort(key=lambda c: bool((c.get("data") or {}).get("parentCollection")))
@@ -255,10 +257,10 @@ def _check_user_id(user_id: str) -> None:
 
 def _position(index: object, offset: int, size: int) -> int | None:
     """The input position of a batch's answer index ("0", "1", …); None for one outside the batch."""
-    text = str(index)
-    if not text.isdigit() or int(text) >= size:
+    position = parse_count(index)
+    if position is None or position >= size:
         return None
-    return offset + int(text)
+    return offset + position
 
 
 def _seconds(value: str | None) -> float | None:

@@ -68,7 +68,27 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         return self.select_related("primary_category").prefetch_related("categories")
 
 
-class Paper(models.Model):
+class ArxivLinks:
+    """A paper's arXiv addresses from its `arxiv_id` and `version`: for the model and for plain rows alike."""
+
+    __slots__ = ()
+    arxiv_id: str
+    version: int | None
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+    @property
+    def abs_url(self) -> str:
+        return f"{ARXIV_BASE}/abs/{self.versioned_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"{ARXIV_BASE}/pdf/{self.versioned_id}"
+
+
+class Paper(ArxivLinks, models.Model):
     """One arXiv paper at its latest known version. The abstract and PDF URLs are derived."""
 
     arxiv_id = models.CharField(max_length=40, unique=True, help_text="Bare id without version.")
@@ -119,18 +139,6 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("papers:detail", kwargs={"arxiv_id": self.arxiv_id})
-
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
-
-    @property
-    def abs_url(self) -> str:
-        return f"{ARXIV_BASE}/abs/{self.versioned_id}"
-
-    @property
-    def pdf_url(self) -> str:
-        return f"{ARXIV_BASE}/pdf/{self.versioned_id}"
 
     @property
     def author_names(self) -> list[str]:

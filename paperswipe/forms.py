@@ -15,13 +15,20 @@ MAX_ID = 2**63 - 1
 _ASCII_ID = re.compile(r"[0-9]{1,19}")
 
 
-def parse_id(value: object) -> int | None:
-    """A database id from text, or None: ASCII digits only (Python's isdigit() takes '²'), in range."""
+def parse_count(value: object) -> int | None:
+    """A whole number (0 included) from text, or None: ASCII digits only (Python's isdigit() takes '²',
+    which int() refuses), within bigint. For ids, counts, indexes and numeric headers alike."""
     text = str(value).strip()
     if not _ASCII_ID.fullmatch(text):
         return None
     number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+    return number if number <= MAX_ID else None
+
+
+def parse_id(value: object) -> int | None:
+    """A database id from text, or None."""
+    number = parse_count(value)
+    return number if number is not None and number >= 1 else None
 
 
 def form_errors(form: forms.Form) -> str:

@@ -4,7 +4,7 @@ fails when a new such view appears without a line here."""
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 from deck import services as deck_services
 from deck.models import Interest, Swipe
@@ -12,6 +12,7 @@ from library import services as library_services
 from library.models import ReadingList, ReadingListEntry
 
 from .factories import PaperFactory, UserFactory
+from .test_url_sweep import routes
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +49,6 @@ BY_TOKEN = {
     "papers/<path:arxiv_id>/",  # public catalog
     "library/export/<str:fmt>/",  # the signed-in user's own library, whatever the format
 }
-
-
-def routes(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern)
 
 
 def test_every_route_with_an_object_in_its_address_is_tried_here():

@@ -21,6 +21,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from paperswipe.forms import parse_count
+
 from .arxiv_standin import make_entries
 from .conftest import ROOT
 
@@ -81,11 +83,12 @@ def processes_marked(marker: str) -> dict[int, str]:
     """The processes (pid: command line) started with this marker in their environment."""
     found = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+        pid = parse_count(proc.name)
+        if pid is None:
             continue
         try:
             if marker.encode() in (proc / "environ").read_bytes():
-                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+                found[pid] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
         except OSError:  # gone meanwhile, or not ours to read
             continue
     return {pid: cmd for pid, cmd in found.items() if cmd}  # a zombie has no command line

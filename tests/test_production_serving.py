@@ -11,12 +11,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_for
 
 HOST = "paperswipe.example.org"
 PRODUCTION_ENV = {
@@ -89,6 +88,14 @@ def static_root(tmp_path_factory) -> Path:
     return root
 
 
+def accepting(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def server(static_root, tmp_path_factory):
     """gunicorn with gunicorn.conf.py and production settings on a free port, as the Procfile's `web`."""
@@ -106,16 +113,9 @@ def server(static_root, tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+    wait_for(lambda: accepting(port) or process.poll() is not None, 30)
+    if process.poll() is not None:
+        pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
     yield port, log
     process.send_signal(signal.SIGTERM)
     try:
@@ -163,8 +163,10 @@ def test_hashed_static_files_are_cached_for_good_and_compressed(server, static_r
     status, headers, _ = get(port, "/static/css/site.css", **behind_the_proxy)
     assert (status, headers["cache-control"]) == (200, "max-age=60, public")
 
-    time.sleep(0.2)  # the access log line is written after the response
-    assert re.search(rf'"GET /static/{re.escape(hashed)} HTTP/1.1" 200 \d+ \d+ms', log.read_text())
+    # The access log line is written after the response.
+    assert wait_for(
+        lambda: re.search(rf'"GET /static/{re.escape(hashed)} HTTP/1.1" 200 \d+ \d+ms', log.read_text()), 10
+    )
 
 
 @pytest.mark.integration

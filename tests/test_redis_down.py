@@ -6,7 +6,6 @@ The test starts a Redis server of its own, stops it, and starts it again, leavin
 
 import socket
 import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from papers.feature_store import compute_features
 from papers.models import Category
 from paperswipe.celery import app
 
+from .conftest import wait_for
 from .factories import PaperFactory
 
 PASSWORD = "a long passphrase for redis"
@@ -47,15 +47,13 @@ class OwnRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_for(self.answers, 10)
+
+    def answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url).ping())
+        except redis.ConnectionError:
+            return False
 
     def stop(self) -> None:
         assert self.process
