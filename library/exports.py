@@ -255,9 +255,12 @@ DATACITE_PREFIX = "10.48550/arXiv."
 def to_bibtex(items: Sequence[Item]) -> str:
     """@misc with eprint, archivePrefix and eprinttype, as arXiv and biblatex write a preprint.
 
-    zotero/translators BibTeX.js maps no entry type to a Zotero preprint (misc imports as a book, article
-    as a journalArticle); it reads the arXiv id from `eprint` with `eprinttype = {arxiv}` (into extra,
-    "arXiv: ID"), which is why eprinttype is written next to the classic archivePrefix."""
+    zotero/translators BibTeX.js maps no entry type to a Zotero preprint (its bibtex2zoteroTypeMap: misc
+    imports as a book, article as a journalArticle, unpublished as a manuscript; "preprint" is not in the
+    file). It reads the arXiv id from `eprint` only beside `eprinttype = {arxiv}` (into Extra, "arXiv: ID";
+    archivePrefix alone is dropped), which is why eprinttype is written next to the classic archivePrefix.
+    @misc stays: it is what arXiv, Google Scholar and every bibliography style expect of a preprint, and
+    @article would print "arXiv" as a journal. Only CSL-JSON reaches Zotero as a preprint."""
     blocks = []
     for item in items:
         p = item.paper
@@ -286,9 +289,14 @@ def to_bibtex(items: Sequence[Item]) -> str:
 
 
 def to_ris(items: Sequence[Item]) -> str:
-    """TY UNPB for every paper: the record is the preprint. zotero/translators RIS.js has no type for a
-    Zotero preprint at all (no preprint in its exportTypeMap, no TY imports as one: its NASA ADS
-    translator sets itemType "preprint" by hand after an RIS import), so no TY can make one."""
+    """TY UNPB (unpublished work) for every paper: the record is the preprint.
+
+    zotero/translators RIS.js (2023-07) has no TY that imports as a Zotero preprint: preprint is in
+    neither its exportTypeMap nor its importTypeMap. Its manuscript TYs are MANSCPT, INPR, UNPD and PAMP;
+    UNPB is not in the map, so Zotero files it under its default import type, journalArticle, not a
+    manuscript, while EndNote, Mendeley and the RIS specification read it as unpublished work. The arXiv
+    id goes in M2, which RIS.js imports into Extra ("arXiv: ID", the line Zotero and Better BibTeX read as
+    the arXiv id); N1 would make a child note of it. Only CSL-JSON reaches Zotero as a preprint."""
     lines = []
     for item in items:
         p = item.paper
@@ -303,7 +311,7 @@ def to_ris(items: Sequence[Item]) -> str:
             lines.append(f"JO  - {_ris(p.journal_ref)}")
         lines.append(f"UR  - {p.abs_url}")
         lines.append(f"DO  - {DATACITE_PREFIX}{p.arxiv_id}")
-        lines.append(f"N1  - arXiv:{p.arxiv_id}")
+        lines.append(f"M2  - arXiv: {p.arxiv_id}")
         if p.doi:
             lines.append(f"N1  - Related DOI: {_ris(p.doi)}")
         if item.entry and item.entry.note:
@@ -332,7 +340,8 @@ def csl_record(item: Item) -> dict[str, object]:
         "author": [_csl_name(name) for name in p.author_names],
         "abstract": p.abstract,
         "URL": p.abs_url,
-        "number": p.arxiv_id,
+        # Zotero imports CSL "number" into its preprint's archiveID, "publisher" into its repository.
+        "number": f"arXiv:{p.arxiv_id}",
         "publisher": "arXiv",
         "genre": "Preprint",
     }

@@ -65,3 +65,30 @@ class ImportFileForm(forms.Form):
         if upload.size > MAX_IMPORT_FILE:
             raise forms.ValidationError(f"Files are at most {MAX_IMPORT_FILE // 1_000_000} MB.")
         return upload
+
+
+class ZoteroConnectForm(forms.Form):
+    """The labels are Zotero's own words on zotero.org/settings/keys, where the reader finds both."""
+
+    zotero_user_id = forms.RegexField(
+        label="Zotero user ID",
+        regex=r"^[0-9]{1,20}$",
+        max_length=20,
+        error_messages={"invalid": "The Zotero user ID is a number: the one shown on zotero.org/settings/keys."},
+    )
+    api_key = forms.RegexField(
+        label="Zotero API key",
+        regex=r"^[A-Za-z0-9]{8,64}$",
+        max_length=64,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        error_messages={"invalid": "A Zotero API key is a string of letters and digits, as zotero.org shows it."},
+    )
+
+
+class ZoteroSendForm(forms.Form):
+    """What a "Send to Zotero" button sends: a list entry or a paper (by id), and whether to add notes."""
+
+    entry = IdField(required=False)
+    paper = IdField(required=False)
+    notes = forms.BooleanField(required=False)

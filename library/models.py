@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 
+from paperswipe.encryption import decrypt, encrypt
+
 
 class ReadingList(models.Model):
     """A user's named list of papers. Every user has one default list, "Reading list"."""
@@ -66,3 +68,108 @@ class ReadingListEntry(models.Model):
     @property
     def has_new_version(self) -> bool:
         return bool(self.paper.version and self.seen_version and self.paper.version > self.seen_version)
+
+
+class ZoteroAccount(models.Model):
+    """The reader's Zotero library: their Zotero user ID and an API key that may write to it, encrypted."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zotero_account")
+    zotero_user_id = models.CharField(max_length=20)
+    zotero_username = models.CharField(max_length=150, blank=True)
+    encrypted_api_key = models.TextField()
+    key_last_four = models.CharField(max_length=4)
+    connected_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Zotero user {self.zotero_user_id}"
+
+    @property
+    def api_key(self) -> str:
+        return decrypt(self.encrypted_api_key)
+
+    def set_api_key(self, api_key: str) -> None:
+        self.encrypted_api_key = encrypt(api_key)
+        self.key_last_four = api_key[-4:]
+
+
+class ZoteroItem(models.Model):
+    """A paper the reader sent to a Zotero library, as that library knows it: sending it again updates
+    this item (only when the paper has a newer version since), never creates another."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zotero_items")
+    zotero_user_id = models.CharField(max_length=20)
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    item_key = models.CharField(max_length=16)
+    paper_version = models.PositiveIntegerField(default=0)  # the arXiv version the item describes
+    note_key = models.CharField(max_length=16, blank=True)  # the child note holding the entry's note
+    sent_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "zotero_user_id", "paper"], name="one_zotero_item_per_paper")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} → {self.item_key}"
+
+
+class ZoteroSend(models.Model):
+    """One "Send to Zotero": a list, or one paper, on its way; the page shows its state."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        DONE = "done", "Sent"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (State.QUEUED, State.SENDING)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zotero_sends")
+    reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Set for a single paper (from its page or a list entry); unset, the whole list goes.
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    collection_name = models.CharField(max_length=100, blank=True)  # empty: the library's root
+    with_notes = models.BooleanField(default=False)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True)  # [{"arxiv_id", "title", "message"}]
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One send at a time per reader: a double click, or a second tab, joins the running one.
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(state__in=["queued", "sending"]), name="one_active_zotero_send"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"send {self.pk} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE
+
+    @property
+    def what(self) -> str:
+        if self.paper is not None:
+            return f"arXiv:{self.paper.arxiv_id}"
+        return f"“{self.collection_name}”" if self.collection_name else "your papers"
+
+    @property
+    def summary(self) -> str:
+        """The state in words, as the list page and the status poll show it."""
+        where = f" in the collection “{self.collection_name}”" if self.collection_name else ""
+        if self.state == self.State.QUEUED:
+            return "Queued: on its way to Zotero."
+        if self.state == self.State.SENDING:
+            return f"Sending to Zotero: {self.sent} of {self.total} sent."
+        if self.state == self.State.FAILED:
+            return f"Not sent to Zotero: {self.error}"
+        failed = len(self.failures)
+        tail = f" {failed} could not be sent." if failed else ""
+        return f"Sent {self.sent} of {self.total} to Zotero{where}.{tail}"

@@ -6,16 +6,17 @@ from datetime import UTC
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, F, Func, JSONField, QuerySet, Value
+from django.db.models import Count, F, Func, JSONField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from papers.models import Category, Paper
 from papers.search import search
 
 from .exports import EntryData, Item, PaperData
-from .models import ReadingList, ReadingListEntry
+from .models import ReadingList, ReadingListEntry, ZoteroSend
 
 SORTS = {"added": ("-added_at", "-id"), "published": ("-paper__published", "-id"), "title": ("paper__title", "id")}
 
@@ -168,3 +169,17 @@ def lists_for_export(user: User) -> list[dict[str, Any]]:
         }
         for rl in ReadingList.objects.filter(user=user)
     ]
+
+
+_SEND_COLUMNS = ("pk", "state", "sent", "total", "failures", "error", "collection_name")
+
+
+def list_with_latest_send(*, user: User, slug: str) -> tuple[ReadingList, ZoteroSend | None]:
+    """The user's list and its latest "Send to Zotero" (its state for the page), read in one query."""
+    latest = ZoteroSend.objects.filter(reading_list=OuterRef("pk")).order_by("-created_at", "-id")
+    annotations = {f"send_{name}": Subquery(latest.values(name)[:1]) for name in _SEND_COLUMNS}
+    the_list = get_object_or_404(ReadingList.objects.annotate(**annotations), user=user, slug=slug)
+    values = {name: getattr(the_list, f"send_{name}") for name in _SEND_COLUMNS}
+    if values["pk"] is None:
+        return the_list, None
+    return the_list, ZoteroSend(user=user, reading_list=the_list, **values)

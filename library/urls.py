@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, views, zotero_views
 
 app_name = "library"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("lists/<slug:slug>/entries/remove/", views.entries_remove, name="entries_remove"),
     path("lists/<slug:slug>/entries/<int:entry_id>/", views.entry_update, name="entry_update"),
     path("lists/<slug:slug>/entries/<int:entry_id>/open/", views.entry_open, name="entry_open"),
+    path("lists/<slug:slug>/zotero/", zotero_views.send_list, name="zotero_send_list"),
+    path("zotero/send/", zotero_views.send_paper, name="zotero_send_paper"),
+    path("zotero/sends/<int:send_id>/", zotero_views.send_status, name="zotero_send_status"),
+    path("settings/zotero/", zotero_views.zotero_settings, name="zotero_settings"),
+    path("settings/zotero/remove/", zotero_views.zotero_disconnect, name="zotero_disconnect"),
     path("library/export/<str:fmt>/", views.library_export, name="library_export"),
     path("save/", views.save, name="save"),
     path("shared/<str:token>/", views.shared, name="shared"),

@@ -60,7 +60,7 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    the_list = _own_list(request, slug)
+    the_list, zotero_send = selectors.list_with_latest_send(user=request.user, slug=slug)
     form = ListFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.filtered_entries(
@@ -75,6 +75,7 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "page": Paginator(entries, 50).get_page(request.GET.get("page")),
         "filters": filters,
         "other_lists": selectors.lists_of(user=request.user).exclude(pk=the_list.pk),
+        "zotero_send": zotero_send,
         "categories": selectors.categories_in(reading_list=the_list),
         "states": ReadingListEntry.State.choices,
         "note_max": ReadingListEntry.NOTE_MAX,

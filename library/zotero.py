@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 API_VERSION = "3"
 BATCH_MAX = 50  # objects per write request: more is a 413
 PAGE_SIZE = 100  # the API's largest `limit`
+ITEM_KEYS_MAX = 50  # keys in one itemKey parameter
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 MAX_WAIT = 300.0  # a longer Backoff or Retry-After is capped: the caller can try again later
 _USER_ID = re.compile(r"^[0-9]{1,20}$")
@@ -140,6 +141,25 @@ class ZoteroClient:
             message = _failure_messages(result).get("0", "no key in Zotero's answer")
             raise ZoteroError(f"Zotero did not create the collection: {message}")
         return key
+
+    def get_items(self, *, user_id: str, api_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The current `data` of the items with these keys, by key. An item deleted or in the trash is
+        missing from the answer (the API's /items leaves trashed items out)."""
+        _check_user_id(user_id)
+        found: dict[str, dict[str, Any]] = {}
+        for offset in range(0, len(keys), ITEM_KEYS_MAX):
+            chunk = keys[offset : offset + ITEM_KEYS_MAX]
+            params = {"itemKey": ",".join(chunk), "limit": ITEM_KEYS_MAX, "format": "json"}
+            response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params=params)
+            self._raise_for_refusal(response, "reading items")
+            page = _json(response, "the item list")
+            if not isinstance(page, list):
+                raise ZoteroError("Zotero's item list was not a list")
+            for obj in page:
+                data = obj.get("data") if isinstance(obj, dict) else None
+                if isinstance(data, dict) and data.get("key") in chunk and not data.get("deleted"):
+                    found[str(data["key"])] = data
+        return found
 
     def write_items(self, *, user_id: str, api_key: str, items: list[dict[str, Any]]) -> WriteResult:
         """Create the items (or update those carrying "key" and "version"), BATCH_MAX per request."""
@@ -302,5 +322,11 @@ def _failure_messages(answer: dict[str, Any]) -> dict[str, str]:
     return messages
 
 
-def client_from_settings(*, sleep: Callable[[float], None] = time.sleep) -> ZoteroClient:
-    return ZoteroClient(base_url=settings.ZOTERO_API_URL, sleep=sleep)
+def client_from_settings(*, sleep: Callable[[float], None] = time.sleep, max_attempts: int = 5) -> ZoteroClient:
+    """A worker tries five times; a page the reader waits on (the key check) passes fewer."""
+    return ZoteroClient(
+        base_url=settings.ZOTERO_API_URL,
+        sleep=sleep,
+        max_attempts=max_attempts,
+        backoff_base=settings.ZOTERO_BACKOFF_BASE,
+    )

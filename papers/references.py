@@ -287,7 +287,7 @@ def _ris_reference(tags: dict[str, list[str]]) -> Reference:
         _first_id(
             [
                 *((v, True) for v in values("AN", "AR")),  # accession number / article number: an id alone
-                *((v, False) for v in values("DO", "UR", "M3", "N1", "T2", "JO", "L1", "L2")),
+                *((v, False) for v in values("DO", "UR", "M3", "M2", "M1", "N1", "T2", "JO", "L1", "L2")),
             ]
         ),
     )

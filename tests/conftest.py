@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from .arxiv_standin import StandIn
+from .zotero_standin import KEY, OTHER_USER, OTHER_USERS_KEY, READ_ONLY_KEY, USER, ZoteroStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "papers" / "sample_data"
@@ -87,6 +88,26 @@ def standin(settings):
     settings.ARXIV_READ_TIMEOUT = 5  # generous on a loaded machine; the timeout test lowers it
     settings.ARXIV_HARVEST_OVERLAP_HOURS = 96
     settings.ARXIV_BACKFILL_DAYS = 7
+    yield server
+    server.stop()
+
+
+class Sleeps(list):
+    """A client's injected sleep: records each wait instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def zotero(settings):
+    """The Zotero API stand-in on 127.0.0.1 with the settings pointed at it, and three keys (zotero_standin)."""
+    server = ZoteroStandIn().start()
+    server.add_key(KEY, user_id=USER)
+    server.add_key(READ_ONLY_KEY, user_id=USER, write=False)
+    server.add_key(OTHER_USERS_KEY, user_id=OTHER_USER)
+    settings.ZOTERO_API_URL = server.base_url
+    settings.ZOTERO_BACKOFF_BASE = 0.01
     yield server
     server.stop()
 

@@ -540,8 +540,62 @@ def test_no_page_breaks_the_content_security_policy(live_server, page, django_us
     page.locator("#deck .deck-card").first.get_by_role("link", name="Preview PDF").click()
     expect(page.locator("dialog iframe")).to_be_attached()
     page.keyboard.press("Escape")
-    for path in ("/lists/", "/history/", paper.get_absolute_url(), "/stats/", "/settings/digest/"):
+    for path in ("/lists/", "/history/", paper.get_absolute_url(), "/stats/", "/settings/digest/", "/settings/zotero/"):
         page.goto(f"{live_server.url}{path}")
         page.locator(".account-menu summary").click()  # site.js: the menu opens and closes
         page.keyboard.press("Escape")
     assert violations == []
+
+
+def test_a_reader_connects_zotero_and_sends_a_list_with_notes(live_server, page, django_user_model, zotero):
+    from library import services as library_services
+    from library.models import ZoteroSend
+    from library.zotero_sending import run_send
+
+    from .zotero_standin import KEY, USER
+
+    user = django_user_model.objects.create_user(email="zotero@example.org", password=PASSWORD)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    thesis = library_services.create_list(user=user, name="Thesis")
+    papers = PaperFactory.create_batch(3)
+    for paper in papers:
+        library_services.add_to_list(reading_list=thesis, paper=paper)
+    thesis.entries.filter(paper=papers[0]).update(note="Compare with <our> bound & eq. 3")
+    sign_in(page, live_server.url, user)
+
+    page.goto(f"{live_server.url}/lists/thesis/")
+    page.get_by_role("button", name="Send to Zotero", exact=True).click()
+    expect(page.get_by_text("Connect your Zotero library first")).to_be_visible()  # the button led here
+
+    page.get_by_label("Zotero user ID").fill(USER)
+    page.get_by_label("Zotero API key").fill("NotTheRightKeyAtAll0000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Zotero does not accept this API key")).to_be_visible()
+    page.get_by_label("Zotero API key").fill(KEY)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Connected to the Zotero library of reader")).to_be_visible()
+    expect(page.locator(".key-tail")).to_have_text(KEY[-4:])
+    assert KEY not in page.content()
+
+    page.goto(f"{live_server.url}/lists/thesis/")
+    page.get_by_label("with my notes, as Zotero notes").check()
+    page.get_by_role("button", name="Send to Zotero", exact=True).click()
+    expect(page.locator(".zotero-status")).to_have_text("Sent 3 of 3 to Zotero in the collection “Thesis”.")
+    assert sorted(item["archiveID"] for item in zotero.items_of(USER)) == sorted(f"arXiv:{p.arxiv_id}" for p in papers)
+    [note] = zotero.items_of(USER, "note")
+    assert "Compare with &lt;our&gt; bound &amp; eq. 3" in note["note"]
+
+    page.get_by_role("button", name="Send to Zotero", exact=True).click()  # again: nothing new
+    expect(page.locator(".messages")).to_contain_text("Sent 3 of 3 to Zotero")
+    assert (len(zotero.items_of(USER)), len(zotero.items_of(USER, "note"))) == (3, 1)
+
+    # A send a worker has yet to run: the page follows it without a reload.
+    library_services.add_to_list(reading_list=thesis, paper=PaperFactory())
+    queued = ZoteroSend.objects.create(user=user, reading_list=thesis, collection_name="Thesis")
+    page.goto(f"{live_server.url}/lists/thesis/")
+    expect(page.locator(".zotero-status")).to_have_text("Queued: on its way to Zotero.")
+    run_send(send_id=queued.pk)
+    expect(page.locator(".zotero-status .zotero-state")).to_have_text(
+        "Sent 4 of 4 to Zotero in the collection “Thesis”.", timeout=10_000
+    )
+    assert len(zotero.items_of(USER)) == 4

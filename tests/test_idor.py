@@ -9,7 +9,7 @@ from django.urls import get_resolver
 from deck import services as deck_services
 from deck.models import Interest, Swipe
 from library import services as library_services
-from library.models import ReadingList, ReadingListEntry
+from library.models import ReadingList, ReadingListEntry, ZoteroSend
 
 from .factories import PaperFactory, UserFactory
 from .test_url_sweep import routes
@@ -17,7 +17,7 @@ from .test_url_sweep import routes
 pytestmark = pytest.mark.django_db
 
 # Routes with an object in the address, and how Bob (signed in) tries Alice's object on each.
-# (method, address, data); {swipe} {interest} {entry} are Alice's, {list} is Bob's.
+# (method, address, data); {swipe} {interest} {entry} {send} are Alice's, {list} is Bob's.
 ENTRY, MOVE = {"entries": "{entry}"}, {"entries": "{entry}", "target": "{list}"}
 ATTEMPTS = {
     "history/<int:swipe_id>/": ("post", "/history/{swipe}/", {"decision": "skip"}),
@@ -38,6 +38,8 @@ ATTEMPTS = {
     "lists/<slug:slug>/entries/remove/": ("post", "/lists/secret/entries/remove/", ENTRY),
     "lists/<slug:slug>/entries/<int:entry_id>/": ("post", "/lists/reading-list/entries/{entry}/", {"note": "x"}),
     "lists/<slug:slug>/entries/<int:entry_id>/open/": ("get", "/lists/reading-list/entries/{entry}/open/", {}),
+    "lists/<slug:slug>/zotero/": ("post", "/lists/secret/zotero/", {"notes": "1"}),
+    "zotero/sends/<int:send_id>/": ("get", "/zotero/sends/{send}/", {}),
 }  # fmt: skip
 # Routes whose object is found by a secret token, not by an id: tested in their own modules.
 BY_TOKEN = {
@@ -69,7 +71,9 @@ def alices_things():
     library_services.create_list(user=alice, name="Other")
     entry, _ = library_services.add_to_list(reading_list=secret, paper=paper)
     bobs_list = library_services.create_list(user=bob, name="Bob's")
-    return alice, bob, {"swipe": swipe.pk, "interest": interest.pk, "entry": entry.pk, "list": bobs_list.pk}
+    send = ZoteroSend.objects.create(user=alice, reading_list=secret, collection_name="Secret")
+    ids = {"swipe": swipe.pk, "interest": interest.pk, "entry": entry.pk, "list": bobs_list.pk, "send": send.pk}
+    return alice, bob, ids
 
 
 def snapshot(alice):
@@ -81,6 +85,7 @@ def snapshot(alice):
         entries,
         list(Swipe.objects.filter(user=alice).values_list("decision", flat=True)),
         list(Interest.objects.filter(user=alice).values_list("value", flat=True)),
+        list(ZoteroSend.objects.values_list("user", "state", "with_notes")),
     )
 
 

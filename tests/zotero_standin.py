@@ -16,6 +16,10 @@ A request without Zotero-API-Version is answered as version 3, the default, and 
 (`Request.api_version` is None). Faults are queued and served one per request, in order: `status`
 (code=, retry_after=, backoff=) answers that status without doing anything, `backoff` (seconds=)
 answers normally with a Backoff header, `lost` does the request and drops the connection unanswered.
+`refuse(archive_id, code, message)` makes every write of the item with that archiveID fail.
+Items are checked against Zotero's schema for the types we write (a field the type lacks is a 400 for that
+object), a note's parent and an item's collections must exist, and GET /items takes `itemKey` (at most 50
+keys) and leaves trashed items (`deleted`) out.
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 BATCH_MAX = 50
+# The keys the `zotero` fixture (tests/conftest.py) registers: a reader's, read-only, and another user's.
+USER = "4567890"
+OTHER_USER = "1234567"
+KEY = "P9NiFoyLeZu2bZNvvuQPDWsd"  # the shape of a real key: 24 letters and digits
+READ_ONLY_KEY = "ReadOnlyKeyReadOnlyKey01"
+OTHER_USERS_KEY = "OtherUsersKeyOtherUsers2"
+ITEM_KEYS_MAX = 50
 PAGE_MAX = 100
 KEY_CHARS = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"  # Zotero's object keys: 8 of these
 _USER_PATH = re.compile(r"^/users/(\d+)/(collections|items)$")
@@ -78,6 +89,7 @@ class ZoteroStandIn:
     libraries: dict[str, Library] = field(default_factory=dict)
     faults: deque = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
+    refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -93,6 +105,13 @@ class ZoteroStandIn:
     def fail(self, kind: str, times: int = 1, **options: object) -> None:
         for _ in range(times):
             self.faults.append((kind, options))
+
+    def refuse(self, archive_id: str, *, code: int = 413, message: str = "Item too large") -> None:
+        self.refusals[archive_id] = (code, message)
+
+    def items_of(self, user_id: str, item_type: str = "preprint") -> list[dict[str, Any]]:
+        """The `data` of the user's items of that type, trashed ones included."""
+        return [o["data"] for o in self.library(user_id).items.values() if o["data"].get("itemType") == item_type]
 
     def writes(self, path_end: str = "/items") -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.path.endswith(path_end)]
@@ -112,7 +131,7 @@ class ZoteroStandIn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -183,6 +202,13 @@ class ZoteroStandIn:
 
     def _list(self, library: Library, kind: str, params: dict[str, str], request: Request) -> tuple[int, Any]:
         objects = list((library.collections if kind == "collections" else library.items).values())
+        if kind == "items":
+            objects = [o for o in objects if not o["data"].get("deleted")]  # /items leaves the trash out
+            if "itemKey" in params:
+                wanted = params["itemKey"].split(",")
+                if len(wanted) > ITEM_KEYS_MAX:
+                    return 400, f"Cannot request more than {ITEM_KEYS_MAX} items by key"
+                objects = [o for o in objects if o["key"] in wanted]
         start, limit = int(params.get("start", 0)), min(int(params.get("limit", 25)), PAGE_MAX)
         request.response_headers = {"Total-Results": str(len(objects))}
         return 200, objects[start : start + limit]
@@ -203,7 +229,9 @@ class ZoteroStandIn:
         answer: dict[str, dict[str, Any]] = {"successful": {}, "success": {}, "unchanged": {}, "failed": {}}
         changed = False
         for index, data in enumerate(objects):
-            outcome = self._write_one(store, kind, data, version)
+            outcome = _missing_reference(library, data) or self._write_one(store, kind, data, version)
+            if isinstance(data, dict) and data.get("archiveID") in self.refusals:
+                outcome = (*self.refusals[data["archiveID"]], data.get("key", ""))
             if isinstance(outcome, tuple):
                 code, message, obj_key = outcome
                 answer["failed"][str(index)] = {"key": obj_key, "code": code, "message": message}
@@ -235,6 +263,8 @@ class ZoteroStandIn:
             if data["version"] != existing["version"]:
                 return 412, f"{kind[:-1].capitalize()} has been modified since specified version", obj_key
             merged = {**existing, **data}
+            if kind == "items" and (refusal := _invalid_item(merged)):
+                return 400, refusal, obj_key
             if merged == existing:
                 return None
             return {**merged, "version": version}
@@ -242,6 +272,8 @@ class ZoteroStandIn:
             return 404, f"{kind[:-1].capitalize()} doesn't exist", obj_key
         if kind == "items" and not data.get("itemType"):
             return 400, "'itemType' property not provided", obj_key or ""
+        if kind == "items" and (refusal := _invalid_item(data)):
+            return 400, refusal, obj_key or ""
         if kind == "collections" and not data.get("name"):
             return 400, "Collection name cannot be empty", obj_key or ""
         new_key = obj_key or "".join(random.choice(KEY_CHARS) for _ in range(8))
@@ -275,3 +307,76 @@ class ZoteroStandIn:
         handler.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             handler.wfile.write(payload)
+
+
+# The fields Zotero's schema (zotero/zotero-schema, schema.json) allows on the item types we write; any
+# other property is refused with a 400 for that object, as the API does.
+_COMMON = {"key", "version", "itemType", "tags", "collections", "relations", "dateAdded", "dateModified", "deleted"}
+ITEM_FIELDS = {
+    "preprint": _COMMON
+    | {
+        "creators",
+        "title",
+        "abstractNote",
+        "genre",
+        "repository",
+        "archiveID",
+        "place",
+        "date",
+        "series",
+        "seriesNumber",
+        "DOI",
+        "citationKey",
+        "url",
+        "accessDate",
+        "archive",
+        "archiveLocation",
+        "shortTitle",
+        "language",
+        "libraryCatalog",
+        "callNumber",
+        "rights",
+        "extra",
+    },
+    "note": _COMMON | {"note", "parentItem"},
+}
+CREATOR_TYPES = {"preprint": {"author", "contributor", "editor", "reviewedAuthor"}}
+
+
+def _missing_reference(library: Library, data: Any) -> tuple[int, str, str] | None:
+    """A note's parent item and an item's collections must exist in the library (the API's 409s and 400s)."""
+    if not isinstance(data, dict):
+        return None
+    parent = data.get("parentItem")
+    if parent and parent not in library.items:
+        return 400, f"Parent item {parent} doesn't exist", data.get("key", "")
+    for collection in data.get("collections", []) if isinstance(data.get("collections"), list) else []:
+        if collection not in library.collections:
+            return 409, f"Collection {collection} doesn't exist", data.get("key", "")
+    return None
+
+
+def _invalid_item(data: dict[str, Any]) -> str | None:
+    """Zotero's message for an item the API refuses, or None."""
+    item_type = data.get("itemType")
+    allowed = ITEM_FIELDS.get(str(item_type))
+    if allowed is None:
+        return f"Unknown item type '{item_type}'"
+    for name in data:
+        if name not in allowed:
+            return f"'{name}' is not a valid field for type '{item_type}'"
+    if "parentItem" in data and item_type != "note":
+        return "Parent item cannot be set for top-level items"
+    for creator in data.get("creators", []):
+        if creator.get("creatorType") not in CREATOR_TYPES.get(str(item_type), set()):
+            return f"'{creator.get('creatorType')}' is not a valid creator type for item type '{item_type}'"
+        named = "name" in creator
+        split = "firstName" in creator or "lastName" in creator
+        if named == split:
+            return "Creator must have either 'name' or 'firstName' and 'lastName'"
+    for tag in data.get("tags", []):
+        if not isinstance(tag, dict) or not str(tag.get("tag", "")).strip():
+            return "Tag must be an object with a non-empty 'tag'"
+    if not isinstance(data.get("collections", []), list):
+        return "'collections' must be an array"
+    return None

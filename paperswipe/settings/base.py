@@ -222,6 +222,7 @@ ARXIV_HARVEST_OVERLAP_HOURS = env.float("ARXIV_HARVEST_OVERLAP_HOURS", default=9
 ARXIV_BACKFILL_DAYS = env.int("ARXIV_BACKFILL_DAYS", default=7)
 ARXIV_CATCHUP_HOURS = env.int("ARXIV_CATCHUP_HOURS", default=6)
 ZOTERO_API_URL = env("ZOTERO_API_URL", default="https://api.zotero.org")
+ZOTERO_BACKOFF_BASE = env.float("ZOTERO_BACKOFF_BASE", default=2.0)  # seconds before the first retry
 HARVEST_TIME_LIMIT = env.int("HARVEST_TIME_LIMIT", default=3600)
 # A running harvest that committed no page for this long has lost its worker (killed, machine gone).
 # Pages come seconds apart; ten minutes leaves room for arXiv's 503s, backoffs and the queue for the lock.

@@ -15,32 +15,9 @@ from library.zotero import (
 )
 from library.zotero_items import zotero_item
 
+from ..conftest import Sleeps
 from ..factories import PaperFactory
-from ..zotero_standin import ZoteroStandIn
-
-USER = "4567890"
-OTHER_USER = "1234567"
-KEY = "P9NiFoyLeZu2bZNvvuQPDWsd"  # the shape of a real key: 24 letters and digits
-READ_ONLY_KEY = "ReadOnlyKeyReadOnlyKey01"
-OTHER_USERS_KEY = "OtherUsersKeyOtherUsers2"
-
-
-class Sleeps(list):
-    """The injected sleep: records each wait instead of waiting."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def zotero(settings):
-    server = ZoteroStandIn().start()
-    server.add_key(KEY, user_id=USER)
-    server.add_key(READ_ONLY_KEY, user_id=USER, write=False)
-    server.add_key(OTHER_USERS_KEY, user_id=OTHER_USER)
-    settings.ZOTERO_API_URL = server.base_url
-    yield server
-    server.stop()
+from ..zotero_standin import KEY, OTHER_USER, OTHER_USERS_KEY, READ_ONLY_KEY, USER
 
 
 @pytest.fixture

@@ -1,0 +1,370 @@
+"""Send to Zotero, end to end against the Zotero stand-in on 127.0.0.1: connecting a key at
+/settings/zotero/, sending a list, an entry and a paper, no duplicates on a second send, updates on a new
+arXiv version, 429 and 503 on the way, a refused object, 120 papers in three batches, and notes."""
+
+import pytest
+from django.db import connection
+
+from library import services
+from library.models import ZoteroAccount, ZoteroItem, ZoteroSend
+from library.selectors import default_list
+from library.zotero import client_from_settings
+from library.zotero_items import zotero_item
+from library.zotero_sending import run_send, start_send
+
+from ..conftest import Sleeps
+from ..factories import PaperFactory, UserFactory
+from ..zotero_standin import KEY, OTHER_USER, OTHER_USERS_KEY, READ_ONLY_KEY, USER
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader(client):
+    user = UserFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def connected(reader, zotero):
+    account = ZoteroAccount(user=reader, zotero_user_id=USER, zotero_username="reader")
+    account.set_api_key(KEY)
+    account.save()
+    return reader
+
+
+@pytest.fixture
+def thesis(connected):
+    the_list = services.create_list(user=connected, name="Thesis")
+    for paper in PaperFactory.create_batch(3):
+        services.add_to_list(reading_list=the_list, paper=paper)
+    return the_list
+
+
+def send_now(*, user, sleeps=None, **what) -> ZoteroSend:
+    """Start a send and run it here, as the worker would; `sleeps` records the waits instead of waiting."""
+    send, started = start_send(user=user, **what)
+    assert started
+    return run_send(send_id=send.pk, client=client_from_settings(sleep=sleeps if sleeps is not None else Sleeps()))
+
+
+def items(zotero):
+    return {item["archiveID"]: item for item in zotero.items_of(USER)}
+
+
+def collection_named(zotero, name):
+    keys = [k for k, c in zotero.library(USER).collections.items() if c["data"]["name"] == name]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+# ---------------------------------------------------------------- connecting
+
+
+def test_settings_connects_a_key_that_zotero_accepts_and_stores_it_encrypted(client, reader, zotero):
+    page = client.get("/settings/zotero/").content.decode()
+    for label in ("Zotero user ID", "Zotero API key", ">Save<"):
+        assert label in page
+
+    response = client.post("/settings/zotero/", {"zotero_user_id": USER, "api_key": KEY}, follow=True)
+
+    assert "Connected to the Zotero library of reader" in response.content.decode()
+    account = ZoteroAccount.objects.get(user=reader)
+    assert (account.zotero_user_id, account.key_last_four, account.api_key) == (USER, KEY[-4:], KEY)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT encrypted_api_key FROM library_zoteroaccount WHERE id = %s", [account.pk])
+        stored = cursor.fetchone()[0]
+    assert KEY not in stored
+    page = client.get("/settings/zotero/").content.decode()
+    assert KEY not in page
+    assert f">{KEY[-4:]}</code>" in page
+    assert zotero.requests[-1].path == "/keys/current"
+
+
+@pytest.mark.parametrize(
+    ("user_id", "api_key", "message"),
+    [
+        (USER, "WrongKeyWrongKeyWrongKey", "does not accept this API key"),
+        (USER, READ_ONLY_KEY, "cannot write to your Zotero library"),
+        (USER, OTHER_USERS_KEY, f"belongs to Zotero user {OTHER_USER}"),
+        ("12a", KEY, "The Zotero user ID is a number"),
+        (USER, "key with spaces", "letters and digits"),
+    ],
+)
+def test_a_key_zotero_refuses_is_not_saved_and_says_why(client, reader, zotero, user_id, api_key, message):
+    response = client.post("/settings/zotero/", {"zotero_user_id": user_id, "api_key": api_key})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ZoteroAccount.objects.filter(user=reader).exists()
+
+
+def test_zotero_unreachable_saves_nothing(client, reader, zotero):
+    zotero.fail("status", times=2, code=503)  # the page tries twice: a reader is waiting
+    response = client.post("/settings/zotero/", {"zotero_user_id": USER, "api_key": KEY})
+    assert "Zotero could not be reached" in response.content.decode()
+    assert not ZoteroAccount.objects.exists()
+
+
+def test_the_key_can_be_removed(client, connected):
+    response = client.post("/settings/zotero/remove/", follow=True)
+    assert "The Zotero API key was removed" in response.content.decode()
+    assert not ZoteroAccount.objects.filter(user=connected).exists()
+
+
+def test_a_stored_key_survives_a_secret_key_rotation_with_the_old_key_as_fallback(settings, connected):
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" + "x" * 40, [old]
+    assert ZoteroAccount.objects.get(user=connected).api_key == KEY
+
+
+def test_a_key_that_cannot_be_decrypted_fails_the_send_in_words(settings, thesis, zotero):
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-secret-key-" + "y" * 40, []
+    send = send_now(user=thesis.user, reading_list=thesis)
+    assert send.state == ZoteroSend.State.FAILED
+    assert "can no longer be read" in send.summary
+    assert zotero.requests == []
+
+
+# ---------------------------------------------------------------- sending a list
+
+
+def test_a_list_goes_into_a_collection_named_after_it(thesis, zotero):
+    send = send_now(user=thesis.user, reading_list=thesis)
+
+    assert (send.state, send.sent, send.total) == (ZoteroSend.State.DONE, 3, 3)
+    assert send.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    collection = collection_named(zotero, "Thesis")
+    sent = items(zotero)
+    entries = thesis.entries.select_related("paper")
+    assert set(sent) == {f"arXiv:{e.paper.arxiv_id}" for e in entries}
+    for entry in entries:
+        item = sent[f"arXiv:{entry.paper.arxiv_id}"]
+        assert item["collections"] == [collection]
+        assert {k: v for k, v in item.items() if k not in ("key", "version", "collections")} == zotero_item(entry.paper)
+    assert ZoteroItem.objects.filter(user=thesis.user, zotero_user_id=USER).count() == 3
+    assert all(r.write_token and r.api_version == "3" for r in zotero.writes())
+
+
+def test_the_default_list_goes_into_reading_list(connected, zotero):
+    services.add_to_list(reading_list=default_list(user=connected), paper=PaperFactory())
+    send_now(user=connected, reading_list=default_list(user=connected))
+    collection = collection_named(zotero, "Reading list")
+    assert [item["collections"] for item in items(zotero).values()] == [[collection]]
+
+
+def test_sending_again_creates_nothing_new(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    before = {key: obj["version"] for key, obj in zotero.library(USER).items.items()}
+    writes = len(zotero.writes())
+
+    again = send_now(user=thesis.user, reading_list=thesis)
+
+    assert again.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    assert {key: obj["version"] for key, obj in zotero.library(USER).items.items()} == before
+    assert len(zotero.writes()) == writes  # nothing needed writing
+    assert len(zotero.library(USER).collections) == 1
+
+
+def test_a_newer_version_updates_the_item_and_keeps_the_readers_tags(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    paper = thesis.entries.first().paper
+    key = ZoteroItem.objects.get(paper=paper).item_key
+    zotero.library(USER).items[key]["data"]["tags"].append({"tag": "to cite"})  # added by the reader in Zotero
+    paper.version, paper.title = 2, "A better title for v2"
+    paper.save()
+
+    send_now(user=thesis.user, reading_list=thesis)
+
+    item = zotero.library(USER).items[key]["data"]
+    assert item["title"] == "A better title for v2"
+    assert {"tag": "to cite"} in item["tags"]
+    assert len(items(zotero)) == 3
+    assert ZoteroItem.objects.get(paper=paper).paper_version == 2
+
+
+def test_an_item_deleted_in_zotero_is_sent_again(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    paper = thesis.entries.first().paper
+    old_key = ZoteroItem.objects.get(paper=paper).item_key
+    zotero.library(USER).items[old_key]["data"]["deleted"] = 1  # moved to Zotero's trash
+
+    send_now(user=thesis.user, reading_list=thesis)
+
+    new_key = ZoteroItem.objects.get(paper=paper).item_key
+    assert new_key != old_key
+    assert not zotero.library(USER).items[new_key]["data"].get("deleted")
+
+
+def test_a_paper_in_two_lists_is_one_item_in_two_collections(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    paper = thesis.entries.first().paper
+    reading = default_list(user=thesis.user)
+    services.add_to_list(reading_list=reading, paper=paper)
+
+    send_now(user=thesis.user, reading_list=reading)
+
+    assert len(items(zotero)) == 3
+    item = items(zotero)[f"arXiv:{paper.arxiv_id}"]
+    assert set(item["collections"]) == {collection_named(zotero, "Thesis"), collection_named(zotero, "Reading list")}
+
+
+def test_120_papers_go_in_three_batches_of_at_most_50(connected, zotero):
+    big = services.create_list(user=connected, name="Everything")
+    for paper in PaperFactory.create_batch(120):
+        services.add_to_list(reading_list=big, paper=paper)
+
+    send = send_now(user=connected, reading_list=big)
+
+    assert (send.sent, send.total) == (120, 120)
+    assert [len(r.body) for r in zotero.writes("/items")] == [50, 50, 20]
+    assert len({r.write_token for r in zotero.writes("/items")}) == 3
+    assert len(items(zotero)) == 120
+
+
+def test_429_with_retry_after_and_503_with_backoff_are_waited_out(thesis, zotero):
+    sleeps = Sleeps()
+    zotero.fail("status", code=429, retry_after=7)  # the collection list
+    zotero.fail("status", code=503, backoff=11)  # the collection's creation
+
+    send = send_now(user=thesis.user, reading_list=thesis, sleeps=sleeps)
+
+    assert send.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    assert sleeps == [7.0, 11.0]
+    assert len(items(zotero)) == 3
+    assert len(zotero.library(USER).collections) == 1
+
+
+def test_a_refused_object_is_reported_by_title_and_the_rest_is_sent(client, thesis, zotero):
+    refused = thesis.entries.first().paper
+    zotero.refuse(f"arXiv:{refused.arxiv_id}", code=413, message="Item too large")
+
+    send = send_now(user=thesis.user, reading_list=thesis)
+
+    assert send.state == ZoteroSend.State.DONE
+    assert send.summary == "Sent 2 of 3 to Zotero in the collection “Thesis”. 1 could not be sent."
+    assert send.failures == [{"arxiv_id": refused.arxiv_id, "title": refused.title, "message": "413: Item too large"}]
+    page = client.get("/lists/thesis/").content.decode()
+    assert "Sent 2 of 3 to Zotero" in page
+    assert f"{refused.title} (arXiv:{refused.arxiv_id}): 413: Item too large" in page
+    assert not ZoteroItem.objects.filter(paper=refused).exists()
+
+    zotero.refusals.clear()
+    assert send_now(user=thesis.user, reading_list=thesis).sent == 3
+    assert len(items(zotero)) == 3
+
+
+def test_zotero_unavailable_fails_in_words_and_keeps_what_was_sent(thesis, zotero):
+    zotero.fail("status", times=5, code=503)
+    send = send_now(user=thesis.user, reading_list=thesis)
+    assert send.state == ZoteroSend.State.FAILED
+    assert send.summary == (
+        "Not sent to Zotero: Zotero unavailable after 5 attempts: HTTP 503. "
+        "What was sent is kept; send again later to finish."
+    )
+    assert send_now(user=thesis.user, reading_list=thesis).sent == 3
+
+
+def test_a_revoked_key_fails_the_send_with_a_way_out(thesis, zotero):
+    del zotero.keys[KEY]
+    send = send_now(user=thesis.user, reading_list=thesis)
+    assert send.state == ZoteroSend.State.FAILED
+    assert "Reconnect Zotero in Settings → Zotero" in send.summary
+
+
+# ---------------------------------------------------------------- notes
+
+
+def test_notes_go_as_child_notes_only_when_asked_and_once(thesis, zotero):
+    entry = thesis.entries.select_related("paper").first()
+    entry.note = "Check <b>eq. 3</b> & the bound\n\nSecond thought"
+    entry.save()
+
+    send_now(user=thesis.user, reading_list=thesis)
+    assert zotero.items_of(USER, "note") == []
+
+    send_now(user=thesis.user, reading_list=thesis, with_notes=True)
+    [note] = zotero.items_of(USER, "note")
+    assert note["parentItem"] == ZoteroItem.objects.get(paper=entry.paper).item_key
+    assert "Check &lt;b&gt;eq. 3&lt;/b&gt; &amp; the bound" in note["note"]
+    assert "<p>Second thought</p>" in note["note"]
+
+    send_now(user=thesis.user, reading_list=thesis, with_notes=True)
+    assert len(zotero.items_of(USER, "note")) == 1
+
+    entry.note = "Changed my mind"
+    entry.save()
+    send_now(user=thesis.user, reading_list=thesis, with_notes=True)
+    [note] = zotero.items_of(USER, "note")
+    assert "Changed my mind" in note["note"]
+
+
+# ---------------------------------------------------------------- the buttons
+
+
+def test_the_list_button_sends_and_the_page_shows_the_state(client, thesis, zotero, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/lists/thesis/zotero/")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Sent 3 of 3 to Zotero in the collection “Thesis”." in page
+    assert "Send to Zotero" in page
+    assert len(items(zotero)) == 3
+
+
+def test_an_entry_button_sends_that_paper_into_the_lists_collection(
+    client, thesis, zotero, django_capture_on_commit_callbacks
+):
+    entry = thesis.entries.select_related("paper").last()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/lists/thesis/zotero/", {"entry": entry.pk, "next": "/lists/thesis/"})
+    assert list(items(zotero)) == [f"arXiv:{entry.paper.arxiv_id}"]
+    assert items(zotero)[f"arXiv:{entry.paper.arxiv_id}"]["collections"] == [collection_named(zotero, "Thesis")]
+
+
+def test_a_paper_page_button_sends_to_the_library_root(client, connected, zotero, django_capture_on_commit_callbacks):
+    paper = PaperFactory()
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "Send to Zotero" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/zotero/send/", {"paper": paper.pk, "next": paper.get_absolute_url()})
+    assert "Sent 1 of 1 to Zotero." in client.get("/settings/zotero/").content.decode()
+    assert items(zotero)[f"arXiv:{paper.arxiv_id}"]["collections"] == []
+    assert zotero.library(USER).collections == {}
+
+
+def test_without_a_connection_the_button_leads_to_the_settings(client, reader):
+    services.create_list(user=reader, name="Thesis")
+    response = client.post("/lists/thesis/zotero/", follow=True)
+    assert response.redirect_chain[-1][0] == "/settings/zotero/"
+    assert "Connect your Zotero library first" in response.content.decode()
+    assert not ZoteroSend.objects.exists()
+
+
+def test_a_double_click_sends_once(thesis):
+    first, started = start_send(user=thesis.user, reading_list=thesis)
+    again, started_again = start_send(user=thesis.user, reading_list=thesis)
+    assert (started, started_again) == (True, False)
+    assert again.pk == first.pk
+    assert ZoteroSend.objects.count() == 1
+    assert run_send(send_id=first.pk, client=client_from_settings(sleep=Sleeps())).sent == 3
+    assert run_send(send_id=first.pk) is None  # a redelivered task does nothing
+
+
+def test_a_queued_send_shows_queued_and_polls(client, thesis):
+    send, _ = start_send(user=thesis.user, reading_list=thesis)
+    page = client.get("/lists/thesis/").content.decode()
+    assert "Queued: on its way to Zotero." in page
+    assert f'data-poll="/zotero/sends/{send.pk}/"' in page
+    status = client.get(f"/zotero/sends/{send.pk}/").json()
+    assert (status["state"], status["summary"]) == ("queued", "Queued: on its way to Zotero.")
+
+
+def test_another_readers_send_and_entries_are_404(client, thesis):
+    send, _ = start_send(user=thesis.user, reading_list=thesis)
+    stranger = UserFactory()
+    client.force_login(stranger)
+    assert client.get(f"/zotero/sends/{send.pk}/").status_code == 404
+    assert client.post("/lists/thesis/zotero/").status_code == 404  # their list: the slug is not the stranger's
+    services.create_list(user=stranger, name="Thesis")
+    assert client.post("/lists/thesis/zotero/", {"entry": thesis.entries.first().pk}).status_code == 404
