@@ -42,6 +42,10 @@ class ZoteroKeyError(ZoteroError):
     """The API key is unknown, belongs to another user, or may not write to the user's library."""
 
 
+class WrittenUnanswered(ZoteroError):
+    """A retried batch's write token was already used: Zotero wrote the batch, its answer was lost."""
+
+
 class ZoteroUnavailable(ZoteroError):
     """Zotero could not be reached or kept asking us to wait after every retry."""
 
@@ -87,6 +91,7 @@ class ZoteroClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._wait_before_next = 0.0  # from a Backoff header: seconds to wait before the next request
+        self.library_version: int | None = None  # the Last-Modified-Version of the latest answer
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "PaperSwipe/1.0 (arXiv reader for researchers)"
         self.session.headers["Zotero-API-Version"] = API_VERSION
@@ -118,6 +123,24 @@ class ZoteroClient:
     def ensure_collection(self, *, user_id: str, api_key: str, name: str) -> str:
         """The key of the user's collection called `name` (top-level ones first), created when missing."""
         _check_user_id(user_id)
+        found = self._find_collection(user_id=user_id, api_key=api_key, name=name)
+        if found is not None:
+            return found
+        path = f"/users/{user_id}/collections"
+        try:
+            result = self._write_batch(path, api_key=api_key, objects=[{"name": name, "parentCollection": False}])
+        except WrittenUnanswered:
+            found = self._find_collection(user_id=user_id, api_key=api_key, name=name)
+            if found is None:
+                raise ZoteroError("Zotero did not create the collection") from None
+            return found
+        key = _successful_keys(result).get("0")
+        if key is None:
+            message = _failure_messages(result).get("0", "no key in Zotero's answer")
+            raise ZoteroError(f"Zotero did not create the collection: {message}")
+        return key
+
+    def _find_collection(self, *, user_id: str, api_key: str, name: str) -> str | None:
         path = f"/users/{user_id}/collections"
         found: list[dict[str, Any]] = []
         start = 0
@@ -132,15 +155,8 @@ class ZoteroClient:
             total = parse_count(response.headers.get("Total-Results", ""))
             if len(page) < PAGE_SIZE or (total is not None and start >= total):
                 break
-        if found:
-            found.sort(key=lambda c: bool((c.get("data") or {}).get("parentCollection")))
-            return str(found[0]["key"])
-        result = self._write_batch(path, api_key=api_key, objects=[{"name": name, "parentCollection": False}])
-        key = _successful_keys(result).get("0")
-        if key is None:
-            message = _failure_messages(result).get("0", "no key in Zotero's answer")
-            raise ZoteroError(f"Zotero did not create the collection: {message}")
-        return key
+        found.sort(key=lambda c: bool((c.get("data") or {}).get("parentCollection")))
+        return str(found[0]["key"]) if found else None
 
     def get_items(self, *, user_id: str, api_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The current `data` of the items with these keys, by key. An item deleted or in the trash is
@@ -168,7 +184,11 @@ class ZoteroClient:
         result = WriteResult()
         for offset in range(0, len(items), BATCH_MAX):
             batch = items[offset : offset + BATCH_MAX]
-            answer = self._write_batch(path, api_key=api_key, objects=batch)
+            version_before = self.library_version
+            try:
+                answer = self._write_batch(path, api_key=api_key, objects=batch)
+            except WrittenUnanswered:
+                answer = self._recover(user_id=user_id, api_key=api_key, batch=batch, since=version_before)
             successful = answer.get("successful") or {}
             for index, key in _successful_keys(answer).items():
                 if (at := _position(index, offset, len(batch))) is not None:
@@ -188,6 +208,33 @@ class ZoteroClient:
                 result.failures[at] = "Zotero's answer did not mention this item"
         return result
 
+    def _recover(self, *, user_id: str, api_key: str, batch: list[dict[str, Any]], since: int | None) -> dict[str, Any]:
+        """The answer to a batch Zotero wrote but whose answer never arrived (the retry's write token was
+        refused as used): the items created since the library version seen before it, matched to the
+        batch's new objects by arXiv id (a note by its parent), so that nothing is created twice."""
+        changed: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            params = {"since": since or 0, "start": start, "limit": PAGE_SIZE, "format": "json"}
+            response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params=params)
+            self._raise_for_refusal(response, "reading back a written batch")
+            page = _json(response, "the item list")
+            if not isinstance(page, list):
+                raise ZoteroError("Zotero's item list was not a list")
+            changed += [obj["data"] for obj in page if isinstance(obj, dict) and isinstance(obj.get("data"), dict)]
+            start += len(page)
+            if len(page) < PAGE_SIZE:
+                break
+        by_identity = {_identity(data): data for data in changed}
+        answer: dict[str, Any] = {"successful": {}, "failed": {}}
+        for index, sent in enumerate(batch):
+            found = by_identity.get(_identity(sent)) if "key" not in sent else by_identity.get(("key", sent["key"]))
+            if found is None:
+                answer["failed"][str(index)] = {"code": 0, "message": "Zotero's answer was lost; send again"}
+            else:
+                answer["successful"][str(index)] = {"key": found["key"], "version": found.get("version")}
+        return answer
+
     # ------------------------------------------------------------ HTTP
 
     def _write_batch(self, path: str, *, api_key: str, objects: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,10 +243,7 @@ class ZoteroClient:
         token = uuid.uuid4().hex  # the same for every retry of this batch: Zotero writes it once
         response = self._request("POST", path, api_key=api_key, json=objects, headers={"Zotero-Write-Token": token})
         if response.status_code == 412:
-            raise ZoteroError(
-                "Zotero had already received this batch (its write token was used): "
-                "the earlier attempt may have been written"
-            )
+            raise WrittenUnanswered("Zotero had already written this batch, but its answer was lost")
         self._raise_for_refusal(response, "writing")
         body = _json(response, "the write")
         if not isinstance(body, dict):
@@ -239,6 +283,9 @@ class ZoteroClient:
             except requests.RequestException as error:
                 last_problem = type(error).__name__  # not str(error): never echo a request back
             else:
+                version = parse_count(response.headers.get("Last-Modified-Version", ""))
+                if version is not None:
+                    self.library_version = version
                 backoff = _seconds(response.headers.get("Backoff"))
                 if backoff is not None:
                     self._wait_before_next = max(self._wait_before_next, backoff)
@@ -268,6 +315,15 @@ class ZoteroClient:
         delay = max(retry_after or 0.0, self._wait_before_next)
         self._wait_before_next = 0.0
         return delay
+
+
+def _identity(data: dict[str, Any]) -> tuple[str, str]:
+    """What tells our objects apart in a library: an item's arXiv id, a note's parent."""
+    if data.get("itemType") == "note":
+        return ("note of", str(data.get("parentItem", "")))
+    if data.get("archiveID"):
+        return ("arXiv", str(data["archiveID"]))
+    return ("key", str(data.get("key", "")))
 
 
 def _check_user_id(user_id: str) -> None:

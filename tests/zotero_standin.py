@@ -19,7 +19,8 @@ answers normally with a Backoff header, `lost` does the request and drops the co
 `refuse(archive_id, code, message)` makes every write of the item with that archiveID fail.
 Items are checked against Zotero's schema for the types we write (a field the type lacks is a 400 for that
 object), a note's parent and an item's collections must exist, and GET /items takes `itemKey` (at most 50
-keys) and leaves trashed items (`deleted`) out.
+keys) and `since` (a library version), and leaves trashed items (`deleted`) out. Every answer about a
+library carries its Last-Modified-Version.
 """
 
 from __future__ import annotations
@@ -204,13 +205,15 @@ class ZoteroStandIn:
         objects = list((library.collections if kind == "collections" else library.items).values())
         if kind == "items":
             objects = [o for o in objects if not o["data"].get("deleted")]  # /items leaves the trash out
+            if "since" in params:
+                objects = [o for o in objects if o["version"] > int(params["since"])]
             if "itemKey" in params:
                 wanted = params["itemKey"].split(",")
                 if len(wanted) > ITEM_KEYS_MAX:
                     return 400, f"Cannot request more than {ITEM_KEYS_MAX} items by key"
                 objects = [o for o in objects if o["key"] in wanted]
         start, limit = int(params.get("start", 0)), min(int(params.get("limit", 25)), PAGE_MAX)
-        request.response_headers = {"Total-Results": str(len(objects))}
+        request.response_headers = {"Total-Results": str(len(objects)), "Last-Modified-Version": str(library.version)}
         return 200, objects[start : start + limit]
 
     def _write(self, library: Library, user_id: str, kind: str, request: Request) -> tuple[int, Any]:

@@ -8,7 +8,6 @@ import requests
 
 from library.zotero import (
     BATCH_MAX,
-    ZoteroError,
     ZoteroKeyError,
     ZoteroUnavailable,
     client_from_settings,
@@ -216,14 +215,22 @@ def test_an_update_with_a_stale_version_is_reported(client, zotero, items):
     assert result.failures[0].startswith("412")
 
 
-def test_a_batch_written_but_unanswered_is_not_written_twice(client, zotero, items):
+def test_a_batch_written_but_unanswered_is_not_written_twice_and_its_keys_are_recovered(client, zotero, items):
+    client.write_items(user_id=USER, api_key=KEY, items=items(3))  # already in the library, not in the batch
+    batch = items(2)
     zotero.fail("lost")
-    with pytest.raises(ZoteroError, match="already received this batch"):
-        client.write_items(user_id=USER, api_key=KEY, items=items(2))
-    writes = zotero.writes()
+
+    result = client.write_items(user_id=USER, api_key=KEY, items=batch)
+
+    writes = zotero.writes()[1:]
     assert [r.status for r in writes] == [200, 412]
     assert writes[0].write_token == writes[1].write_token
-    assert len(zotero.library(USER).items) == 2
+    assert len(zotero.library(USER).items) == 5
+    assert result.ok
+    stored = zotero.library(USER).items
+    assert [stored[result.keys[i]]["data"]["archiveID"] for i in (0, 1)] == [item["archiveID"] for item in batch]
+    read_back = zotero.requests[-1]
+    assert (read_back.method, read_back.params["since"]) == ("GET", "1")  # only what changed after version 1
 
 
 def test_the_standin_refuses_what_zotero_refuses(zotero, items):

@@ -235,6 +235,24 @@ def test_429_with_retry_after_and_503_with_backoff_are_waited_out(thesis, zotero
     assert len(zotero.library(USER).collections) == 1
 
 
+@pytest.mark.parametrize("cut", [1, 2], ids=["collection creation", "item write"])
+def test_an_answer_lost_on_the_way_back_creates_no_duplicates(thesis, zotero, cut):
+    # Requests: the collection list, the collection's creation, the items. The `cut` one is done by
+    # Zotero, but its answer never arrives; the retry's write token is refused as used.
+    for _ in range(cut):
+        zotero.fail("none")
+    zotero.fail("lost")
+    send = send_now(user=thesis.user, reading_list=thesis)
+    assert send.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    assert [r.status for r in zotero.requests if r.method == "POST"].count(412) == 1
+    assert len(zotero.library(USER).collections) == 1
+    assert len(items(zotero)) == 3
+    assert ZoteroItem.objects.filter(user=thesis.user).count() == 3
+
+    send_now(user=thesis.user, reading_list=thesis)
+    assert len(items(zotero)) == 3
+
+
 def test_a_refused_object_is_reported_by_title_and_the_rest_is_sent(client, thesis, zotero):
     refused = thesis.entries.first().paper
     zotero.refuse(f"arXiv:{refused.arxiv_id}", code=413, message="Item too large")
