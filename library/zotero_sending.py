@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 # A send that has not moved for this long lost its worker: the next "Send to Zotero" replaces it. Zotero
 # may ask for waits of up to five minutes per attempt (library/zotero.py), so this is generous.
 STUCK_AFTER = timedelta(minutes=30)
+KEEP_SENDS = 20  # a reader's latest sends, for the pages; older ones are forgotten when a new one starts
 
 
 @dataclass
@@ -70,6 +71,8 @@ def start_send(
         if running is None:  # it finished between our insert and this read
             return start_send(user=user, reading_list=reading_list, paper=paper, with_notes=with_notes)
         return running, False
+    kept = ZoteroSend.objects.filter(user=user).values_list("pk", flat=True)[:KEEP_SENDS]
+    ZoteroSend.objects.filter(user=user).exclude(pk__in=list(kept)).delete()
     from .tasks import send_to_zotero
 
     transaction.on_commit(lambda: send_to_zotero.delay(send.pk))

@@ -90,3 +90,28 @@ def test_an_oversized_or_missing_file_is_refused(client, reader):
     response = client.post("/lists/thesis/import/", {}, follow=True)
     assert response.redirect_chain == [("/lists/thesis/", 302)]
     assert not in_list(thesis)
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_our_own_export_imports_back_into_another_list(client, reader, fmt):
+    user, thesis = reader
+    papers = [
+        PaperFactory(),
+        PaperFactory(arxiv_id="hep-th/9901001", title="Old-style id & <angle> brackets"),
+        PaperFactory(title="Ünïcödé $\\alpha$-TeX", doi="10.1103/PhysRevD.1.1", journal_ref="Phys. Rev. D 1, 1"),
+    ]
+    for paper in papers:
+        services.add_to_list(reading_list=thesis, paper=paper)
+    exported = client.get(f"/lists/thesis/export/{fmt}/")
+    assert exported.status_code == 200
+    filename = exported["Content-Disposition"].split('filename="')[1].rstrip('"')
+    copy = services.create_list(user=user, name="Copy")
+
+    html = client.post("/lists/copy/import/", {"file": SimpleUploadedFile(filename, exported.content)})
+
+    assert html.status_code == 200
+    assert in_list(copy) == {p.arxiv_id for p in papers}
+    page = html.content.decode()
+    assert "3 papers in “Copy”" in page
+    assert "Found in PaperSwipe</dt><dd>3" in page
+    assert "Skipped" not in page

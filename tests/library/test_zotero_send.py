@@ -386,3 +386,25 @@ def test_another_readers_send_and_entries_are_404(client, thesis):
     assert client.post("/lists/thesis/zotero/").status_code == 404  # their list: the slug is not the stranger's
     services.create_list(user=stranger, name="Thesis")
     assert client.post("/lists/thesis/zotero/", {"entry": thesis.entries.first().pk}).status_code == 404
+
+
+def test_a_stuck_send_gives_way_and_old_sends_are_forgotten(thesis):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from library.zotero_sending import KEEP_SENDS, STUCK_AFTER
+
+    for _ in range(KEEP_SENDS + 5):
+        ZoteroSend.objects.create(user=thesis.user, reading_list=thesis, state=ZoteroSend.State.DONE)
+    stuck = ZoteroSend.objects.create(user=thesis.user, reading_list=thesis, state=ZoteroSend.State.SENDING)
+    ZoteroSend.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - STUCK_AFTER - timedelta(seconds=1))
+
+    send, started = start_send(user=thesis.user, reading_list=thesis)
+
+    assert started
+    stuck.refresh_from_db()
+    assert stuck.state == ZoteroSend.State.FAILED
+    assert "interrupted" in stuck.summary
+    assert ZoteroSend.objects.filter(user=thesis.user).count() == KEEP_SENDS
+    assert ZoteroSend.objects.filter(user=thesis.user).first() == send
