@@ -79,6 +79,10 @@ class ZoteroAccount(models.Model):
     encrypted_api_key = models.TextField()
     key_last_four = models.CharField(max_length=4)
     connected_at = models.DateTimeField(auto_now=True)
+    # Set to the library's version before a batch of new items goes out, cleared once Zotero's answer is
+    # recorded: still set, the answer was lost (a cut connection, a killed worker), and the next send
+    # looks among the items created since before it creates any.
+    unconfirmed_since = models.PositiveBigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Zotero user {self.zotero_user_id}"
@@ -101,7 +105,10 @@ class ZoteroItem(models.Model):
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
     item_key = models.CharField(max_length=16)
     paper_version = models.PositiveIntegerField(default=0)  # the arXiv version the item describes
-    note_key = models.CharField(max_length=16, blank=True)  # the child note holding the entry's note
+    # The fields as we last wrote them: a field the reader has changed in Zotero since is left alone.
+    sent_fields = models.JSONField(default=dict, blank=True)
+    # Per reading list (its id): {"key": the child note holding the entry's note, "digest": of what we sent}.
+    notes = models.JSONField(default=dict, blank=True)
     sent_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -169,7 +176,8 @@ class ZoteroSend(models.Model):
         if self.state == self.State.SENDING:
             return f"Sending to Zotero: {self.sent} of {self.total} sent."
         if self.state == self.State.FAILED:
-            return f"Not sent to Zotero: {self.error}"
+            progress = f" ({self.sent} of {self.total} were sent before it stopped.)" if self.sent else ""
+            return f"Not sent to Zotero: {self.error}{progress}"
         failed = len(self.failures)
         tail = f" {failed} could not be sent." if failed else ""
         return f"Sent {self.sent} of {self.total} to Zotero{where}.{tail}"

@@ -14,7 +14,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,23 +159,46 @@ class ZoteroClient:
         return str(found[0]["key"]) if found else None
 
     def get_items(self, *, user_id: str, api_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """The current `data` of the items with these keys, by key. An item deleted or in the trash is
-        missing from the answer (the API's /items leaves trashed items out)."""
+        """The current `data` of the items with these keys, by key, those in the trash included (with
+        "deleted": 1). An item deleted for good is missing from the answer."""
         _check_user_id(user_id)
         found: dict[str, dict[str, Any]] = {}
         for offset in range(0, len(keys), ITEM_KEYS_MAX):
             chunk = keys[offset : offset + ITEM_KEYS_MAX]
-            params = {"itemKey": ",".join(chunk), "limit": ITEM_KEYS_MAX, "format": "json"}
-            response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params=params)
+            params = {"itemKey": ",".join(chunk), "includeTrashed": 1, "limit": ITEM_KEYS_MAX, "format": "json"}
+            for data in self._item_pages(user_id=user_id, api_key=api_key, params=params):
+                if data.get("key") in chunk:
+                    found[str(data["key"])] = data
+        return found
+
+    def items_since(self, *, user_id: str, api_key: str, since: int) -> list[dict[str, Any]]:
+        """The `data` of every item created or changed after library version `since`, oldest first."""
+        _check_user_id(user_id)
+        params = {"since": since, "includeTrashed": 1, "format": "json"}
+        changed = list(self._item_pages(user_id=user_id, api_key=api_key, params=params))
+        return sorted(changed, key=lambda data: data.get("version") or 0)
+
+    def current_version(self, *, user_id: str, api_key: str) -> int | None:
+        """The library's version now (every answer about a library carries it), read with the smallest list."""
+        _check_user_id(user_id)
+        response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params={"limit": 1})
+        self._raise_for_refusal(response, "reading the library's version")
+        return self.library_version
+
+    def _item_pages(self, *, user_id: str, api_key: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        start = 0
+        while True:
+            page_params = {**params, "start": start, "limit": min(int(params.get("limit", PAGE_SIZE)), PAGE_SIZE)}
+            response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params=page_params)
             self._raise_for_refusal(response, "reading items")
             page = _json(response, "the item list")
             if not isinstance(page, list):
                 raise ZoteroError("Zotero's item list was not a list")
-            for obj in page:
-                data = obj.get("data") if isinstance(obj, dict) else None
-                if isinstance(data, dict) and data.get("key") in chunk and not data.get("deleted"):
-                    found[str(data["key"])] = data
-        return found
+            yield from (obj["data"] for obj in page if isinstance(obj, dict) and isinstance(obj.get("data"), dict))
+            start += len(page)
+            total = parse_count(response.headers.get("Total-Results", ""))
+            if len(page) < page_params["limit"] or (total is not None and start >= total):
+                return
 
     def write_items(self, *, user_id: str, api_key: str, items: list[dict[str, Any]]) -> WriteResult:
         """Create the items (or update those carrying "key" and "version"), BATCH_MAX per request."""
@@ -210,29 +233,21 @@ class ZoteroClient:
 
     def _recover(self, *, user_id: str, api_key: str, batch: list[dict[str, Any]], since: int | None) -> dict[str, Any]:
         """The answer to a batch Zotero wrote but whose answer never arrived (the retry's write token was
-        refused as used): the items created since the library version seen before it, matched to the
-        batch's new objects by arXiv id (a note by its parent), so that nothing is created twice."""
-        changed: list[dict[str, Any]] = []
-        start = 0
-        while True:
-            params = {"since": since or 0, "start": start, "limit": PAGE_SIZE, "format": "json"}
-            response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params=params)
-            self._raise_for_refusal(response, "reading back a written batch")
-            page = _json(response, "the item list")
-            if not isinstance(page, list):
-                raise ZoteroError("Zotero's item list was not a list")
-            changed += [obj["data"] for obj in page if isinstance(obj, dict) and isinstance(obj.get("data"), dict)]
-            start += len(page)
-            if len(page) < PAGE_SIZE:
-                break
-        by_identity = {_identity(data): data for data in changed}
+        refused as used): the items changed since the library version seen before it, matched to the
+        batch's objects (an update by its key, a new item by its arXiv id, a note by its parent), so that
+        nothing is created twice."""
+        changed = self.items_since(user_id=user_id, api_key=api_key, since=since or 0)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for data in changed:  # oldest first: the newest of several matches wins
+            found[("key", str(data.get("key", "")))] = data
+            found[identity(data)] = data
         answer: dict[str, Any] = {"successful": {}, "failed": {}}
         for index, sent in enumerate(batch):
-            found = by_identity.get(_identity(sent)) if "key" not in sent else by_identity.get(("key", sent["key"]))
-            if found is None:
+            match = found.get(("key", sent["key"])) if "key" in sent else found.get(identity(sent))
+            if match is None:
                 answer["failed"][str(index)] = {"code": 0, "message": "Zotero's answer was lost; send again"}
             else:
-                answer["successful"][str(index)] = {"key": found["key"], "version": found.get("version")}
+                answer["successful"][str(index)] = {"key": match["key"], "version": match.get("version")}
         return answer
 
     # ------------------------------------------------------------ HTTP
@@ -317,7 +332,7 @@ class ZoteroClient:
         return delay
 
 
-def _identity(data: dict[str, Any]) -> tuple[str, str]:
+def identity(data: dict[str, Any]) -> tuple[str, str]:
     """What tells our objects apart in a library: an item's arXiv id, a note's parent."""
     if data.get("itemType") == "note":
         return ("note of", str(data.get("parentItem", "")))

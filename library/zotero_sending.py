@@ -6,20 +6,26 @@ returned (a double click sends once). `run_send` runs in the task and does the w
 
 1. the target collection is found or created (named after the list; a paper page sends to the root);
 2. the items PaperSwipe made for these papers before (ZoteroItem, per reader, Zotero library and paper)
-   are read back from Zotero, in case the reader deleted or edited them there;
-3. per paper: no item, or its item is gone → create one; the paper has a newer arXiv version than the
-   item describes → update it (the reader's own tags and collections kept); the item misses the
-   collection → add it there; otherwise nothing is written;
+   are read back from Zotero, trash included, in case the reader deleted or edited them there; if the
+   answer to an earlier batch of new items was lost, the items created since are matched first;
+3. per paper: no item, or its item is gone for good → create one; in the trash → restore it; a newer
+   arXiv version than the item describes → update the fields the reader has not changed in Zotero (their
+   tags, collections and edits kept; an item they retyped keeps its fields); not in the collection → add
+   it there; otherwise nothing is written;
 4. batches of at most 50, each recorded as it lands, so that a send cut short resumes without
    duplicates; "sent N of M" counts papers that are in Zotero, a refused one is reported by title.
 
-With `with_notes`, a list entry's private note goes along as the item's child note (updated, not
-repeated, on a later send). Only the user who asked sees any of it.
+With `with_notes`, a list entry's private note goes along as a child note of the item, one per list,
+rewritten only when the entry's note has changed since (a note edited in Zotero is otherwise left alone).
+While it runs, the send keeps its row fresh (`updated_at`) before every request and every wait, and
+stops if another send has taken over after STUCK_AFTER.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,15 +39,19 @@ from papers.models import Paper
 from paperswipe.encryption import UndecryptableSecret
 
 from .models import ReadingList, ZoteroAccount, ZoteroItem, ZoteroSend
-from .zotero import BATCH_MAX, WriteResult, ZoteroClient, ZoteroError, ZoteroKeyError, client_from_settings
+from .zotero import BATCH_MAX, WriteResult, ZoteroClient, ZoteroError, ZoteroKeyError, client_from_settings, identity
 from .zotero_items import zotero_item
 
 logger = logging.getLogger(__name__)
 
-# A send that has not moved for this long lost its worker: the next "Send to Zotero" replaces it. Zotero
-# may ask for waits of up to five minutes per attempt (library/zotero.py), so this is generous.
+# A send that has not moved for this long lost its worker: the next "Send to Zotero" replaces it. A live
+# send touches its row before each request and each wait (at most five minutes, library/zotero.py).
 STUCK_AFTER = timedelta(minutes=30)
 KEEP_SENDS = 20  # a reader's latest sends, for the pages; older ones are forgotten when a new one starts
+
+
+class TakenOver(Exception):
+    """This send was declared stuck and replaced: it must stop writing."""
 
 
 @dataclass
@@ -73,10 +83,24 @@ def start_send(
         return running, False
     kept = ZoteroSend.objects.filter(user=user).values_list("pk", flat=True)[:KEEP_SENDS]
     ZoteroSend.objects.filter(user=user).exclude(pk__in=list(kept)).delete()
+    transaction.on_commit(lambda: _queue(send.pk))
+    return send, True
+
+
+def _queue(send_id: int) -> None:
     from .tasks import send_to_zotero
 
-    transaction.on_commit(lambda: send_to_zotero.delay(send.pk))
-    return send, True
+    try:
+        send_to_zotero.delay(send_id)
+    except Exception:
+        # The broker is down (eager under `make run`: the send itself failed unexpectedly). Either way
+        # the send must not stay "queued", which would turn every later click away for STUCK_AFTER.
+        logger.exception("Zotero send %s could not be queued or run", send_id)
+        ZoteroSend.objects.filter(pk=send_id, state__in=ZoteroSend.ACTIVE).update(
+            state=ZoteroSend.State.FAILED,
+            error="It could not be started. Nothing was lost; try again in a minute.",
+            updated_at=timezone.now(),
+        )
 
 
 def run_send(*, send_id: int, client: ZoteroClient | None = None) -> ZoteroSend | None:
@@ -87,8 +111,20 @@ def run_send(*, send_id: int, client: ZoteroClient | None = None) -> ZoteroSend 
     if not claimed:
         return None
     send = ZoteroSend.objects.select_related("user", "reading_list", "paper").get(pk=send_id)
+    client = client or client_from_settings()
+    wait = client.sleep
+
+    def sleep_alive(seconds: float) -> None:  # a long wait (Retry-After, Backoff) keeps the send fresh
+        _heartbeat(send)
+        wait(seconds)
+        _heartbeat(send)
+
+    client.sleep = sleep_alive
     try:
-        _send(send, client or client_from_settings())
+        _send(send, client)
+    except TakenOver:
+        logger.warning("Zotero send %s was replaced as stuck; it stops here", send_id)
+        return send
     except ZoteroKeyError as error:
         _fail(send, f"{error} Reconnect Zotero in Settings → Zotero.")
     except ZoteroError as error:
@@ -98,15 +134,33 @@ def run_send(*, send_id: int, client: ZoteroClient | None = None) -> ZoteroSend 
     except Exception:
         _fail(send, "Something went wrong on our side. What was sent is kept; send again to finish.")
         raise
-    else:
-        send.state = ZoteroSend.State.DONE
-        send.save(update_fields=["state", "updated_at"])
+    finally:
+        client.sleep = wait
     return send
 
 
 def _fail(send: ZoteroSend, message: str) -> None:
     send.state, send.error = ZoteroSend.State.FAILED, message
-    send.save(update_fields=["state", "error", "updated_at"])
+    ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
+        state=send.state, error=message, sent=send.sent, failures=send.failures, updated_at=timezone.now()
+    )
+
+
+def _heartbeat(send: ZoteroSend) -> None:
+    """Still ours and alive: touch the row; TakenOver when the send was declared stuck meanwhile."""
+    alive = ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
+        updated_at=timezone.now(), sent=send.sent, failures=send.failures
+    )
+    if not alive:
+        raise TakenOver
+
+
+def _finish(send: ZoteroSend) -> None:
+    send.state = ZoteroSend.State.DONE
+    if not ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
+        state=send.state, sent=send.sent, failures=send.failures, updated_at=timezone.now()
+    ):
+        raise TakenOver
 
 
 def _outgoing(send: ZoteroSend) -> list[Outgoing]:
@@ -122,27 +176,32 @@ def _send(send: ZoteroSend, client: ZoteroClient) -> None:
     account = ZoteroAccount.objects.filter(user=send.user).first()
     if account is None:
         raise ZoteroKeyError("Zotero is not connected.")
-    library = Library(client=client, user=send.user, account=account)
+    library = Library(client=client, user=send.user, account=account, beat=lambda: _heartbeat(send))
     outgoing = _outgoing(send)
     send.total = len(outgoing)
-    send.save(update_fields=["total", "updated_at"])
+    _heartbeat(send)
+    ZoteroSend.objects.filter(pk=send.pk).update(total=send.total)
     collection = client.ensure_collection(**library.auth, name=send.collection_name) if send.collection_name else ""
     library.load([o.paper for o in outgoing])
     for start in range(0, len(outgoing), BATCH_MAX):
+        _heartbeat(send)
         chunk = outgoing[start : start + BATCH_MAX]
         failures = library.write_items(chunk, collection)
-        if send.with_notes:
-            library.write_notes(chunk, send.collection_name)
         send.sent += len(chunk) - len(failures)
         send.failures += failures
-        send.save(update_fields=["sent", "failures", "updated_at"])
+        _heartbeat(send)  # the count is saved before the notes, which may fail on their own
+        if send.with_notes and send.reading_list_id:
+            failed = {f["arxiv_id"] for f in failures}
+            sendable = [o for o in chunk if o.paper.arxiv_id not in failed]
+            library.write_notes(sendable, reading_list_id=send.reading_list_id, list_name=send.collection_name)
+    _finish(send)
 
 
 class Library:
     """The reader's Zotero library as far as this send is concerned: what we wrote there before."""
 
-    def __init__(self, *, client: ZoteroClient, user: User, account: ZoteroAccount) -> None:
-        self.client, self.user = client, user
+    def __init__(self, *, client: ZoteroClient, user: User, account: ZoteroAccount, beat: Callable[[], None]) -> None:
+        self.client, self.user, self.account, self.beat = client, user, account, beat
         self.zotero_user_id = account.zotero_user_id
         self.auth = {"user_id": account.zotero_user_id, "api_key": account.api_key}
         self.known: dict[int, ZoteroItem] = {}
@@ -153,43 +212,81 @@ class Library:
             user=self.user, zotero_user_id=self.zotero_user_id, paper__in=[p.pk for p in papers]
         )
         self.known = {record.paper_id: record for record in records}
-        keys = [key for r in self.known.values() for key in (r.item_key, r.note_key) if key]
+        if self.account.unconfirmed_since is not None:
+            self._adopt_lost_creations(papers, since=self.account.unconfirmed_since)
+        keys = [record.item_key for record in self.known.values()]
+        keys += [note["key"] for record in self.known.values() for note in record.notes.values()]
         self.live = self.client.get_items(**self.auth, keys=keys) if keys else {}
+        if self.client.library_version is None:
+            self.client.current_version(**self.auth)  # a starting point, should an answer be lost
+
+    def _adopt_lost_creations(self, papers: list[Paper], *, since: int) -> None:
+        """An earlier batch of new items went out and its answer never came back: the items created
+        since then that carry one of these papers' arXiv ids are ours."""
+        wanted = {("arXiv", f"arXiv:{p.arxiv_id}"): p for p in papers if p.pk not in self.known}
+        found = {identity(data): data for data in self.client.items_since(**self.auth, since=since)}
+        for key, paper in wanted.items():
+            if (data := found.get(key)) is not None and data.get("itemType") == "preprint":
+                self.known[paper.pk] = ZoteroItem.objects.create(
+                    user=self.user,
+                    zotero_user_id=self.zotero_user_id,
+                    paper=paper,
+                    item_key=data["key"],
+                    paper_version=paper.version or 0,
+                    sent_fields=_fields(zotero_item(paper)),
+                )
+        self._mark_unconfirmed(None)
+
+    def _mark_unconfirmed(self, since: int | None) -> None:
+        self.account.unconfirmed_since = since
+        ZoteroAccount.objects.filter(pk=self.account.pk).update(unconfirmed_since=since)
 
     def write_items(self, chunk: list[Outgoing], collection: str) -> list[dict[str, str]]:
         """Write what this chunk needs; the failures, as the page lists them."""
         planned = [(o.paper, self._item_change(o.paper, collection)) for o in chunk]
         writes = [(paper, change) for paper, change in planned if change is not None]
-        result = self.client.write_items(**self.auth, items=[change for _, change in writes]) if writes else None
+        if not writes:
+            return []
+        creates = any("key" not in change for _, change in writes)
+        if creates:
+            self._mark_unconfirmed(self.client.library_version or 0)
+        result = self.client.write_items(**self.auth, items=[change for _, change in writes])
         failures = []
         for at, (paper, change) in enumerate(writes):
-            if result is None or at in result.failures:
-                message = result.failures[at] if result else "not written"
-                failures.append({"arxiv_id": paper.arxiv_id, "title": paper.title, "message": message})
-                continue
-            self._remember(paper, result, at, change)
+            if at in result.failures:
+                failures.append({"arxiv_id": paper.arxiv_id, "title": paper.title, "message": result.failures[at]})
+            else:
+                self._remember(paper, result, at, change)
+        if creates:
+            self._mark_unconfirmed(None)
         return failures
 
-    def write_notes(self, chunk: list[Outgoing], list_name: str) -> None:
-        """Each entry note as a child note of its paper's item; a note that failed leaves the item sent."""
-        writes = []
+    def write_notes(self, chunk: list[Outgoing], *, reading_list_id: int, list_name: str) -> None:
+        """Each entry note as a child note of its paper's item, one per list. A note goes again only when
+        the entry's note changed since it was sent; a note Zotero refuses leaves its item sent."""
+        writes: list[tuple[ZoteroItem, str, dict[str, Any]]] = []
+        slot = str(reading_list_id)
         for outgoing in chunk:
             record = self.known.get(outgoing.paper.pk)
             if record is None or not outgoing.note.strip():
                 continue
             html = _note_html(outgoing.note, list_name)
-            live = self.live.get(record.note_key) if record.note_key else None
-            if live is None:
-                writes.append((record, {"itemType": "note", "parentItem": record.item_key, "note": html}))
-            elif live.get("note") != html:
-                writes.append((record, {"key": live["key"], "version": live["version"], "note": html}))
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            sent = record.notes.get(slot) or {}
+            live = self.live.get(sent.get("key", ""))
+            if live is None or live.get("parentItem") != record.item_key:
+                writes.append((record, digest, {"itemType": "note", "parentItem": record.item_key, "note": html}))
+            elif sent.get("digest") != digest:
+                change: dict[str, Any] = {"key": live["key"], "version": live["version"], "note": html}
+                writes.append((record, digest, {**change, "deleted": 0} if live.get("deleted") else change))
         if not writes:
             return
-        result = self.client.write_items(**self.auth, items=[change for _, change in writes])
-        for at, (record, _change) in enumerate(writes):
+        self.beat()
+        result = self.client.write_items(**self.auth, items=[change for _, _, change in writes])
+        for at, (record, digest, _change) in enumerate(writes):
             if at in result.keys:
-                record.note_key = result.keys[at]
-                record.save(update_fields=["note_key", "sent_at"])
+                record.notes[slot] = {"key": result.keys[at], "digest": digest}
+                record.save(update_fields=["notes", "sent_at"])
             else:
                 logger.warning("Zotero refused a note for item %s: %s", record.item_key, result.failures.get(at))
 
@@ -202,28 +299,61 @@ class Library:
         collections = list(live.get("collections") or [])
         if collection and collection not in collections:
             collections.append(collection)
-        if (paper.version or 0) > record.paper_version:
-            ours = zotero_item(paper)
-            theirs = [tag for tag in live.get("tags") or [] if tag not in ours["tags"]]
-            return {**ours, "key": live["key"], "version": live["version"], "collections": collections,
-                    "tags": ours["tags"] + theirs}  # fmt: skip
+        change: dict[str, Any] = {"key": live["key"], "version": live["version"]}
         if collections != list(live.get("collections") or []):
-            return {"key": live["key"], "version": live["version"], "collections": collections}
-        return None
+            change["collections"] = collections
+        if live.get("deleted"):
+            change["deleted"] = 0  # sent again from PaperSwipe: back out of the trash
+        if (paper.version or 0) > record.paper_version:
+            change.update(_version_update(zotero_item(paper), live, record.sent_fields))
+            if len(change) == 2:  # nothing of the new version to write: the reader edited it all
+                record.paper_version = paper.version or 0
+                record.save(update_fields=["paper_version", "sent_at"])
+        return change if len(change) > 2 else None
 
     def _remember(self, paper: Paper, result: WriteResult, at: int, change: dict[str, Any]) -> None:
-        record = self.known.get(paper.pk)
-        if record is None or ("itemType" in change and "key" not in change):  # a new item
+        if "key" not in change:  # a new item, first or again
             record, _ = ZoteroItem.objects.update_or_create(
                 user=self.user,
                 zotero_user_id=self.zotero_user_id,
                 paper=paper,
-                defaults={"item_key": result.keys[at], "paper_version": paper.version or 0, "note_key": ""},
+                defaults={
+                    "item_key": result.keys[at],
+                    "paper_version": paper.version or 0,
+                    "sent_fields": _fields(change),
+                    "notes": {},
+                },
             )
             self.known[paper.pk] = record
-        elif "itemType" in change:  # updated to the paper's new version
+            self.live[record.item_key] = {**change, "key": record.item_key, "version": result.versions.get(at, 0)}
+            return
+        record = self.known[paper.pk]
+        if (paper.version or 0) > record.paper_version:
             record.paper_version = paper.version or 0
-            record.save(update_fields=["paper_version", "sent_at"])
+            record.sent_fields = {**record.sent_fields, **_fields(change)}
+            record.save(update_fields=["paper_version", "sent_fields", "sent_at"])
+
+
+def _fields(item: dict[str, Any]) -> dict[str, Any]:
+    """What we wrote of an item's own fields (not its place in the library)."""
+    return {k: v for k, v in item.items() if k not in ("key", "version", "collections", "tags", "deleted")}
+
+
+def _version_update(ours: dict[str, Any], live: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a paper's new version that may replace what Zotero holds: those the reader has not
+    changed since we wrote them. An item the reader gave another type keeps all of its fields."""
+    if live.get("itemType") != ours["itemType"]:
+        return {}
+    update = {
+        name: value
+        for name, value in _fields(ours).items()
+        if live.get(name) != value and (name not in sent or live.get(name) == sent[name])
+    }
+    theirs = list(live.get("tags") or [])
+    new_tags = [tag for tag in ours["tags"] if tag not in theirs]
+    if new_tags:
+        update["tags"] = theirs + new_tags
+    return update
 
 
 def _note_html(note: str, list_name: str) -> str:

@@ -19,8 +19,8 @@ answers normally with a Backoff header, `lost` does the request and drops the co
 `refuse(archive_id, code, message)` makes every write of the item with that archiveID fail.
 Items are checked against Zotero's schema for the types we write (a field the type lacks is a 400 for that
 object), a note's parent and an item's collections must exist, and GET /items takes `itemKey` (at most 50
-keys) and `since` (a library version), and leaves trashed items (`deleted`) out. Every answer about a
-library carries its Last-Modified-Version.
+keys) and `since` (a library version), and leaves trashed items (`deleted`) out unless includeTrashed=1.
+Every answer about a library carries its Last-Modified-Version.
 """
 
 from __future__ import annotations
@@ -204,7 +204,8 @@ class ZoteroStandIn:
     def _list(self, library: Library, kind: str, params: dict[str, str], request: Request) -> tuple[int, Any]:
         objects = list((library.collections if kind == "collections" else library.items).values())
         if kind == "items":
-            objects = [o for o in objects if not o["data"].get("deleted")]  # /items leaves the trash out
+            if params.get("includeTrashed") != "1":
+                objects = [o for o in objects if not o["data"].get("deleted")]  # /items leaves the trash out
             if "since" in params:
                 objects = [o for o in objects if o["version"] > int(params["since"])]
             if "itemKey" in params:

@@ -3,6 +3,7 @@
 arXiv version, 429 and 503 on the way, a refused object, 120 papers in three batches, and notes."""
 
 import pytest
+import requests
 from django.db import connection
 
 from library import services
@@ -166,34 +167,60 @@ def test_sending_again_creates_nothing_new(thesis, zotero):
     assert len(zotero.library(USER).collections) == 1
 
 
-def test_a_newer_version_updates_the_item_and_keeps_the_readers_tags(thesis, zotero):
+def test_a_newer_version_updates_the_item_and_keeps_the_readers_tags_and_edits(thesis, zotero):
     send_now(user=thesis.user, reading_list=thesis)
     paper = thesis.entries.first().paper
     key = ZoteroItem.objects.get(paper=paper).item_key
-    zotero.library(USER).items[key]["data"]["tags"].append({"tag": "to cite"})  # added by the reader in Zotero
-    paper.version, paper.title = 2, "A better title for v2"
+    in_zotero = zotero.library(USER).items[key]["data"]
+    in_zotero["tags"].append({"tag": "to cite"})  # the reader's own tag, added in Zotero
+    in_zotero["extra"] += "\nCitation Key: lovelace2025"  # and Better BibTeX's pinned key
+    paper.version, paper.title, paper.abstract = 2, "A better title for v2", "A new abstract."
+    paper.comment = "v2 adds proofs"
     paper.save()
 
     send_now(user=thesis.user, reading_list=thesis)
 
     item = zotero.library(USER).items[key]["data"]
-    assert item["title"] == "A better title for v2"
+    assert (item["title"], item["abstractNote"]) == ("A better title for v2", "A new abstract.")
     assert {"tag": "to cite"} in item["tags"]
+    assert item["extra"].endswith("Citation Key: lovelace2025")  # the reader's edit stands
     assert len(items(zotero)) == 3
     assert ZoteroItem.objects.get(paper=paper).paper_version == 2
 
 
-def test_an_item_deleted_in_zotero_is_sent_again(thesis, zotero):
+def test_an_item_the_reader_retyped_keeps_its_fields_on_a_new_version(thesis, zotero):
     send_now(user=thesis.user, reading_list=thesis)
     paper = thesis.entries.first().paper
-    old_key = ZoteroItem.objects.get(paper=paper).item_key
-    zotero.library(USER).items[old_key]["data"]["deleted"] = 1  # moved to Zotero's trash
+    key = ZoteroItem.objects.get(paper=paper).item_key
+    in_zotero = zotero.library(USER).items[key]["data"]
+    for name in ("repository", "archiveID"):
+        del in_zotero[name]
+    in_zotero.update(itemType="journalArticle", title="As published")
+    paper.version, paper.title = 2, "A better title for v2"
+    paper.save()
+
+    send = send_now(user=thesis.user, reading_list=thesis)
+
+    assert send.sent == 3
+    assert zotero.library(USER).items[key]["data"]["title"] == "As published"
+    assert ZoteroItem.objects.get(paper=paper).paper_version == 2
+
+
+def test_an_item_in_zotero_s_trash_is_restored_and_one_deleted_for_good_is_sent_again(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    trashed, purged = [entry.paper for entry in thesis.entries.all()[:2]]
+    trashed_key = ZoteroItem.objects.get(paper=trashed).item_key
+    purged_key = ZoteroItem.objects.get(paper=purged).item_key
+    zotero.library(USER).items[trashed_key]["data"]["deleted"] = 1  # moved to Zotero's trash
+    del zotero.library(USER).items[purged_key]  # and the trash emptied
 
     send_now(user=thesis.user, reading_list=thesis)
 
-    new_key = ZoteroItem.objects.get(paper=paper).item_key
-    assert new_key != old_key
-    assert not zotero.library(USER).items[new_key]["data"].get("deleted")
+    assert ZoteroItem.objects.get(paper=trashed).item_key == trashed_key
+    assert not zotero.library(USER).items[trashed_key]["data"]["deleted"]
+    new_key = ZoteroItem.objects.get(paper=purged).item_key
+    assert new_key != purged_key
+    assert len(items(zotero)) == 3
 
 
 def test_a_paper_in_two_lists_is_one_item_in_two_collections(thesis, zotero):
@@ -251,6 +278,55 @@ def test_an_answer_lost_on_the_way_back_creates_no_duplicates(thesis, zotero, cu
 
     send_now(user=thesis.user, reading_list=thesis)
     assert len(items(zotero)) == 3
+
+
+def test_an_answer_lost_and_then_zotero_away_is_found_by_the_next_send(thesis, zotero):
+    # The items are written, the answer is cut, and every retry meets a 503: the send fails not knowing.
+    for _ in range(2):  # the collection list (it carries the library's version) and its creation
+        zotero.fail("none")
+    zotero.fail("lost")
+    zotero.fail("status", times=4, code=503)
+    failed = send_now(user=thesis.user, reading_list=thesis)
+    assert failed.state == ZoteroSend.State.FAILED
+    assert len(items(zotero)) == 3  # Zotero has them; we have no record of their keys
+
+    again = send_now(user=thesis.user, reading_list=thesis)
+
+    assert again.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    assert len(items(zotero)) == 3
+    assert {r.item_key for r in ZoteroItem.objects.all()} == set(zotero.library(USER).items)
+    assert ZoteroAccount.objects.get().unconfirmed_since is None
+
+
+def test_a_lost_answer_never_adopts_the_readers_own_copy_of_the_paper(connected, zotero):
+    paper = PaperFactory()
+    own_copy = {**zotero_item(paper), "title": "Saved earlier with the Zotero Connector"}
+    requests.post(f"{zotero.base_url}/users/{USER}/items", json=[own_copy], headers={"Zotero-API-Key": KEY}, timeout=5)
+    zotero.fail("none")  # the library's version
+    zotero.fail("lost")  # the new item's write
+
+    send = send_now(user=connected, paper=paper)
+
+    assert send.sent == 1
+    ours = ZoteroItem.objects.get(paper=paper).item_key
+    assert zotero.library(USER).items[ours]["data"]["title"] == paper.title
+    read_back = [r for r in zotero.requests if r.method == "GET" and "since" in r.params]
+    assert [r.params["since"] for r in read_back] == ["1"]  # only what changed after the reader's copy
+
+
+def test_an_update_whose_answer_was_lost_counts_as_sent(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    for entry in thesis.entries.select_related("paper"):
+        entry.paper.version = 2
+        entry.paper.save()
+    zotero.fail("none")  # the collection list
+    zotero.fail("none")  # the items' current state
+    zotero.fail("lost")  # the update
+
+    send = send_now(user=thesis.user, reading_list=thesis)
+
+    assert send.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    assert set(ZoteroItem.objects.values_list("paper_version", flat=True)) == {2}
 
 
 def test_a_refused_object_is_reported_by_title_and_the_rest_is_sent(client, thesis, zotero):
@@ -315,6 +391,44 @@ def test_notes_go_as_child_notes_only_when_asked_and_once(thesis, zotero):
     send_now(user=thesis.user, reading_list=thesis, with_notes=True)
     [note] = zotero.items_of(USER, "note")
     assert "Changed my mind" in note["note"]
+
+
+def test_each_lists_note_is_a_note_of_its_own_and_a_note_edited_in_zotero_is_left_alone(thesis, zotero):
+    entry = thesis.entries.select_related("paper").first()
+    entry.note = "For the thesis"
+    entry.save()
+    reading = default_list(user=thesis.user)
+    other, _ = services.add_to_list(reading_list=reading, paper=entry.paper)
+    other.note = "For the reading group"
+    other.save()
+
+    send_now(user=thesis.user, reading_list=thesis, with_notes=True)
+    send_now(user=thesis.user, reading_list=reading, with_notes=True)
+
+    notes = zotero.items_of(USER, "note")
+    assert sorted("thesis" in n["note"] for n in notes) == [False, True]
+    assert all(n["parentItem"] == ZoteroItem.objects.get(paper=entry.paper).item_key for n in notes)
+    [thesis_note] = [n for n in notes if "thesis" in n["note"]]
+    thesis_note["note"] += "<p>Added in Zotero</p>"
+
+    send_now(user=thesis.user, reading_list=thesis, with_notes=True)
+    assert thesis_note["note"].endswith("<p>Added in Zotero</p>")
+    assert len(zotero.items_of(USER, "note")) == 2
+
+
+def test_a_note_zotero_refuses_keeps_the_count_of_the_items_sent(thesis, zotero):
+    entry = thesis.entries.first()
+    entry.note = "A note"
+    entry.save()
+    for _ in range(3):  # the collection list, its creation, the items
+        zotero.fail("none")
+    zotero.fail("status", code=403)  # the notes: the key lost its write access meanwhile
+
+    send = send_now(user=thesis.user, reading_list=thesis, with_notes=True)
+
+    assert send.state == ZoteroSend.State.FAILED
+    assert send.summary.endswith("(3 of 3 were sent before it stopped.)")
+    assert ZoteroSend.objects.get(pk=send.pk).sent == 3
 
 
 # ---------------------------------------------------------------- the buttons
@@ -408,3 +522,58 @@ def test_a_stuck_send_gives_way_and_old_sends_are_forgotten(thesis):
     assert "interrupted" in stuck.summary
     assert ZoteroSend.objects.filter(user=thesis.user).count() == KEEP_SENDS
     assert ZoteroSend.objects.filter(user=thesis.user).first() == send
+
+
+def test_with_the_broker_down_the_send_fails_in_words_instead_of_staying_queued(
+    client, thesis, django_capture_on_commit_callbacks
+):
+    import socket
+
+    from paperswipe.celery import app
+
+    with socket.socket() as sock:  # a port where no broker listens
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "broker_connection_timeout")}
+    saved_pool, saved_producers = app._pool, app.amqp._producer_pool
+    app._pool = app.amqp._producer_pool = None
+    app.conf.update(broker_url=nowhere, task_always_eager=False, broker_connection_timeout=1)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/lists/thesis/zotero/")
+    finally:
+        app._pool, app.amqp._producer_pool = saved_pool, saved_producers
+        app.conf.update(saved)
+
+    assert response.status_code == 302
+    send = ZoteroSend.objects.get()
+    assert send.state == ZoteroSend.State.FAILED
+    assert "could not be started" in send.summary
+    assert start_send(user=thesis.user, reading_list=thesis)[1]  # the next click starts a new send
+
+
+def test_a_send_replaced_as_stuck_stops_writing(thesis, zotero):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from library.zotero_sending import STUCK_AFTER
+
+    first, _ = start_send(user=thesis.user, reading_list=thesis)
+    replacements = []
+
+    def meanwhile(seconds: float) -> None:  # while the first send waits out a 429, it is declared stuck
+        ZoteroSend.objects.filter(pk=first.pk).update(updated_at=timezone.now() - STUCK_AFTER - timedelta(seconds=1))
+        replacements.append(start_send(user=thesis.user, reading_list=thesis))
+
+    zotero.fail("status", code=429, retry_after=1)
+    run_send(send_id=first.pk, client=client_from_settings(sleep=meanwhile))
+
+    [(second, started)] = replacements
+    assert started
+    assert zotero.writes("/items") == []
+    assert zotero.writes("/collections") == []
+    first.refresh_from_db()
+    assert first.state == ZoteroSend.State.FAILED
+    assert run_send(send_id=second.pk, client=client_from_settings(sleep=Sleeps())).sent == 3
+    assert len(items(zotero)) == 3
