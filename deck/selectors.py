@@ -305,7 +305,7 @@ def progress(*, user: User, followed: list[int] | None = None, mutes: list[Inter
 
 
 def history(*, user: User, decision: str = "") -> QuerySet[Swipe]:
-    swipes = Swipe.objects.filter(user=user).select_related("paper").order_by("-created_at", "-id")
+    swipes = Swipe.objects.filter(user=user).select_related("paper__primary_category").order_by("-created_at", "-id")
     return swipes.filter(decision=decision) if decision else swipes
 
 

@@ -180,10 +180,15 @@ def zotero_item(paper: Paper | PaperData) -> dict[str, Any]:
 # ---------------------------------------------------------------- COinS
 
 # A ContextObject in KEV (Z39.88-2004) that Zotero's COinS translator (zotero/translators, COinS.js)
-# hands to Zotero.Utilities.parseContextObject. The journal format with rft.genre=preprint: "preprint"
-# is one of the genres the KEV journal format defines; rft.atitle is the article's title, rft.au every
-# author (parsed with cleanAuthor), rft.aulast/rft.aufirst the first one split the same way, and the two
-# rft_id: the abs page (→ url) and info:doi/ the DataCite DOI (→ DOI).
+# hands to parseContextObject (zotero/utilities, openurl.js). That parser makes a journalArticle of the
+# journal format whatever the genre, reads rft.atitle as the title only while the item is still a
+# journalArticle, and switches the type when it meets rft.type naming a Zotero item type: so rft.type
+# "preprint" comes last. rft.au is every author (cleanAuthor), rft.aulast/rft.aufirst the first one split
+# the same way (merged with it), the two rft_id the abs page (→ url) and info:doi/ the DataCite DOI
+# (→ DOI), rft.pub "arXiv" (→ publisher, a preprint's repository), rft.description the abstract and
+# rft.subject the primary category (→ a tag). No KEV key reaches archiveID; the DOI carries the arXiv id.
+# rft.genre=preprint stays for other OpenURL readers, for which it is the journal format's own genre.
+# Known loss in Zotero: its parser reads "+" and "%2B" alike as a space, so "C++" arrives as "C  ".
 
 
 def coins_pairs(paper: Paper | PaperData) -> list[tuple[str, str]]:
@@ -194,11 +199,9 @@ def coins_pairs(paper: Paper | PaperData) -> list[tuple[str, str]]:
         ("rft.genre", "preprint"),
         ("rft.atitle", _trim_internal(paper.title)),
     ]
-    if names:
-        first, last = split_name(names[0])
-        pairs.append(("rft.aulast", last))
-        if first:
-            pairs.append(("rft.aufirst", first))
+    first, last = split_name(names[0]) if names else ("", "")
+    if first:  # without a first name Zotero would keep rft.aulast as a second copy of the author
+        pairs += [("rft.aulast", last), ("rft.aufirst", first)]
     pairs += [("rft.au", _trim_internal(name)) for name in names]
     published = _day(paper.published)
     if published:
@@ -208,6 +211,12 @@ def coins_pairs(paper: Paper | PaperData) -> list[tuple[str, str]]:
         ("rft_id", f"info:doi/{datacite_doi(paper.arxiv_id)}"),
         ("rft.pub", "arXiv"),
     ]
+    if paper.abstract.strip():
+        pairs.append(("rft.description", _trim_internal(paper.abstract)))
+    primary = _primary(paper)
+    if primary:  # the primary category only, as Zotero's arXiv translator tags: rows carry no other
+        pairs.append(("rft.subject", primary))
+    pairs.append(("rft.type", "preprint"))
     return pairs
 
 

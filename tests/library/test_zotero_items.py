@@ -16,6 +16,7 @@ from library.zotero_items import creator, split_name, zotero_item
 from papers.models import Category
 
 from ..factories import PaperFactory, UserFactory
+from ..zotero_openurl import parse_context_object
 
 HOSTILE_TITLE = "Fast & <b>\"bold\"</b> 'quoted' $\\alpha$-stable Lévy walks"
 NAMES = ["Ada Lovelace", "Jean-Pierre de la Fontaine", "D.T. O'Dea", "CMS Collaboration", "Plato"]
@@ -143,22 +144,26 @@ def test_every_export_carries_the_datacite_doi_and_keeps_the_journal_doi():
 # ---------------------------------------------------------------- COinS on every page
 
 
-def coins(page: str) -> list[dict[str, list[str]]]:
-    spans = re.findall(r'<span class="Z3988" title="([^"]*)"></span>', page)
-    return [parse_qs(html.unescape(title), keep_blank_values=True, strict_parsing=True) for title in spans]
+def coins(page: str) -> list[str]:
+    """The ContextObjects of a page's COinS spans, as the browser hands them to the Zotero Connector."""
+    return [html.unescape(title) for title in re.findall(r'<span class="Z3988" title="([^"]*)"></span>', page)]
 
 
-def assert_coins_of(decoded: dict[str, list[str]], paper) -> None:
+def assert_coins_of(context_object: str, paper) -> None:
+    """The span decodes, as Zotero decodes it, to the fields of the item section 2 sends."""
+    decoded = parse_qs(context_object, keep_blank_values=True, strict_parsing=True)
     assert decoded["ctx_ver"] == ["Z39.88-2004"]
-    assert decoded["rft_val_fmt"] == ["info:ofi/fmt:kev:mtx:journal"]
     assert decoded["rft.genre"] == ["preprint"]
-    assert decoded["rft.atitle"] == [" ".join(paper.title.split())]
-    assert decoded["rft.au"] == paper.author_names
-    first, last = split_name(paper.author_names[0])
-    assert decoded["rft.aulast"] == [last]
-    assert decoded.get("rft.aufirst", [""]) == [first]
-    assert decoded["rft.date"] == [paper.published.date().isoformat()]
-    assert decoded["rft_id"] == [f"https://arxiv.org/abs/{paper.arxiv_id}", f"info:doi/10.48550/arXiv.{paper.arxiv_id}"]
+    saved = parse_context_object(context_object)
+    expected = zotero_item(paper)
+    assert saved is not None
+    assert saved["itemType"] == "preprint"
+    for field in ("title", "abstractNote", "date", "url", "DOI"):
+        assert saved[field] == expected[field], field
+    assert saved["publisher"] == expected["repository"]  # publisher is a preprint's repository's base field
+    assert saved["tags"] == [expected["tags"][0]["tag"]]  # the primary category, as rows know it
+    as_pairs = [(c.get("firstName", ""), c.get("lastName") or c.get("name")) for c in saved["creators"]]
+    assert as_pairs == [(c.get("firstName", ""), c.get("lastName") or c.get("name")) for c in expected["creators"]]
 
 
 @pytest.fixture
@@ -181,8 +186,8 @@ def test_the_deck_card_carries_coins_that_decode_to_the_paper(client, reader_and
     _, paper = reader_and_paper
     page = client.get("/").content.decode()
     assert "<b>" not in page.split('class="Z3988"')[1].split("</span>")[0]  # escaped in the attribute
-    (decoded,) = coins(page)
-    assert_coins_of(decoded, paper)
+    (context_object,) = coins(page)
+    assert_coins_of(context_object, paper)
 
 
 @pytest.mark.django_db
@@ -193,8 +198,7 @@ def test_list_history_trending_and_search_rows_carry_coins(client, reader_and_pa
     for each in (paper, other):
         deck_services.decide(user=user, paper=each, decision="keep")
     page = client.get(path).content.decode()
-    decoded = {d["rft.atitle"][0]: d for d in coins(page)}
-    assert set(decoded) == {HOSTILE_TITLE, other.title}
-    assert_coins_of(decoded[HOSTILE_TITLE], paper)
-    assert_coins_of(decoded[other.title], other)
-    assert "rft.aufirst" not in decoded[other.title]  # a single-word name has no first name
+    found = {parse_context_object(co)["title"]: co for co in coins(page)}
+    assert set(found) == {HOSTILE_TITLE, other.title}
+    assert_coins_of(found[HOSTILE_TITLE], paper)
+    assert_coins_of(found[other.title], other)  # a single-word name: one creator, not two
