@@ -109,6 +109,8 @@ class ZoteroItem(models.Model):
     sent_fields = models.JSONField(default=dict, blank=True)
     # Per reading list (its id): {"key": the child note holding the entry's note, "digest": of what we sent}.
     notes = models.JSONField(default=dict, blank=True)
+    # The child "arXiv Fulltext PDF" link, made once with the item: one the reader deletes stays deleted.
+    pdf_link_key = models.CharField(max_length=16, blank=True)
     sent_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -333,9 +333,9 @@ class ZoteroClient:
 
 
 def identity(data: dict[str, Any]) -> tuple[str, str]:
-    """What tells our objects apart in a library: an item's arXiv id, a note's parent."""
-    if data.get("itemType") == "note":
-        return ("note of", str(data.get("parentItem", "")))
+    """What tells our objects apart in a library: an item's arXiv id, a child's type and parent."""
+    if data.get("itemType") in ("note", "attachment"):
+        return (f"{data['itemType']} of", str(data.get("parentItem", "")))
     if data.get("archiveID"):
         return ("arXiv", str(data["archiveID"]))
     return ("key", str(data.get("key", "")))

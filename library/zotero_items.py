@@ -41,6 +41,20 @@ def datacite_doi(arxiv_id: str) -> str:
     return DATACITE_PREFIX + arxiv_id
 
 
+def pdf_link(item_key: str, arxiv_id: str) -> dict[str, Any]:
+    """The PDF as a child attachment, as the translator names it ("arXiv Fulltext PDF"), but linked
+    (linkMode linked_url) rather than stored: it costs no Zotero storage, and the versionless address
+    always opens arXiv's latest version."""
+    return {
+        "itemType": "attachment",
+        "parentItem": item_key,
+        "linkMode": "linked_url",
+        "title": "arXiv Fulltext PDF",
+        "url": f"{ARXIV_BASE}/pdf/{arxiv_id}",
+        "contentType": "application/pdf",
+    }
+
+
 def abs_page(arxiv_id: str) -> str:
     """The abs page without a version, as the translator stores `url`."""
     return f"{ARXIV_BASE}/abs/{arxiv_id}"

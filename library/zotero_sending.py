@@ -40,7 +40,7 @@ from paperswipe.encryption import UndecryptableSecret
 
 from .models import ReadingList, ZoteroAccount, ZoteroItem, ZoteroSend
 from .zotero import BATCH_MAX, WriteResult, ZoteroClient, ZoteroError, ZoteroKeyError, client_from_settings, identity
-from .zotero_items import zotero_item
+from .zotero_items import pdf_link, zotero_item
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,8 @@ def _send(send: ZoteroSend, client: ZoteroClient) -> None:
         failures = library.write_items(chunk, collection)
         send.sent += len(chunk) - len(failures)
         send.failures += failures
-        _heartbeat(send)  # the count is saved before the notes, which may fail on their own
+        _heartbeat(send)  # the count is saved before the links and notes, which may fail on their own
+        library.write_pdf_links([o.paper for o in chunk])
         if send.with_notes and send.reading_list_id:
             failed = {f["arxiv_id"] for f in failures}
             sendable = [o for o in chunk if o.paper.arxiv_id not in failed]
@@ -261,6 +262,23 @@ class Library:
             self._mark_unconfirmed(None)
         return failures
 
+    def write_pdf_links(self, papers: list[Paper]) -> None:
+        """Each new item gets its "arXiv Fulltext PDF" link once; one Zotero refuses leaves the item sent."""
+        records = [self.known[p.pk] for p in papers if p.pk in self.known and not self.known[p.pk].pdf_link_key]
+        records = [r for r in records if r.item_key in self.live]  # written: not among the refused
+        if not records:
+            return
+        self.beat()
+        by_paper = {p.pk: p for p in papers}
+        links = [pdf_link(r.item_key, by_paper[r.paper_id].arxiv_id) for r in records]
+        result = self.client.write_items(**self.auth, items=links)
+        for at, record in enumerate(records):
+            if at in result.keys:
+                record.pdf_link_key = result.keys[at]
+                record.save(update_fields=["pdf_link_key", "sent_at"])
+            else:
+                logger.warning("Zotero refused the PDF link of item %s: %s", record.item_key, result.failures.get(at))
+
     def write_notes(self, chunk: list[Outgoing], *, reading_list_id: int, list_name: str) -> None:
         """Each entry note as a child note of its paper's item, one per list. A note goes again only when
         the entry's note changed since it was sent; a note Zotero refuses leaves its item sent."""
@@ -322,6 +340,7 @@ class Library:
                     "paper_version": paper.version or 0,
                     "sent_fields": _fields(change),
                     "notes": {},
+                    "pdf_link_key": "",
                 },
             )
             self.known[paper.pk] = record

@@ -343,7 +343,22 @@ ITEM_FIELDS = {
         "extra",
     },
     "note": _COMMON | {"note", "parentItem"},
+    "attachment": _COMMON
+    | {
+        "parentItem",
+        "linkMode",
+        "title",
+        "accessDate",
+        "url",
+        "note",
+        "contentType",
+        "charset",
+        "filename",
+        "md5",
+        "mtime",
+    },
 }
+LINK_MODES = {"imported_file", "imported_url", "linked_file", "linked_url", "embedded_image"}
 CREATOR_TYPES = {"preprint": {"author", "contributor", "editor", "reviewedAuthor"}}
 
 
@@ -369,8 +384,12 @@ def _invalid_item(data: dict[str, Any]) -> str | None:
     for name in data:
         if name not in allowed:
             return f"'{name}' is not a valid field for type '{item_type}'"
-    if "parentItem" in data and item_type != "note":
+    if "parentItem" in data and item_type not in ("note", "attachment"):
         return "Parent item cannot be set for top-level items"
+    if data.get("parentItem") and data.get("collections"):
+        return "Child items cannot be assigned to collections"
+    if item_type == "attachment" and data.get("linkMode") not in LINK_MODES:
+        return f"Invalid linkMode '{data.get('linkMode')}'"
     for creator in data.get("creators", []):
         if creator.get("creatorType") not in CREATOR_TYPES.get(str(item_type), set()):
             return f"'{creator.get('creatorType')}' is not a valid creator type for item type '{item_type}'"

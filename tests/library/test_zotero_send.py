@@ -145,6 +145,22 @@ def test_a_list_goes_into_a_collection_named_after_it(thesis, zotero):
         assert {k: v for k, v in item.items() if k not in ("key", "version", "collections")} == zotero_item(entry.paper)
     assert ZoteroItem.objects.filter(user=thesis.user, zotero_user_id=USER).count() == 3
     assert all(r.write_token and r.api_version == "3" for r in zotero.writes())
+    links = {link["parentItem"]: link for link in zotero.items_of(USER, "attachment")}
+    for entry in entries:
+        link = links[ZoteroItem.objects.get(paper=entry.paper).item_key]
+        assert (link["linkMode"], link["title"]) == ("linked_url", "arXiv Fulltext PDF")
+        assert link["url"] == f"https://arxiv.org/pdf/{entry.paper.arxiv_id}"  # always the latest version
+        assert "collections" not in link
+
+
+def test_a_pdf_link_the_reader_deleted_stays_deleted(thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    first_link = zotero.items_of(USER, "attachment")[0]
+    del zotero.library(USER).items[first_link["key"]]
+
+    send_now(user=thesis.user, reading_list=thesis)
+
+    assert len(zotero.items_of(USER, "attachment")) == 2
 
 
 def test_the_default_list_goes_into_reading_list(connected, zotero):
@@ -244,8 +260,10 @@ def test_120_papers_go_in_three_batches_of_at_most_50(connected, zotero):
     send = send_now(user=connected, reading_list=big)
 
     assert (send.sent, send.total) == (120, 120)
-    assert [len(r.body) for r in zotero.writes("/items")] == [50, 50, 20]
-    assert len({r.write_token for r in zotero.writes("/items")}) == 3
+    item_writes = [r for r in zotero.writes("/items") if r.body[0]["itemType"] == "preprint"]
+    assert [len(r.body) for r in item_writes] == [50, 50, 20]
+    assert len({r.write_token for r in item_writes}) == 3
+    assert len(zotero.items_of(USER, "attachment")) == 120  # the PDF links, in batches of their own
     assert len(items(zotero)) == 120
 
 
@@ -294,7 +312,8 @@ def test_an_answer_lost_and_then_zotero_away_is_found_by_the_next_send(thesis, z
 
     assert again.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
     assert len(items(zotero)) == 3
-    assert {r.item_key for r in ZoteroItem.objects.all()} == set(zotero.library(USER).items)
+    assert {r.item_key for r in ZoteroItem.objects.all()} == {item["key"] for item in zotero.items_of(USER)}
+    assert len(zotero.items_of(USER, "attachment")) == 3
     assert ZoteroAccount.objects.get().unconfirmed_since is None
 
 
