@@ -225,7 +225,9 @@ def coins_pairs(paper: Paper | PaperData) -> list[tuple[str, str]]:
         ("rft_id", f"info:doi/{datacite_doi(paper.arxiv_id)}"),
         ("rft.pub", "arXiv"),
     ]
-    if paper.abstract.strip():
+    # A page that lists papers without their abstracts (/papers/) defers the column: no query per row.
+    deferred = paper.get_deferred_fields() if isinstance(paper, Paper) else set()
+    if "abstract" not in deferred and paper.abstract.strip():
         pairs.append(("rft.description", _trim_internal(paper.abstract)))
     primary = _primary(paper)
     if primary:  # the primary category only, as Zotero's arXiv translator tags: rows carry no other
