@@ -18,3 +18,4 @@ class LibraryConfig(AppConfig):
         paper_viewed.connect(services.mark_seen_on_view, dispatch_uid="library.mark_seen")
         personal_scopes["lists"] = selectors.papers_in_lists_of
         register("lists", selectors.lists_for_export)
+        register("zotero", selectors.zotero_for_export)

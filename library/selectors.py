@@ -16,7 +16,7 @@ from papers.models import Category, Paper
 from papers.search import search
 
 from .exports import EntryData, Item, PaperData
-from .models import ReadingList, ReadingListEntry, ZoteroSend
+from .models import ReadingList, ReadingListEntry, ZoteroAccount, ZoteroItem, ZoteroSend
 
 SORTS = {"added": ("-added_at", "-id"), "published": ("-paper__published", "-id"), "title": ("paper__title", "id")}
 
@@ -183,3 +183,18 @@ def list_with_latest_send(*, user: User, slug: str) -> tuple[ReadingList, Zotero
     if values["pk"] is None:
         return the_list, None
     return the_list, ZoteroSend(user=user, reading_list=the_list, **values)
+
+
+def zotero_for_export(user: User) -> dict[str, Any] | None:
+    """Zotero's part of "Download my data": the connection (never the key) and what went there."""
+    account = ZoteroAccount.objects.filter(user=user).first()
+    items = ZoteroItem.objects.filter(user=user).select_related("paper").order_by("sent_at")
+    if account is None and not items:
+        return None
+    return {
+        "zotero_user_id": account.zotero_user_id if account else None,
+        "api_key": f"…{account.key_last_four}" if account else None,
+        "items": [
+            {"arxiv_id": i.paper.arxiv_id, "zotero_user_id": i.zotero_user_id, "item_key": i.item_key} for i in items
+        ],
+    }

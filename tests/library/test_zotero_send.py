@@ -596,3 +596,13 @@ def test_a_send_replaced_as_stuck_stops_writing(thesis, zotero):
     assert first.state == ZoteroSend.State.FAILED
     assert run_send(send_id=second.pk, client=client_from_settings(sleep=Sleeps())).sent == 3
     assert len(items(zotero)) == 3
+
+
+def test_download_my_data_names_the_zotero_connection_and_items_but_never_the_key(client, thesis, zotero):
+    send_now(user=thesis.user, reading_list=thesis)
+    response = client.get("/settings/data/download/")
+    assert KEY not in response.content.decode()
+    data = response.json()["zotero"]
+    assert (data["zotero_user_id"], data["api_key"]) == (USER, f"…{KEY[-4:]}")
+    assert {i["arxiv_id"] for i in data["items"]} == {e.paper.arxiv_id for e in thesis.entries.select_related("paper")}
+    assert {i["item_key"] for i in data["items"]} == {item["key"] for item in zotero.items_of(USER)}
