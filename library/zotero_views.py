@@ -90,7 +90,7 @@ def _start(
     send, started = start_send(user=request.user, reading_list=reading_list, paper=paper, with_notes=with_notes)
     if not started:
         messages.info(request, f"A send to Zotero is already under way. {send.summary}")
-    else:
+    elif reading_list is None:  # a list's page shows its sends' state itself; a paper page does not
         send.refresh_from_db()  # under eager Celery (make run) it has already run
         level = messages.ERROR if send.state == ZoteroSend.State.FAILED else messages.SUCCESS
         messages.add_message(request, level, send.summary)

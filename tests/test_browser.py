@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from deck.models import Swipe
 from papers.models import Category, Paper
 
+from .conftest import wait_for
 from .factories import PaperFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -587,7 +588,9 @@ def test_a_reader_connects_zotero_and_sends_a_list_with_notes(live_server, page,
     assert "Compare with &lt;our&gt; bound &amp; eq. 3" in note["note"]
 
     page.get_by_role("button", name="Send to Zotero", exact=True).click()  # again: nothing new
-    expect(page.locator(".messages")).to_contain_text("Sent 3 of 3 to Zotero")
+    wait_for(lambda: ZoteroSend.objects.filter(state=ZoteroSend.State.DONE).count() == 2)
+    expect(page.locator(".zotero-status")).to_have_text("Sent 3 of 3 to Zotero in the collection “Thesis”.")
+    expect(page.locator(".messages")).to_have_count(0)  # the state is on the page once, not twice
     assert (len(zotero.items_of(USER)), len(zotero.items_of(USER, "note"))) == (3, 1)
 
     # A send a worker has yet to run: the page follows it without a reload.
