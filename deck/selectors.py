@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -149,12 +149,15 @@ def next_cards(
     exclude = list(exclude)
     mutes = mutes_of(user=user) if mutes is None else mutes
     queue = unseen_queue(user=user).exclude(paper__in=exclude)
-    # A few spare rows: a card muted since the queue was written is dropped below. The papers come in
-    # the same query; their categories in one more.
+    # A few spare rows: a card muted since the queue was written is dropped below. The queue rows are
+    # picked narrow, in a subquery (the planner would otherwise join every queued paper's wide row and
+    # sort them all); the papers of the picked rows come in the same query, their categories in one more.
+    picked = Subquery(queue.values("pk")[: count * 3])
     ranked = list(
-        queue.select_related("paper__primary_category", "reason_paper").prefetch_related("paper__categories")[
-            : count * 3
-        ]
+        DeckCard.objects.filter(pk__in=picked)
+        .order_by("rank")
+        .select_related("paper__primary_category", "reason_paper")
+        .prefetch_related("paper__categories")
     )
     if ranked:
         cards = [row.paper for row in ranked if not is_muted(row.paper, mutes)][:count]
