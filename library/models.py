@@ -111,6 +111,9 @@ class ZoteroItem(models.Model):
     notes = models.JSONField(default=dict, blank=True)
     # The child "arXiv Fulltext PDF" link, made once with the item: one the reader deletes stays deleted.
     pdf_link_key = models.CharField(max_length=16, blank=True)
+    # The reader's own item, found in the library when the paper was first sent (saved with the Zotero
+    # Connector, say): it joins collections, but its fields and attachments stay the reader's.
+    adopted = models.BooleanField(default=False)
     sent_at = models.DateTimeField(auto_now=True)
 
     class Meta:

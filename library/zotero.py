@@ -171,6 +171,21 @@ class ZoteroClient:
                     found[str(data["key"])] = data
         return found
 
+    def find_arxiv_item(self, *, user_id: str, api_key: str, arxiv_id: str) -> dict[str, Any] | None:
+        """A top-level item already in the library for this arXiv paper (saved with the Zotero Connector,
+        say): found by the id in any field, kept only if its DOI, archive ID, URL or Extra names the
+        paper. The newest such item, or None."""
+        _check_user_id(user_id)
+        params = {"q": arxiv_id, "qmode": "everything", "limit": 25, "format": "json"}
+        response = self._request("GET", f"/users/{user_id}/items/top", api_key=api_key, params=params)
+        self._raise_for_refusal(response, "searching the library")
+        page = _json(response, "the search")
+        if not isinstance(page, list):
+            raise ZoteroError("Zotero's search answer was not a list")
+        found = [obj["data"] for obj in page if isinstance(obj, dict) and isinstance(obj.get("data"), dict)]
+        found = [data for data in found if names_paper(data, arxiv_id) and not data.get("deleted")]
+        return max(found, key=lambda data: data.get("version") or 0, default=None)
+
     def items_since(self, *, user_id: str, api_key: str, since: int) -> list[dict[str, Any]]:
         """The `data` of every item created or changed after library version `since`, oldest first."""
         _check_user_id(user_id)
@@ -330,6 +345,19 @@ class ZoteroClient:
         delay = max(retry_after or 0.0, self._wait_before_next)
         self._wait_before_next = 0.0
         return delay
+
+
+def names_paper(data: dict[str, Any], arxiv_id: str) -> bool:
+    """Whether an item describes this arXiv paper: the DataCite DOI, the archive ID, the abs or pdf URL
+    (any version), or "arXiv:ID" in Extra, as Zotero's arXiv translator and our exports write them."""
+    escaped = re.escape(arxiv_id.lower())
+    if str(data.get("DOI", "")).lower() == f"10.48550/arxiv.{arxiv_id.lower()}":
+        return True
+    if str(data.get("archiveID", "")).lower() == f"arxiv:{arxiv_id.lower()}":
+        return True
+    if re.search(rf"arxiv\.org/(abs|pdf)/{escaped}(v\d+)?(\.pdf)?/?$", str(data.get("url", "")).lower()):
+        return True
+    return re.search(rf"(^|\n)arxiv: ?{escaped}(v\d+)?\b", str(data.get("extra", "")).lower()) is not None
 
 
 def identity(data: dict[str, Any]) -> tuple[str, str]:

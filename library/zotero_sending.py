@@ -7,7 +7,9 @@ returned (a double click sends once). `run_send` runs in the task and does the w
 1. the target collection is found or created (named after the list; a paper page sends to the root);
 2. the items PaperSwipe made for these papers before (ZoteroItem, per reader, Zotero library and paper)
    are read back from Zotero, trash included, in case the reader deleted or edited them there; if the
-   answer to an earlier batch of new items was lost, the items created since are matched first;
+   answer to an earlier batch of new items was lost, the items created since are matched first; a paper
+   sent for the first time is looked for in the library (saved there with the Connector, say) and that
+   item is adopted rather than copied;
 3. per paper: no item, or its item is gone for good → create one; in the trash → restore it; a newer
    arXiv version than the item describes → update the fields the reader has not changed in Zotero (their
    tags, collections and edits kept; an item they retyped keeps its fields); not in the collection → add
@@ -215,6 +217,7 @@ class Library:
         self.known = {record.paper_id: record for record in records}
         if self.account.unconfirmed_since is not None:
             self._adopt_lost_creations(papers, since=self.account.unconfirmed_since)
+        self._adopt_items_already_there(papers)
         keys = [record.item_key for record in self.known.values()]
         keys += [note["key"] for record in self.known.values() for note in record.notes.values()]
         self.live = self.client.get_items(**self.auth, keys=keys) if keys else {}
@@ -228,15 +231,30 @@ class Library:
         found = {identity(data): data for data in self.client.items_since(**self.auth, since=since)}
         for key, paper in wanted.items():
             if (data := found.get(key)) is not None and data.get("itemType") == "preprint":
-                self.known[paper.pk] = ZoteroItem.objects.create(
-                    user=self.user,
-                    zotero_user_id=self.zotero_user_id,
-                    paper=paper,
-                    item_key=data["key"],
-                    paper_version=paper.version or 0,
-                    sent_fields=_fields(zotero_item(paper)),
-                )
+                self._record(paper, data["key"], sent_fields=_fields(zotero_item(paper)))
         self._mark_unconfirmed(None)
+
+    def _record(self, paper: Paper, item_key: str, **fields: Any) -> None:
+        self.known[paper.pk] = ZoteroItem.objects.create(
+            user=self.user,
+            zotero_user_id=self.zotero_user_id,
+            paper=paper,
+            item_key=item_key,
+            paper_version=paper.version or 0,
+            **fields,
+        )
+
+    def _adopt_items_already_there(self, papers: list[Paper]) -> None:
+        """A paper sent for the first time may already be in the library (saved with the Zotero
+        Connector, imported from a file): that item joins the collection instead of a second copy, and
+        stays the reader's (no field rewritten on a new arXiv version, no attachment added)."""
+        for paper in papers:
+            if paper.pk in self.known:
+                continue
+            self.beat()
+            found = self.client.find_arxiv_item(**self.auth, arxiv_id=paper.arxiv_id)
+            if found is not None:
+                self._record(paper, found["key"], adopted=True)
 
     def _mark_unconfirmed(self, since: int | None) -> None:
         self.account.unconfirmed_since = since
@@ -264,7 +282,8 @@ class Library:
 
     def write_pdf_links(self, papers: list[Paper]) -> None:
         """Each new item gets its "arXiv Fulltext PDF" link once; one Zotero refuses leaves the item sent."""
-        records = [self.known[p.pk] for p in papers if p.pk in self.known and not self.known[p.pk].pdf_link_key]
+        records = [self.known[p.pk] for p in papers if p.pk in self.known]
+        records = [r for r in records if not r.pdf_link_key and not r.adopted]
         records = [r for r in records if r.item_key in self.live]  # written: not among the refused
         if not records:
             return
@@ -323,7 +342,8 @@ class Library:
         if live.get("deleted"):
             change["deleted"] = 0  # sent again from PaperSwipe: back out of the trash
         if (paper.version or 0) > record.paper_version:
-            change.update(_version_update(zotero_item(paper), live, record.sent_fields))
+            if not record.adopted:
+                change.update(_version_update(zotero_item(paper), live, record.sent_fields))
             if len(change) == 2:  # nothing of the new version to write: the reader edited it all
                 record.paper_version = paper.version or 0
                 record.save(update_fields=["paper_version", "sent_at"])

@@ -16,7 +16,9 @@ A request without Zotero-API-Version is answered as version 3, the default, and 
 (`Request.api_version` is None). Faults are queued and served one per request, in order: `status`
 (code=, retry_after=, backoff=) answers that status without doing anything, `backoff` (seconds=)
 answers normally with a Backoff header, `lost` does the request and drops the connection unanswered.
-`refuse(archive_id, code, message)` makes every write of the item with that archiveID fail.
+A fault given on=(method, path ending), e.g. on=("POST", "/items"), waits for the first request it
+matches. `refuse(archive_id, code, message)` makes every write of the item with that archiveID fail.
+GET /users/<id>/items/top lists top-level items; `q` with qmode=everything searches every field.
 Items are checked against Zotero's schema for the types we write (a field the type lacks is a 400 for that
 object), a note's parent and an item's collections must exist, and GET /items takes `itemKey` (at most 50
 keys) and `since` (a library version), and leaves trashed items (`deleted`) out unless includeTrashed=1.
@@ -46,7 +48,7 @@ OTHER_USERS_KEY = "OtherUsersKeyOtherUsers2"
 ITEM_KEYS_MAX = 50
 PAGE_MAX = 100
 KEY_CHARS = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"  # Zotero's object keys: 8 of these
-_USER_PATH = re.compile(r"^/users/(\d+)/(collections|items)$")
+_USER_PATH = re.compile(r"^/users/(\d+)/(collections|items|items/top)$")
 
 
 @dataclass
@@ -153,7 +155,7 @@ class ZoteroStandIn:
         request = Request(method, url.path, params, dict(handler.headers.items()))
         with self._lock:
             self.requests.append(request)
-            kind, options = self.faults.popleft() if self.faults else ("", {})
+            kind, options = self._next_fault(method, url.path)
             if kind == "status":
                 request.status = int(str(options.get("code", 503)))
                 headers = {}
@@ -177,6 +179,15 @@ class ZoteroStandIn:
                 return None
             return self._send(handler, request, status, body, headers)
 
+    def _next_fault(self, method: str, path: str) -> tuple[str, dict[str, Any]]:
+        """The first queued fault for this request: one with on=(method, path ending) waits for its match."""
+        for at, (kind, options) in enumerate(self.faults):
+            on = options.get("on")
+            if on is None or (method == on[0] and path.endswith(on[1])):
+                del self.faults[at]
+                return kind, options
+        return "", {}
+
     def _route(self, method: str, path: str, params: dict[str, str], request: Request) -> tuple[int, Any]:
         key = self.keys.get(request.headers.get("Zotero-API-Key", ""))
         if key is None:
@@ -191,18 +202,26 @@ class ZoteroStandIn:
         match = _USER_PATH.match(path)
         if match is None:
             return 404, "Not found"
-        user_id, kind = match[1], match[2]
+        user_id, kind, top = match[1], match[2].removesuffix("/top"), match[2].endswith("/top")
+        if top and method != "GET":
+            return 405, "Method not allowed"
         if user_id != key.user_id or not key.library:
             return 403, "Forbidden"
         library = self.library(user_id)
         if method == "GET":
-            return self._list(library, kind, params, request)
+            return self._list(library, kind, params, request, top=top)
         if not key.write:
             return 403, "Write access denied"
         return self._write(library, user_id, kind, request)
 
-    def _list(self, library: Library, kind: str, params: dict[str, str], request: Request) -> tuple[int, Any]:
+    def _list(
+        self, library: Library, kind: str, params: dict[str, str], request: Request, *, top: bool = False
+    ) -> tuple[int, Any]:
         objects = list((library.collections if kind == "collections" else library.items).values())
+        if top:
+            objects = [o for o in objects if not o["data"].get("parentItem")]
+        if kind == "items" and params.get("q"):
+            objects = [o for o in objects if _matches(o["data"], params["q"], params.get("qmode", "titleCreatorYear"))]
         if kind == "items":
             if params.get("includeTrashed") != "1":
                 objects = [o for o in objects if not o["data"].get("deleted")]  # /items leaves the trash out
@@ -360,6 +379,17 @@ ITEM_FIELDS = {
 }
 LINK_MODES = {"imported_file", "imported_url", "linked_file", "linked_url", "embedded_image"}
 CREATOR_TYPES = {"preprint": {"author", "contributor", "editor", "reviewedAuthor"}}
+
+
+def _matches(data: dict[str, Any], query: str, mode: str) -> bool:
+    """Quick search: in titleCreatorYear mode the title, creators and date; in everything mode every
+    field (the API also searches full text, which the stand-in has none of). Case-insensitive."""
+    if mode == "everything":
+        haystack = json.dumps(data, ensure_ascii=False)
+    else:
+        names = [" ".join(str(v) for k, v in c.items() if k != "creatorType") for c in data.get("creators", [])]
+        haystack = " ".join([str(data.get("title", "")), *names, str(data.get("date", ""))])
+    return query.lower() in haystack.lower()
 
 
 def _missing_reference(library: Library, data: Any) -> tuple[int, str, str] | None:

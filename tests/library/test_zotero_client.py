@@ -266,3 +266,47 @@ def test_the_key_never_appears_in_log_output(client, zotero, items, caplog):
     assert KEY not in logged
     assert READ_ONLY_KEY not in logged
     assert READ_ONLY_KEY not in str(refused.value)
+
+
+# ---------------------------------------------------------------- finding a paper already there
+
+
+@pytest.mark.parametrize(
+    ("data", "names_it"),
+    [
+        ({"DOI": "10.48550/arXiv.2401.01234"}, True),
+        ({"DOI": "10.48550/ARXIV.2401.01234"}, True),  # DOIs are case-insensitive
+        ({"archiveID": "arXiv:2401.01234"}, True),
+        ({"url": "https://arxiv.org/abs/2401.01234v3"}, True),
+        ({"url": "http://arxiv.org/pdf/2401.01234.pdf"}, True),
+        ({"extra": "Type: article\narXiv: 2401.01234"}, True),  # Better BibTeX and our RIS import
+        ({"extra": "arXiv:2401.01234 [cs.LG]"}, True),  # Zotero's arXiv translator
+        ({"extra": "Cites arXiv:2401.01234"}, False),  # a mention is not the paper
+        ({"url": "https://arxiv.org/abs/2401.012345"}, False),
+        ({"archiveID": "arXiv:2401.01234", "DOI": ""}, True),
+        ({"title": "2401.01234"}, False),
+    ],
+)
+def test_an_item_names_a_paper_only_by_its_identifiers(data, names_it):
+    from library.zotero import names_paper
+
+    assert names_paper(data, "2401.01234") is names_it
+
+
+def test_a_paper_already_in_the_library_is_found_by_its_identifiers(client, zotero, items):
+    first, second = items(2)
+    mention = {**items(1)[0], "extra": f"Cites {first['archiveID']}"}
+    client.write_items(user_id=USER, api_key=KEY, items=[first, mention])
+    arxiv_id = first["archiveID"].removeprefix("arXiv:")
+
+    found = client.find_arxiv_item(user_id=USER, api_key=KEY, arxiv_id=arxiv_id)
+
+    assert found is not None
+    assert found["archiveID"] == first["archiveID"]
+    search = zotero.requests[-1]
+    assert (search.path, search.params["q"], search.params["qmode"]) == (
+        f"/users/{USER}/items/top",
+        arxiv_id,
+        "everything",
+    )
+    assert client.find_arxiv_item(user_id=USER, api_key=KEY, arxiv_id=second["archiveID"][6:]) is None

@@ -280,13 +280,10 @@ def test_429_with_retry_after_and_503_with_backoff_are_waited_out(thesis, zotero
     assert len(zotero.library(USER).collections) == 1
 
 
-@pytest.mark.parametrize("cut", [1, 2], ids=["collection creation", "item write"])
+@pytest.mark.parametrize("cut", ["/collections", "/items"], ids=["collection creation", "item write"])
 def test_an_answer_lost_on_the_way_back_creates_no_duplicates(thesis, zotero, cut):
-    # Requests: the collection list, the collection's creation, the items. The `cut` one is done by
-    # Zotero, but its answer never arrives; the retry's write token is refused as used.
-    for _ in range(cut):
-        zotero.fail("none")
-    zotero.fail("lost")
+    # Zotero does the write, but its answer never arrives; the retry's write token is refused as used.
+    zotero.fail("lost", on=("POST", cut))
     send = send_now(user=thesis.user, reading_list=thesis)
     assert send.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
     assert [r.status for r in zotero.requests if r.method == "POST"].count(412) == 1
@@ -300,10 +297,8 @@ def test_an_answer_lost_on_the_way_back_creates_no_duplicates(thesis, zotero, cu
 
 def test_an_answer_lost_and_then_zotero_away_is_found_by_the_next_send(thesis, zotero):
     # The items are written, the answer is cut, and every retry meets a 503: the send fails not knowing.
-    for _ in range(2):  # the collection list (it carries the library's version) and its creation
-        zotero.fail("none")
-    zotero.fail("lost")
-    zotero.fail("status", times=4, code=503)
+    zotero.fail("lost", on=("POST", "/items"))
+    zotero.fail("status", times=4, code=503, on=("POST", "/items"))
     failed = send_now(user=thesis.user, reading_list=thesis)
     assert failed.state == ZoteroSend.State.FAILED
     assert len(items(zotero)) == 3  # Zotero has them; we have no record of their keys
@@ -317,20 +312,32 @@ def test_an_answer_lost_and_then_zotero_away_is_found_by_the_next_send(thesis, z
     assert ZoteroAccount.objects.get().unconfirmed_since is None
 
 
-def test_a_lost_answer_never_adopts_the_readers_own_copy_of_the_paper(connected, zotero):
-    paper = PaperFactory()
-    own_copy = {**zotero_item(paper), "title": "Saved earlier with the Zotero Connector"}
-    requests.post(f"{zotero.base_url}/users/{USER}/items", json=[own_copy], headers={"Zotero-API-Key": KEY}, timeout=5)
-    zotero.fail("none")  # the library's version
-    zotero.fail("lost")  # the new item's write
+def test_a_paper_already_in_the_library_is_adopted_not_copied(thesis, zotero):
+    paper = thesis.entries.select_related("paper").first().paper
+    saved_by_connector = {**zotero_item(paper), "title": "Saved earlier with the Zotero Connector"}
+    del saved_by_connector["DOI"]  # found by its archive ID alone
+    requests.post(
+        f"{zotero.base_url}/users/{USER}/items",
+        json=[saved_by_connector, {**zotero_item(PaperFactory()), "extra": f"Cites arXiv:{paper.arxiv_id}"}],
+        headers={"Zotero-API-Key": KEY},
+        timeout=5,
+    )
 
-    send = send_now(user=connected, paper=paper)
+    send = send_now(user=thesis.user, reading_list=thesis)
 
-    assert send.sent == 1
-    ours = ZoteroItem.objects.get(paper=paper).item_key
-    assert zotero.library(USER).items[ours]["data"]["title"] == paper.title
-    read_back = [r for r in zotero.requests if r.method == "GET" and "since" in r.params]
-    assert [r.params["since"] for r in read_back] == ["1"]  # only what changed after the reader's copy
+    assert send.summary == "Sent 3 of 3 to Zotero in the collection “Thesis”."
+    assert len(items(zotero)) == 4  # the reader's two and our two new ones: no second copy of theirs
+    theirs = items(zotero)[f"arXiv:{paper.arxiv_id}"]
+    assert theirs["title"] == "Saved earlier with the Zotero Connector"
+    assert theirs["collections"] == [collection_named(zotero, "Thesis")]
+    assert ZoteroItem.objects.get(paper=paper).item_key == theirs["key"]
+    assert theirs["key"] not in {link["parentItem"] for link in zotero.items_of(USER, "attachment")}
+
+    paper.version, paper.title = 2, "The title of v2"
+    paper.save()
+    send_now(user=thesis.user, reading_list=thesis)
+    assert items(zotero)[f"arXiv:{paper.arxiv_id}"]["title"] == "Saved earlier with the Zotero Connector"
+    assert len(items(zotero)) == 4
 
 
 def test_an_update_whose_answer_was_lost_counts_as_sent(thesis, zotero):
@@ -338,9 +345,7 @@ def test_an_update_whose_answer_was_lost_counts_as_sent(thesis, zotero):
     for entry in thesis.entries.select_related("paper"):
         entry.paper.version = 2
         entry.paper.save()
-    zotero.fail("none")  # the collection list
-    zotero.fail("none")  # the items' current state
-    zotero.fail("lost")  # the update
+    zotero.fail("lost", on=("POST", "/items"))  # the update
 
     send = send_now(user=thesis.user, reading_list=thesis)
 
@@ -439,9 +444,9 @@ def test_a_note_zotero_refuses_keeps_the_count_of_the_items_sent(thesis, zotero)
     entry = thesis.entries.first()
     entry.note = "A note"
     entry.save()
-    for _ in range(3):  # the collection list, its creation, the items
-        zotero.fail("none")
-    zotero.fail("status", code=403)  # the notes: the key lost its write access meanwhile
+    zotero.fail("none", on=("POST", "/items"))  # the items
+    zotero.fail("none", on=("POST", "/items"))  # their PDF links
+    zotero.fail("status", code=403, on=("POST", "/items"))  # the notes: the key lost its write access
 
     send = send_now(user=thesis.user, reading_list=thesis, with_notes=True)
 
