@@ -22,6 +22,7 @@ import requests
 from django.conf import settings
 
 from paperswipe.forms import parse_count
+from paperswipe.waits import wait_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -142,20 +143,9 @@ class ZoteroClient:
 
     def _find_collection(self, *, user_id: str, api_key: str, name: str) -> str | None:
         path = f"/users/{user_id}/collections"
-        found: list[dict[str, Any]] = []
-        start = 0
-        while True:
-            response = self._request("GET", path, api_key=api_key, params={"start": start, "limit": PAGE_SIZE})
-            self._raise_for_refusal(response, "listing collections")
-            page = _json(response, "the collection list")
-            if not isinstance(page, list):
-                raise ZoteroError("Zotero's collection list was not a list")
-            found += [c for c in page if (c.get("data") or {}).get("name") == name]
-            start += len(page)
-            total = parse_count(response.headers.get("Total-Results", ""))
-            if len(page) < PAGE_SIZE or (total is not None and start >= total):
-                break
-        found.sort(key=lambda c: bool((c.get("data") or {}).get("parentCollection")))
+        listed = self._objects(path, api_key=api_key, params={}, doing="listing collections")
+        found = [c for c in listed if c.get("name") == name]
+        found.sort(key=lambda c: bool(c.get("parentCollection")))  # a top-level one first
         return str(found[0]["key"]) if found else None
 
     def get_items(self, *, user_id: str, api_key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -166,7 +156,7 @@ class ZoteroClient:
         for offset in range(0, len(keys), ITEM_KEYS_MAX):
             chunk = keys[offset : offset + ITEM_KEYS_MAX]
             params = {"itemKey": ",".join(chunk), "includeTrashed": 1, "limit": ITEM_KEYS_MAX, "format": "json"}
-            for data in self._item_pages(user_id=user_id, api_key=api_key, params=params):
+            for data in self._objects(f"/users/{user_id}/items", api_key=api_key, params=params, doing="reading items"):
                 if data.get("key") in chunk:
                     found[str(data["key"])] = data
         return found
@@ -177,20 +167,16 @@ class ZoteroClient:
         paper. The newest such item, or None."""
         _check_user_id(user_id)
         params = {"q": arxiv_id, "qmode": "everything", "limit": 25, "format": "json"}
-        response = self._request("GET", f"/users/{user_id}/items/top", api_key=api_key, params=params)
-        self._raise_for_refusal(response, "searching the library")
-        page = _json(response, "the search")
-        if not isinstance(page, list):
-            raise ZoteroError("Zotero's search answer was not a list")
-        found = [obj["data"] for obj in page if isinstance(obj, dict) and isinstance(obj.get("data"), dict)]
-        found = [data for data in found if names_paper(data, arxiv_id) and not data.get("deleted")]
+        path = f"/users/{user_id}/items/top"
+        listed = self._objects(path, api_key=api_key, params=params, doing="searching the library", pages=1)
+        found = [data for data in listed if names_paper(data, arxiv_id) and not data.get("deleted")]
         return max(found, key=lambda data: data.get("version") or 0, default=None)
 
     def items_since(self, *, user_id: str, api_key: str, since: int) -> list[dict[str, Any]]:
         """The `data` of every item created or changed after library version `since`, oldest first."""
         _check_user_id(user_id)
         params = {"since": since, "includeTrashed": 1, "format": "json"}
-        changed = list(self._item_pages(user_id=user_id, api_key=api_key, params=params))
+        changed = list(self._objects(f"/users/{user_id}/items", api_key=api_key, params=params, doing="reading items"))
         return sorted(changed, key=lambda data: data.get("version") or 0)
 
     def current_version(self, *, user_id: str, api_key: str) -> int | None:
@@ -200,19 +186,24 @@ class ZoteroClient:
         self._raise_for_refusal(response, "reading the library's version")
         return self.library_version
 
-    def _item_pages(self, *, user_id: str, api_key: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        start = 0
+    def _objects(
+        self, path: str, *, api_key: str, params: dict[str, Any], doing: str, pages: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The `data` of each object a listing answers, page after page (at most `pages` of them)."""
+        start, read = 0, 0
+        limit = min(int(params.get("limit", PAGE_SIZE)), PAGE_SIZE)
         while True:
-            page_params = {**params, "start": start, "limit": min(int(params.get("limit", PAGE_SIZE)), PAGE_SIZE)}
-            response = self._request("GET", f"/users/{user_id}/items", api_key=api_key, params=page_params)
-            self._raise_for_refusal(response, "reading items")
-            page = _json(response, "the item list")
+            response = self._request("GET", path, api_key=api_key, params={**params, "start": start, "limit": limit})
+            self._raise_for_refusal(response, doing)
+            page = _json(response, doing)
             if not isinstance(page, list):
-                raise ZoteroError("Zotero's item list was not a list")
-            yield from (obj["data"] for obj in page if isinstance(obj, dict) and isinstance(obj.get("data"), dict))
-            start += len(page)
+                raise ZoteroError(f"Zotero's answer to {doing} was not a list")
+            for obj in page:
+                if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
+                    yield {"key": obj.get("key"), **obj["data"]}  # the object's key, should its data lack one
+            start, read = start + len(page), read + 1
             total = parse_count(response.headers.get("Total-Results", ""))
-            if len(page) < page_params["limit"] or (total is not None and start >= total):
+            if len(page) < limit or (total is not None and start >= total) or read == pages:
                 return
 
     def write_items(self, *, user_id: str, api_key: str, items: list[dict[str, Any]]) -> WriteResult:
@@ -316,13 +307,13 @@ class ZoteroClient:
                 version = parse_count(response.headers.get("Last-Modified-Version", ""))
                 if version is not None:
                     self.library_version = version
-                backoff = _seconds(response.headers.get("Backoff"))
+                backoff = wait_seconds(response.headers.get("Backoff"), cap=MAX_WAIT)
                 if backoff is not None:
                     self._wait_before_next = max(self._wait_before_next, backoff)
                 if response.status_code not in RETRYABLE_STATUS:
                     return response
                 last_problem = f"HTTP {response.status_code}"
-                retry_after = _seconds(response.headers.get("Retry-After"))
+                retry_after = wait_seconds(response.headers.get("Retry-After"), cap=MAX_WAIT)
             if attempt < self.max_attempts:
                 delay = self._delay(attempt, retry_after)
                 logger.warning(
@@ -380,19 +371,6 @@ def _position(index: object, offset: int, size: int) -> int | None:
     if position is None or position >= size:
         return None
     return offset + position
-
-
-def _seconds(value: str | None) -> float | None:
-    """Backoff and Retry-After from Zotero are whole seconds."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_WAIT)
 
 
 def _json(response: requests.Response, what: str) -> Any:

@@ -141,28 +141,31 @@ def run_send(*, send_id: int, client: ZoteroClient | None = None) -> ZoteroSend 
     return send
 
 
-def _fail(send: ZoteroSend, message: str) -> None:
-    send.state, send.error = ZoteroSend.State.FAILED, message
-    ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
-        state=send.state, error=message, sent=send.sent, failures=send.failures, updated_at=timezone.now()
+def _save_if_ours(send: ZoteroSend, **changes: Any) -> bool:
+    """Write the send's progress (and `changes`) while it is still running here; False once it was
+    declared stuck and replaced."""
+    return bool(
+        ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
+            sent=send.sent, failures=send.failures, updated_at=timezone.now(), **changes
+        )
     )
 
 
 def _heartbeat(send: ZoteroSend) -> None:
     """Still ours and alive: touch the row; TakenOver when the send was declared stuck meanwhile."""
-    alive = ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
-        updated_at=timezone.now(), sent=send.sent, failures=send.failures
-    )
-    if not alive:
+    if not _save_if_ours(send):
         raise TakenOver
 
 
 def _finish(send: ZoteroSend) -> None:
     send.state = ZoteroSend.State.DONE
-    if not ZoteroSend.objects.filter(pk=send.pk, state=ZoteroSend.State.SENDING).update(
-        state=send.state, sent=send.sent, failures=send.failures, updated_at=timezone.now()
-    ):
+    if not _save_if_ours(send, state=send.state):
         raise TakenOver
+
+
+def _fail(send: ZoteroSend, message: str) -> None:
+    send.state, send.error = ZoteroSend.State.FAILED, message
+    _save_if_ours(send, state=send.state, error=message)
 
 
 def _outgoing(send: ZoteroSend) -> list[Outgoing]:

@@ -13,13 +13,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from functools import cache
 
 import redis
 import requests
 from django.conf import settings
+
+from paperswipe.waits import wait_seconds
 
 from .parsers import parse_document
 from .records import ParsedPage
@@ -164,7 +164,7 @@ class ArxivClient:
                 if response.status_code not in RETRYABLE_STATUS:
                     self.stats.network_seconds += time.monotonic() - started
                     raise ArxivUnavailable(f"arXiv answered {last_problem} for {response.url}")
-                retry_after = _retry_after(response.headers.get("Retry-After"))
+                retry_after = wait_seconds(response.headers.get("Retry-After"), cap=MAX_RETRY_AFTER)
             if attempt < self.max_attempts:
                 delay = self._backoff(attempt, retry_after)
                 logger.warning(
@@ -179,21 +179,6 @@ class ArxivClient:
             return retry_after
         # Exponential with full jitter, so that workers that failed together do not retry together.
         return random.uniform(0.5, 1.0) * min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))  # noqa: S311
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After is either seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = (when - datetime.now(tz=when.tzinfo)).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def client_from_settings() -> ArxivClient:

@@ -9,17 +9,18 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from .local_server import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED_API_PAGE = ROOT / "papers" / "sample_data" / "api_query_all-testing_100entries_2026.xml"
@@ -120,33 +121,21 @@ class StandIn:
             self.faults.append((kind, options))
 
     def start(self) -> StandIn:
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                standin._handle(self)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.http = LocalServer(self._handle, methods=("GET",))
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.stop()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.http.base_url
 
     @property
     def api_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == "/api/query"]
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         url = urlsplit(handler.path)
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
         request = Request(time.monotonic(), url.path, params, dict(handler.headers.items()))

@@ -11,6 +11,7 @@ from deck.models import Interest, Swipe
 from library import services as library_services
 from library.models import ReadingList, ReadingListEntry, ZoteroSend
 
+from . import test_url_sweep as url_sweep
 from .factories import PaperFactory, UserFactory
 from .test_url_sweep import routes
 
@@ -41,15 +42,11 @@ ATTEMPTS = {
     "lists/<slug:slug>/zotero/": ("post", "/lists/secret/zotero/", {"notes": "1"}),
     "zotero/sends/<int:send_id>/": ("get", "/zotero/sends/{send}/", {}),
 }  # fmt: skip
-# Routes whose object is found by a secret token, not by an id: tested in their own modules.
-BY_TOKEN = {
-    "shared/<str:token>/",
-    "shared/<str:token>/feed/",
-    "feed/<str:token>/",
-    "digest/keep/<int:paper_id>/<str:token>/",
-    "digest/unsubscribe/<str:token>/",
-    "papers/<path:arxiv_id>/",  # public catalog
-    "library/export/<str:fmt>/",  # the signed-in user's own library, whatever the format
+# Routes whose object is found by a secret token, not by an id (tested in their own modules), the public
+# catalog, and the signed-in user's own library in any format.
+BY_TOKEN = {r for r in url_sweep.BY_TOKEN if not r.startswith("accounts/")} | {
+    "papers/<path:arxiv_id>/",
+    "library/export/<str:fmt>/",
 }
 
 

@@ -34,9 +34,11 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .local_server import LocalServer
 
 BATCH_MAX = 50
 # The keys the `zotero` fixture (tests/conftest.py) registers: a reader's, read-only, and another user's.
@@ -120,30 +122,15 @@ class ZoteroStandIn:
         return [r for r in self.requests if r.method == "POST" and r.path.endswith(path_end)]
 
     def start(self) -> ZoteroStandIn:
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                standin._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                standin._handle(self, "POST")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.http = LocalServer(self._handle, methods=("GET", "POST"))
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.stop()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.http.base_url
 
     # ------------------------------------------------------------ serving
 

@@ -129,25 +129,16 @@ def test_120_items_go_in_three_batches_with_distinct_write_tokens(client, zotero
     assert all(stored[result.keys[i]]["data"]["url"] == sent[i]["url"] for i in range(120))
 
 
-def test_a_429_with_retry_after_is_waited_out_and_the_batch_retried_with_the_same_token(client, zotero, items, sleeps):
-    zotero.fail("status", code=429, retry_after=7)
+@pytest.mark.parametrize(("status", "header", "wait"), [(429, {"retry_after": 7}, 7.0), (503, {"backoff": 12}, 12.0)])
+def test_a_429_or_503_is_waited_out_and_the_batch_retried_with_the_same_token(
+    client, zotero, items, sleeps, status, header, wait
+):
+    zotero.fail("status", code=status, **header)
     result = client.write_items(user_id=USER, api_key=KEY, items=items(2))
 
-    assert sleeps == [7.0]
+    assert sleeps == [wait]
     writes = zotero.writes()
-    assert [r.status for r in writes] == [429, 200]
-    assert writes[0].write_token == writes[1].write_token
-    assert result.ok
-    assert len(zotero.library(USER).items) == 2
-
-
-def test_a_503_with_backoff_is_waited_out_and_the_batch_retried_with_the_same_token(client, zotero, items, sleeps):
-    zotero.fail("status", code=503, backoff=12)
-    result = client.write_items(user_id=USER, api_key=KEY, items=items(2))
-
-    assert sleeps == [12.0]
-    writes = zotero.writes()
-    assert [r.status for r in writes] == [503, 200]
+    assert [r.status for r in writes] == [status, 200]
     assert writes[0].write_token == writes[1].write_token
     assert result.ok
     assert len(zotero.library(USER).items) == 2
