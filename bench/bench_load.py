@@ -58,8 +58,6 @@ WARMUP = 5.0  # seconds of next-card requests, not counted, before the run: conn
 EXCLUDE_LAST = 50  # the decided cards a client leaves out of its next-card request (the form takes 100)
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/paperswipe")
 BASE_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
-RESULTS = ROOT / "docs" / "benchmarks.json"
-REPORT = ROOT / "docs" / "benchmarks.md"
 CARD_ID = re.compile(r'data-paper="(\d+)"')
 
 # Run in the bench database's own Django (bench.settings), in a process of its own: migrate, seed, each
@@ -545,16 +543,6 @@ def summary(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(results: dict[str, Any]) -> None:
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data["load"] = results
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    from bench.report import render
-
-    REPORT.write_text(render(data))
-    print(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
-
-
 def main() -> None:
     name = urlsplit(BASE_DATABASE_URL).path.lstrip("/")
     results = run_load(
@@ -562,7 +550,9 @@ def main() -> None:
         broker_url=with_path(BASE_REDIS_URL, "/13"),
     )
     print(summary(results))
-    write(results)
+    from bench.report import write_section
+
+    write_section("load", results)
     if not results["passed"]:
         raise SystemExit("load: a check failed")
 

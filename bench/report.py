@@ -3,9 +3,15 @@ for each scale measured, and the plan of the next-card query at the largest scal
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+RESULTS = DOCS / "benchmarks.json"
+REPORT = DOCS / "benchmarks.md"
 
 Figure = tuple[str, str, Callable[[dict[str, Any]], float | None], Callable[[float], bool], str]
 
@@ -116,9 +122,43 @@ def _load(load: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _uploads(uploads: dict[str, Any] | None) -> list[str]:
+    """The section of `bench/bench_uploads.py`'s run, if there was one."""
+    if not uploads:
+        return []
+    target = uploads["target_s"]
+
+    def cell(seconds: float) -> str:
+        return f"{seconds:.2f} s" + (" ✓" if seconds <= target else " ✗")
+
+    refused = uploads["refused_40000_one_line_s"]
+    return [
+        "",
+        f"## Reference uploads of {uploads['entries']:,} entries",
+        "",
+        *textwrap.wrap(
+            f"Written by `bench/bench_uploads.py`: a file of {uploads['entries']:,} references posted to the real "
+            "views (test client, PostgreSQL) as seed papers and as a list's Import…, every id in the catalog so "
+            f"that every entry is written; the median of {uploads['repeat']} runs. Target: ≤ {target:.0f} s for "
+            "any layout.",
+            width=105,
+        ),
+        "",
+        "| layout | size | seed papers | list import |",
+        "|---|---|---|---|",
+        *(
+            f"| {r['layout']} | {r['bytes'] / 1024:.0f} KB | {cell(r['seeds_s'])} | {cell(r['import_s'])} |"
+            for r in uploads["layouts"]
+        ),
+        "",
+        f"A 40,000-entry file on one line (which took 49.5 s before the entries were counted as the parser sees "
+        f"them) is refused in {refused:.2f} s.",
+    ]
+
+
 def render(data: dict[str, Any]) -> str:
     if not data.get("scales"):  # only the load run so far
-        return "\n".join(["# Benchmarks", *_load(data.get("load"))]) + "\n"
+        return "\n".join(["# Benchmarks", *_load(data.get("load")), *_uploads(data.get("uploads"))]) + "\n"
     machine = data["machine"]
     scales = sorted(data["scales"].values(), key=lambda r: (r["scale"]["papers"], r["scale"]["decisions"]))
     lines = [
@@ -181,7 +221,16 @@ def render(data: dict[str, Any]) -> str:
         "",
         INDEXES,
     ]
-    if data.get("load"):
+    if data.get("load") or data.get("uploads"):
         lines[-1] = lines[-1].rstrip("\n")
-        lines += _load(data["load"])
+        lines += _load(data.get("load")) + _uploads(data.get("uploads"))
     return "\n".join(lines) + "\n"
+
+
+def write_section(key: str, results: dict[str, Any]) -> None:
+    """One benchmark's results into docs/benchmarks.json under `key`, then docs/benchmarks.md from all of it."""
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data[key] = results
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    REPORT.write_text(render(data))
+    print(f"wrote docs/{RESULTS.name} and docs/{REPORT.name}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
@@ -21,6 +23,13 @@ FEED_LENGTH = 50
 
 class DeckFeed(Feed):
     feed_type = Atom1Feed
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The token stands for a sign-in: the reader's deck is kept by no shared cache, as their pages aren't.
+        response = super().__call__(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response
 
     def get_object(self, request: HttpRequest, token: str) -> DeckSettings:
         return get_object_or_404(DeckSettings.objects.select_related("user"), feed_token=token)

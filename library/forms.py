@@ -72,13 +72,14 @@ class ZoteroConnectForm(forms.Form):
 
     zotero_user_id = forms.RegexField(
         label="Zotero user ID",
-        regex=r"^[0-9]{1,20}$",
+        regex=r"\A[0-9]{1,20}\Z",
         max_length=20,
+        strip=True,  # a pasted id often ends in a newline
         error_messages={"invalid": "The Zotero user ID is a number: the one shown on zotero.org/settings/keys."},
     )
     api_key = forms.RegexField(
         label="Zotero API key",
-        regex=r"^[A-Za-z0-9]{8,64}$",
+        regex=r"\A[A-Za-z0-9]{8,64}\Z",
         max_length=64,
         strip=True,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),

@@ -191,15 +191,18 @@ def _unique_slug(user: User, name: str, exclude: int | None = None) -> str:
     return slug
 
 
-@transaction.atomic
 def import_into_list(*, reading_list: ReadingList, data: bytes, filename: str) -> Resolution:
     """A reference file (a Zotero export) into a list: every entry with an arXiv id, matched in the catalog
     or fetched from arXiv; the others reported with their titles. A broken file raises ReferenceFileError
     before anything is written."""
-    report = resolve(data=data, filename=filename)
-    lock_account(reading_list.user)
-    ReadingListEntry.objects.bulk_create(
-        [ReadingListEntry(reading_list=reading_list, paper=p, seen_version=p.version or 0) for p in report.papers()],
-        ignore_conflicts=True,  # already in the list: left as it is, note and state kept
-    )
+    report = resolve(data=data, filename=filename)  # may ask arXiv: outside the transaction, holding no lock
+    with transaction.atomic():
+        lock_account(reading_list.user)
+        ReadingListEntry.objects.bulk_create(
+            [
+                ReadingListEntry(reading_list=reading_list, paper=p, seen_version=p.version or 0)
+                for p in report.papers()
+            ],
+            ignore_conflicts=True,  # already in the list: left as it is, note and state kept
+        )
     return report

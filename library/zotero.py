@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from paperswipe import untrusted_json
 from paperswipe.forms import parse_count
 from paperswipe.waits import wait_seconds
 
@@ -32,7 +33,7 @@ PAGE_SIZE = 100  # the API's largest `limit`
 ITEM_KEYS_MAX = 50  # keys in one itemKey parameter
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 MAX_WAIT = 300.0  # a longer Backoff or Retry-After is capped: the caller can try again later
-_USER_ID = re.compile(r"^[0-9]{1,20}$")
+_USER_ID = re.compile(r"[0-9]{1,20}\Z")
 
 
 class ZoteroError(Exception):
@@ -108,9 +109,10 @@ class ZoteroClient:
         body = _json(response, "the key check")
         owner = str(body.get("userID", ""))
         if owner != user_id:
+            # Never say whose key it is: a stranger's key typed here must not reveal its owner.
             raise ZoteroKeyError(
-                f"This API key belongs to Zotero user {owner or 'unknown'}, not to user {user_id}: "
-                "check the user ID shown on zotero.org/settings/keys."
+                f"This API key is not a key of Zotero user {user_id}: check the user ID and the key shown on "
+                "zotero.org/settings/keys."
             )
         user_access = (body.get("access") or {}).get("user") or {}
         can_write = user_access.get("library") is True and user_access.get("write") is True
@@ -375,9 +377,9 @@ def _position(index: object, offset: int, size: int) -> int | None:
 
 def _json(response: requests.Response, what: str) -> Any:
     try:
-        return response.json()
-    except ValueError as error:
-        raise ZoteroError(f"Zotero's answer to {what} was not JSON") from error
+        return untrusted_json.loads(response.content)
+    except untrusted_json.UntrustedJSONError as error:
+        raise ZoteroError(f"Zotero's answer to {what} was not JSON we accept: {error}") from error
 
 
 def _successful_keys(answer: dict[str, Any]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
@@ -16,7 +17,7 @@ from paperswipe.redirects import back_to
 
 from .forms import ZoteroConnectForm, ZoteroSendForm
 from .models import ReadingList, ReadingListEntry, ZoteroAccount, ZoteroSend
-from .zotero import ZoteroError, ZoteroKeyError, client_from_settings
+from .zotero import KeyInfo, ZoteroError, ZoteroKeyError, client_from_settings
 from .zotero_sending import start_send
 
 
@@ -24,23 +25,33 @@ from .zotero_sending import start_send
 def zotero_settings(request: AuthenticatedRequest) -> HttpResponse:
     account = ZoteroAccount.objects.filter(user=request.user).first()
     form = ZoteroConnectForm(request.POST or None, initial={"zotero_user_id": account and account.zotero_user_id})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and (info := _checked_key(request, form)):
         user_id, api_key = form.cleaned_data["zotero_user_id"], form.cleaned_data["api_key"]
-        try:
-            info = client_from_settings(max_attempts=2).check_key(user_id=user_id, api_key=api_key)
-        except ZoteroKeyError as error:
-            form.add_error("api_key", str(error))
-        except ZoteroError:
-            form.add_error(None, "Zotero could not be reached to check the key. Nothing was saved; try again.")
-        else:
-            account = account or ZoteroAccount(user=request.user)
-            account.zotero_user_id, account.zotero_username = user_id, info.username
-            account.set_api_key(api_key)
-            account.save()
-            messages.success(request, f"Connected to the Zotero library of {info.username or 'user ' + user_id}.")
-            return redirect("library:zotero_settings")
+        account = account or ZoteroAccount(user=request.user)
+        account.zotero_user_id, account.zotero_username = user_id, info.username
+        account.set_api_key(api_key)
+        account.save()
+        messages.success(request, f"Connected to the Zotero library of {info.username or 'user ' + user_id}.")
+        return redirect("library:zotero_settings")
     sends = ZoteroSend.objects.filter(user=request.user).select_related("paper")[:10]
     return render(request, "library/zotero_settings.html", {"form": form, "account": account, "sends": sends})
+
+
+def _checked_key(request: AuthenticatedRequest, form: ZoteroConnectForm) -> KeyInfo | None:
+    """What Zotero says of the key, or None with the reason added to the form."""
+    # Each check is a call to Zotero: a few a minute per reader (ACCOUNT_RATE_LIMITS), not a key-guessing loop.
+    if not ratelimit.consume(request, action="zotero_key_check", user=request.user):
+        form.add_error(None, "Too many keys were checked in the last minutes. Nothing was saved; try again later.")
+        return None
+    try:
+        return client_from_settings(max_attempts=2).check_key(
+            user_id=form.cleaned_data["zotero_user_id"], api_key=form.cleaned_data["api_key"]
+        )
+    except ZoteroKeyError as error:
+        form.add_error("api_key", str(error))
+    except ZoteroError:
+        form.add_error(None, "Zotero could not be reached to check the key. Nothing was saved; try again.")
+    return None
 
 
 @login_required

@@ -31,6 +31,8 @@ from typing import Any
 from feedparser.datetimes import _parse_date
 from lxml import etree
 
+from paperswipe.forms import parse_count
+
 from .ids import InvalidArxivId, parse_arxiv_id
 from .records import (
     ArxivAPIError,
@@ -248,7 +250,4 @@ def _date(text: str) -> datetime | None:
 
 
 def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
+    return parse_count(text) if text is not None else None

@@ -9,9 +9,14 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 # re.ASCII: \d is 0-9 only, not every script's digits (a fullwidth id is not an arXiv id).
-_NEW_STYLE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$", re.ASCII)
+_NEW_STYLE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?\Z", re.ASCII)
 # Old-style ids name an archive, sometimes with a subject class that arXiv drops: math.GT/0309136 → math/0309136.
-_OLD_STYLE = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]+)?/(?P<num>\d{7})(?:v(?P<v>\d+))?$", re.ASCII)
+_OLD_STYLE = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]+)?/(?P<num>\d{7})(?:v(?P<v>\d+))?\Z", re.ASCII)
+
+
+# arXiv's most revised papers have a few dozen versions. A version is read only up to this many digits, so that
+# "v" and 5,000 nines is a bad id, not a 500 from int()'s limit on long numbers.
+MAX_VERSION_DIGITS = 4
 
 
 class InvalidArxivId(ValueError):
@@ -27,10 +32,12 @@ def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     elif match := _OLD_STYLE.match(text):
         bare = f"{match['archive']}/{match['num']}"
     else:
-        raise InvalidArxivId(f"not an arXiv identifier: {raw!r}")
+        raise InvalidArxivId(f"not an arXiv identifier: {raw[:40]!r}")
+    if match["v"] and len(match["v"]) > MAX_VERSION_DIGITS:
+        raise InvalidArxivId(f"not an arXiv version: {raw[:40]!r}")
     version = int(match["v"]) if match["v"] else None
     if version == 0:
-        raise InvalidArxivId(f"arXiv versions start at 1: {raw!r}")
+        raise InvalidArxivId(f"arXiv versions start at 1: {raw[:40]!r}")
     return bare, version
 
 

@@ -21,8 +21,10 @@ import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from paperswipe.forms import parse_count
+
 from .api_atom import FeedparserReads, parse_api_page
-from .ids import InvalidArxivId, parse_arxiv_id
+from .ids import MAX_VERSION_DIGITS, InvalidArxivId, parse_arxiv_id
 from .records import (
     ArxivAPIError,
     ArxivParseError,
@@ -228,7 +230,10 @@ def _arxiv_raw_record(meta: ET.Element) -> PaperRecord:
     versions = []
     for v in meta.findall(f"{ns}version"):
         try:
-            number = int((v.get("version") or "").lstrip("v"))
+            digits = (v.get("version") or "").lstrip("v")
+            number = parse_count(digits) if len(digits) <= MAX_VERSION_DIGITS else None
+            if not number:
+                raise ValueError(f"not a version: {digits[:20]!r}")
             submitted = parsedate_to_datetime(v.findtext(f"{ns}date") or "").astimezone(UTC)
         except (TypeError, ValueError) as error:
             raise ArxivParseError(f"bad version entry in {meta.findtext(f'{ns}id')}: {error}") from error
@@ -284,7 +289,4 @@ def _date(text: str) -> datetime | None:
 
 
 def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
+    return parse_count(text) if text is not None else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # arXiv category codes: cs.LG, hep-th, q-fin.EC, astro-ph.CO. Not MSC ("35K57") or ACM ("F.2.2") classes.
-CATEGORY_CODE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
+CATEGORY_CODE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?\Z")
 
 
 class ArxivParseError(ValueError):

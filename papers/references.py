@@ -8,7 +8,6 @@ that a caller never acts on half of a file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ import rispy
 from bibtexparser.middlewares import RemoveEnclosingMiddleware
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 from pylatexenc.latex2text import LatexNodes2Text
+
+from paperswipe import untrusted_json
 
 from .ids import InvalidArxivId, parse_arxiv_id
 
@@ -120,6 +121,10 @@ def _decode(data: bytes) -> str:
 
 
 _BIBTEX_ENTRY = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.MULTILINE)
+# What bibtexparser takes for a block start: `@type{` anywhere between blocks, not only at a line's start
+# (`@misc{a,...}@misc{b,...}` on one line is two entries). An @ inside a value counts too: a file is
+# refused a little early rather than parsed past the limit.
+_BIBTEX_BLOCK = re.compile(r"@[ \t]*(\w*)[ \t]*[{(]")
 _RIS_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)", re.MULTILINE)
 
 
@@ -157,7 +162,7 @@ _NOT_ENTRIES = {"string", "comment", "preamble"}
 
 def _parse_bibtex(text: str) -> list[Reference]:
     # Count before parsing: a huge file is refused without spending seconds on it.
-    _check_count(sum(1 for m in _BIBTEX_ENTRY.finditer(text) if m[1].lower() not in _NOT_ENTRIES))
+    _check_count(sum(1 for m in _BIBTEX_BLOCK.finditer(text) if m[1].lower() not in _NOT_ENTRIES))
     library = bibtexparser.parse_string(text)
     entries: list[Entry] = list(library.entries)
     for failed in library.failed_blocks:
@@ -298,9 +303,9 @@ def _ris_reference(tags: dict[str, list[str]]) -> Reference:
 
 def _parse_csl_json(text: str) -> list[Reference]:
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise ReferenceFileError(f"The CSL-JSON file could not be read: {_json_problem(error)}.") from None
+        data = untrusted_json.loads(text)
+    except untrusted_json.UntrustedJSONError as error:
+        raise ReferenceFileError(f"The CSL-JSON file could not be read: {error}.") from None
     # Zotero and Pandoc write a list; a single item and {"items": [...]} are seen in the wild too.
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
@@ -310,12 +315,6 @@ def _parse_csl_json(text: str) -> list[Reference]:
         raise ReferenceFileError("The CSL-JSON file could not be read: it is not a list of items.")
     _check_count(len(data))
     return list(_csl_references(data))
-
-
-def _json_problem(error: Exception) -> str:
-    if isinstance(error, json.JSONDecodeError):
-        return f"{error.msg} at line {error.lineno}"
-    return "it is nested too deeply"
 
 
 def _csl_references(items: list[Any]) -> Iterator[Reference]:

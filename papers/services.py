@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -240,6 +241,11 @@ def ensure_papers(*, arxiv_ids: list[str], client: ArxivClient | None = None) ->
     present = set(Paper.objects.filter(arxiv_id__in=list(wanted)).values_list("arxiv_id", flat=True))
     result.matched = [i for i in wanted if i in present]
     missing = [i for i in wanted if i not in present]
+    # An id arXiv did not know a moment ago is not asked about again for a while: the same file uploaded
+    # twice would otherwise spend a 3 s request slot per 100 such ids each time.
+    known_absent = set(cache.get_many([_not_found_key(i) for i in missing]))
+    result.not_found += [i for i in missing if _not_found_key(i) in known_absent]
+    missing = [i for i in missing if _not_found_key(i) not in known_absent]
     if not missing:
         return result
     client = client or client_from_settings()
@@ -256,8 +262,18 @@ def ensure_papers(*, arxiv_ids: list[str], client: ArxivClient | None = None) ->
         upsert_records(records=page.records)
         found = {record.arxiv_id for record in page.records}
         result.fetched += [i for i in batch if i in found]
-        result.not_found += [i for i in batch if i not in found]
+        absent = [i for i in batch if i not in found]
+        result.not_found += absent
+        cache.set_many(dict.fromkeys(map(_not_found_key, absent), True), NOT_FOUND_MEMORY)
     return result
+
+
+# arXiv ids appear at announcement, once a weekday: an id unknown now stays unknown for hours.
+NOT_FOUND_MEMORY = 6 * 3600
+
+
+def _not_found_key(arxiv_id: str) -> str:
+    return f"arxiv:not-found:{arxiv_id}"
 
 
 def _fetch_believable_ids(client: ArxivClient, ids: list[str]) -> ParsedPage:

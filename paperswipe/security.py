@@ -9,9 +9,12 @@ import json
 import logging
 from collections.abc import Callable
 
+from allauth.core import ratelimit
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from . import untrusted_json
 
 logger = logging.getLogger("paperswipe.csp")
 
@@ -35,12 +38,16 @@ class PermissionsPolicyMiddleware:
 @require_POST
 def csp_report(request: HttpRequest) -> HttpResponse:
     """Log a violation report (application/csp-report or application/reports+json), bounded in size."""
+    # Anyone may post here, so each address gets a few a minute (ACCOUNT_RATE_LIMITS["csp_report"]): a page
+    # with a real violation reports it a handful of times, a script posting thousands fills the log.
+    if not ratelimit.consume(request, action="csp_report"):
+        return HttpResponse("Too many reports.", status=429)
     body = request.read(REPORT_LIMIT + 1)
     if len(body) > REPORT_LIMIT:
         return HttpResponse("Report too large.", status=413)
     try:
-        report = json.loads(body)
-    except ValueError:
-        return HttpResponseBadRequest("A CSP report is JSON.")
+        report = untrusted_json.loads(body)
+    except untrusted_json.UntrustedJSONError as error:
+        return HttpResponseBadRequest(f"A CSP report is JSON: {error}.")
     logger.warning("CSP violation: %s", json.dumps(report, ensure_ascii=True)[:2000])
     return HttpResponse(status=204)

@@ -133,6 +133,12 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# allauth counts these in the cache beside its own limits (which it keeps as they are): our endpoints that
+# anyone can post to, or that call an outside service for each post.
+ACCOUNT_RATE_LIMITS = {
+    "csp_report": "30/m/ip",
+    "zotero_key_check": "5/m/user,20/h/user",
+}
 ACCOUNT_LOGOUT_REDIRECT_URL = "papers:list"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PaperSwipe"

@@ -61,7 +61,7 @@ def test_a_read_only_key_is_refused(client):
 
 
 def test_another_users_key_is_refused(client):
-    with pytest.raises(ZoteroKeyError, match=f"belongs to Zotero user {OTHER_USER}, not to user {USER}"):
+    with pytest.raises(ZoteroKeyError, match=f"not a key of Zotero user {USER}"):
         client.check_key(user_id=USER, api_key=OTHER_USERS_KEY)
 
 

@@ -88,7 +88,7 @@ def test_settings_connects_a_key_that_zotero_accepts_and_stores_it_encrypted(cli
     [
         (USER, "WrongKeyWrongKeyWrongKey", "does not accept this API key"),
         (USER, READ_ONLY_KEY, "cannot write to your Zotero library"),
-        (USER, OTHER_USERS_KEY, f"belongs to Zotero user {OTHER_USER}"),
+        (USER, OTHER_USERS_KEY, f"not a key of Zotero user {USER}"),
         ("12a", KEY, "The Zotero user ID is a number"),
         (USER, "key with spaces", "letters and digits"),
     ],
