@@ -7,10 +7,16 @@ class DeckConfig(AppConfig):
     def ready(self) -> None:
         from accounts.data_export import register
 
-        from .selectors import decisions_for_export, digest_for_export
+        from . import selectors
 
-        register("decisions", decisions_for_export)
-        register("email_digest", digest_for_export)
+        # Every row a reader's use of the deck made is theirs to download.
+        register("decisions", selectors.decisions_for_export)
+        register("interests", selectors.interests_for_export)
+        register("seed_papers", selectors.seeds_for_export)
+        register("deck_settings", selectors.deck_settings_for_export)
+        register("deck_queue", selectors.queue_for_export)
+        register("email_digest", selectors.digest_for_export)
+        register("digests_sent", selectors.digests_sent_for_export)
 
         from django.db.models.signals import m2m_changed
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from accounts.models import User
 from papers.models import Category, Paper
+from papers.names import fold_text, has_name, name_pattern
+from papers.search import CONFIG
 
-from .models import DeckCard, DeckSettings, DigestSubscription, Interest, SeedPaper, Swipe
+from .models import DeckCard, DeckSettings, DigestSent, DigestSubscription, Interest, QueueStamp, SeedPaper, Swipe
 
 CARDS_PER_BATCH = 5
 COUNT_CAP = 1000
@@ -112,23 +118,113 @@ def follows_of(*, user: User) -> list[Interest]:
 
 
 def matching(interest: Interest) -> Q:
-    """The papers an interest is about: an author's name, a keyword in the title or abstract, a category."""
+    """The papers an interest is about: an author by name (papers/names.py), a keyword as words of the
+    title or abstract, a category."""
     if interest.kind == Interest.Kind.AUTHOR:
-        return Q(authors_text__icontains=interest.value)
+        return Q(author_keys__regex=name_pattern(interest.value))
     if interest.kind == Interest.Kind.KEYWORD:
-        return Q(title__icontains=interest.value) | Q(abstract__icontains=interest.value)
-    return Q(categories__code=interest.value)
+        return _keyword_in_title_or_abstract(interest.value)
+    return Q(Exists(Paper.categories.through.objects.filter(paper=OuterRef("pk"), category__code=interest.value)))
+
+
+VECTOR = SearchVectorField()
+# What the text search parser drops from a keyword: "c++" is the word "c" to it, "[x]" the word "x".
+SYMBOLS = re.compile(r"[^\w\s'-]")
+
+
+def _keyword_in_title_or_abstract(keyword: str) -> Q:
+    """Whole words, several of them as a phrase: "ion" never matches "fusion".
+
+    PostgreSQL asks the stored search vector, so the GIN index answers, and it matches English word forms
+    (stemming: "ion" also finds "ions"). A keyword of stop words only ("about") has no lexemes to look
+    up: a word-boundary expression reads the text instead. SQLite (the embedded default) has no search
+    vector: the expression there, exact words, any case.
+    """
+    if connection.vendor != "postgresql":
+        return _keyword_in_text(keyword)
+    return _keyword_in_vector(keyword) | _keyword_in_text(keyword, only_stop_words=True)
+
+
+def _keyword_in_vector(keyword: str) -> Q:
+    """The phrase in the search vector, rechecked on the title (A) and abstract (C) weights only, not the
+    authors (B). Empty for a keyword of stop words only: the keyword is a constant, so PostgreSQL drops
+    this branch or the other (`_keyword_in_text`) while planning, and it costs nothing."""
+    query = _phrase(keyword)
+    title_and_abstract = Func(F("search_vector"), template="ts_filter(%(expressions)s, '{a,c}')", output_field=VECTOR)
+    in_vector = Q(search_vector=query) & Q(SearchVectorExact(title_and_abstract, query))
+    if SYMBOLS.search(keyword):
+        in_vector &= _keyword_in_text(keyword)  # the index finds "c", the text says whether it was "c++"
+    return Q(GreaterThan(_lexemes(query), 0)) & in_vector
+
+
+def _keyword_in_text(keyword: str, *, only_stop_words: bool = False) -> Q:
+    words = keyword_regex(keyword)
+    in_text = Q(title__iregex=words) | Q(abstract__iregex=words)
+    return Q(Exact(_lexemes(_phrase(keyword)), 0)) & in_text if only_stop_words else in_text
+
+
+def _phrase(keyword: str) -> SearchQuery:
+    return SearchQuery(keyword, search_type="phrase", config=CONFIG)
+
+
+def _lexemes(query: SearchQuery) -> Func:
+    return Func(query, function="numnode", output_field=IntegerField())
+
+
+def keyword_regex(keyword: str) -> str:
+    """The keyword's words, in order, each whole: one expression for Python's `re` (SQLite's REGEXP) and
+    PostgreSQL alike, so no `\\b` (a backspace in PostgreSQL) but `\\W` and the anchors."""
+    words = r"\W+".join(re.escape(word) for word in keyword.split())
+    return rf"(?:^|\W){words}(?:\W|$)"
 
 
 def without_muted(papers: QuerySet[Paper], *, mutes: list[Interest]) -> QuerySet[Paper]:
     for mute in mutes:
-        if mute.kind == Interest.Kind.CATEGORY:
-            papers = papers.exclude(
-                Exists(Paper.categories.through.objects.filter(paper=OuterRef("pk"), category__code=mute.value))
-            )
+        if mute.kind == Interest.Kind.KEYWORD and connection.vendor == "postgresql":
+            # An anti-join, so that the planner may have the index list the papers with the words rather
+            # than read each candidate's search vector. The text branch stays a plain NOT: as an anti-join
+            # the planner would run the expression over the whole catalog (it cannot estimate its cost).
+            in_vector = Paper.objects.filter(_keyword_in_vector(mute.value), pk=OuterRef("pk"))
+            papers = papers.exclude(Exists(in_vector)).exclude(_keyword_in_text(mute.value, only_stop_words=True))
         else:
             papers = papers.exclude(matching(mute))
     return papers
+
+
+@dataclass(frozen=True)
+class MuteEffect:
+    """What one mute keeps out of the reader's deck now."""
+
+    interest: Interest
+    hidden: int
+    # The count covers only the newest this many unseen papers (the reader has more), or all when None.
+    of_newest: int | None
+
+    @property
+    def text(self) -> str:
+        if self.of_newest is not None:
+            return f"hides {self.hidden:,} of your newest {self.of_newest:,} unseen papers"
+        if self.hidden == 0:
+            return "hides no unseen papers"
+        return f"hides {self.hidden:,} unseen paper{'' if self.hidden == 1 else 's'}"
+
+
+def hidden_by_mutes(*, user: User, followed: list[int], mutes: list[Interest]) -> list[MuteEffect]:
+    """How many unseen papers each mute keeps out of the deck, all in one query.
+
+    Unseen as in `candidates`: the followed categories, no decision, the wanted kinds. Each mute counts on
+    its own (a paper two mutes cover counts for both), over the newest COUNT_CAP of them, so that the
+    settings page reads a bounded number of rows however long the reader's backlog.
+    """
+    if not mutes or not followed:
+        return [MuteEffect(interest=mute, hidden=0, of_newest=None) for mute in mutes]
+    unseen_papers = only_wanted_kinds(unseen(Paper.objects.in_categories(followed), user=user), user=user)
+    newest = unseen_papers.order_by("-listed_at", "-id").values("pk")[:COUNT_CAP]
+    counts = Paper.objects.filter(pk__in=newest).aggregate(
+        counted=Count("pk"), **{f"mute_{mute.pk}": Count("pk", filter=matching(mute)) for mute in mutes}
+    )
+    of_newest = COUNT_CAP if counts["counted"] >= COUNT_CAP else None
+    return [MuteEffect(interest=m, hidden=counts[f"mute_{m.pk}"], of_newest=of_newest) for m in mutes]
 
 
 def next_cards(
@@ -187,17 +283,29 @@ def unseen_queue(*, user: User) -> QuerySet[DeckCard]:
 
 
 def is_muted(paper: Paper, mutes: list[Interest]) -> bool:
-    """The same rules as `matching`, on a paper in hand: for the few cards read from the queue, which a
-    rerank that started before a mute may have written."""
-    for mute in mutes:
-        value = mute.value.lower()
-        if mute.kind == Interest.Kind.AUTHOR and value in paper.authors_text.lower():
-            return True
-        if mute.kind == Interest.Kind.KEYWORD and (value in paper.title.lower() or value in paper.abstract.lower()):
-            return True
-        if mute.kind == Interest.Kind.CATEGORY and any(c.code.lower() == value for c in paper.categories.all()):
-            return True
-    return False
+    """The rules of `matching`, on a paper in hand: for the few cards read from the queue, which a rerank
+    that started before a mute may have written. Authors match exactly as in SQL (the same pattern on the
+    same keys); keywords as whole words with case and accents folded, without PostgreSQL's stemming (the
+    mute itself already took the queue rows its SQL matches out)."""
+    return any(_matches_in_hand(paper, mute) for mute in mutes)
+
+
+def _matches_in_hand(paper: Paper, interest: Interest) -> bool:
+    if interest.kind == Interest.Kind.AUTHOR:
+        return has_name(paper.author_keys, interest.value)
+    if interest.kind == Interest.Kind.KEYWORD:
+        return _mentions(paper, interest.value)
+    return any(c.code.lower() == interest.value.lower() for c in paper.categories.all())
+
+
+def _mentions(paper: Paper, keyword: str) -> bool:
+    words = _folded_keyword_regex(keyword)
+    return any(words.search(fold_text(text)) for text in (paper.title, paper.abstract))
+
+
+@functools.lru_cache(maxsize=1024)  # the same few mutes are checked on every deck request
+def _folded_keyword_regex(keyword: str) -> re.Pattern[str]:
+    return re.compile(keyword_regex(fold_text(keyword)))
 
 
 def has_decisions(*, user: User) -> bool:
@@ -326,6 +434,74 @@ def decisions_for_export(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def interests_for_export(user: User) -> list[dict[str, Any]]:
+    """Follows and mutes, in "Download my data"."""
+    return [
+        {"kind": kind, "value": value, "stance": stance, "created_at": at.isoformat()}
+        for kind, value, stance, at in Interest.objects.filter(user=user)
+        .order_by("created_at", "pk")
+        .values_list("kind", "value", "stance", "created_at")
+    ]
+
+
+def seeds_for_export(user: User) -> list[dict[str, Any]]:
+    """The papers the reader wrote or liked, in "Download my data"."""
+    return [
+        {"arxiv_id": arxiv_id, "added_at": at.isoformat()}
+        for arxiv_id, at in SeedPaper.objects.filter(user=user)
+        .order_by("added_at", "pk")
+        .values_list("paper__arxiv_id", "added_at")
+    ]
+
+
+def deck_settings_for_export(user: User) -> dict[str, Any] | None:
+    """The kinds the deck shows, and whether a private feed address exists: never the address itself,
+    which reads the deck without a sign-in (a downloaded file is not where such a key should travel)."""
+    row = DeckSettings.objects.filter(user=user).first()
+    if row is None:
+        return None
+    return {
+        "include_cross_lists": row.include_cross_lists,
+        "include_replacements": row.include_replacements,
+        "private_feed": bool(row.feed_token),
+    }
+
+
+def queue_for_export(user: User) -> dict[str, Any]:
+    """The ranked deck the ranker built from the reader's decisions, with its reasons, in "Download my data"."""
+    built = QueueStamp.objects.filter(user=user).values_list("built_from", flat=True).first()
+    cards = DeckCard.objects.filter(user=user).order_by("rank")
+    return {
+        "built_from": built.isoformat() if built else None,
+        "cards": [
+            {
+                "rank": rank,
+                "arxiv_id": arxiv_id,
+                "score": score,
+                "exploring": exploring,
+                "reason": reason,
+                "like_kept_paper": like,
+            }
+            for rank, arxiv_id, score, exploring, reason, like in cards.values_list(
+                "rank", "paper__arxiv_id", "score", "exploring", "reason", "reason_paper__arxiv_id"
+            )
+        ],
+    }
+
+
+def digests_sent_for_export(user: User) -> list[dict[str, Any]]:
+    """Each digest the reader was sent, with its papers, in "Download my data"."""
+    sent = DigestSent.objects.filter(user=user).order_by("sent_at", "pk").prefetch_related("papers")
+    return [
+        {
+            "period": digest.period,
+            "sent_at": digest.sent_at.isoformat(),
+            "papers": sorted(paper.arxiv_id for paper in digest.papers.all()),
+        }
+        for digest in sent
+    ]
+
+
 def digest_for_export(user: User) -> dict[str, Any] | None:
     """The digest settings, in "Download my data"."""
     row = DigestSubscription.objects.filter(user=user).values("frequency", "size", "hour", "weekday").first()
@@ -337,14 +513,19 @@ def seeds_of(*, user: User) -> QuerySet[SeedPaper]:
 
 
 TRENDING_WINDOW = timedelta(days=7)
+# A public count of readers never goes below this: "kept by 1 reader" is that reader, to anyone who
+# knows what they read; three is a crowd.
+MIN_READERS = 3
 
 
 def trending(*, category: Category | None = None, limit: int = 25) -> list[Paper]:
-    """The papers most kept in the last week, each with `keeps`: counts only, never who kept them."""
+    """The papers most kept in the last week, each with `keeps`: counts only, never who kept them, and
+    only papers at least MIN_READERS distinct readers kept."""
     keeps = Swipe.objects.filter(decision=Swipe.Decision.KEEP, created_at__gte=timezone.now() - TRENDING_WINDOW)
     if category is not None:
         keeps = keeps.filter(paper__categories=category)
-    top = list(keeps.values("paper").annotate(n=Count("user", distinct=True)).order_by("-n", "-paper")[:limit])
+    readers = keeps.values("paper").annotate(n=Count("user", distinct=True)).filter(n__gte=MIN_READERS)
+    top = list(readers.order_by("-n", "-paper")[:limit])
     papers = Paper.objects.select_related("primary_category").in_bulk([row["paper"] for row in top])
     ranked = []
     for row in top:

@@ -149,10 +149,11 @@ def change_decision(request: AuthenticatedRequest, swipe_id: int) -> HttpRespons
 
 @login_required
 def interests(request: AuthenticatedRequest) -> HttpResponse:
-    """/settings/interests/: follows, mutes and seed papers."""
+    """/settings/interests/: follows, mutes (with what each hides now) and seed papers."""
+    reader = selectors.reader_of(user=request.user)
     context = {
         "follows": selectors.follows_of(user=request.user),
-        "mutes": selectors.mutes_of(user=request.user),
+        "mutes": selectors.hidden_by_mutes(user=request.user, followed=reader.followed, mutes=reader.mutes),
         "seeds": selectors.seeds_of(user=request.user),
         "kinds": Interest.Kind.choices,
         "form": InterestForm(),
@@ -240,6 +241,7 @@ def trending(request: HttpRequest) -> HttpResponse:
     category = Category.objects.offered().filter(code=code).first() if code else None
     context = {
         "papers": selectors.trending(category=category),
+        "min_readers": selectors.MIN_READERS,
         "category": category,
         "offered": Category.objects.offered().order_by("code"),
     }

@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from . import names
+
 ARXIV_BASE = "https://arxiv.org"
 
 
@@ -99,6 +101,9 @@ class Paper(ArxivLinks, models.Model):
     # [{"name": "...", "affiliations": ["..."]}, ...] in the paper's order: read with the paper, never joined.
     authors = models.JSONField(default=list)
     authors_text = models.TextField(blank=True, help_text="The names, comma-joined, for search.")
+    # The names folded for follows and mutes, "|ang li|hai-liang li|" (papers/names.py): a name is matched
+    # whole, never as a part of another, which a substring of `authors_text` cannot do.
+    author_keys = models.TextField(blank=True, default="", editable=False)
     # Full-text search on PostgreSQL: title (A), authors (B), abstract (C); refreshed on every write.
     search_vector = SearchVectorField(null=True, editable=False)
     primary_category = models.ForeignKey(Category, null=True, on_delete=models.PROTECT, related_name="primary_papers")
@@ -134,6 +139,7 @@ class Paper(ArxivLinks, models.Model):
         from .search import refresh_search_vectors
 
         self.authors_text = ", ".join(self.author_names)
+        self.author_keys = names.author_keys(self.author_names)
         super().save(*args, **kwargs)
         refresh_search_vectors([self.pk])
 

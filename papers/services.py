@@ -14,6 +14,7 @@ from django.utils import timezone
 from .arxiv import ID_LIST_MAX, ArxivClient, ArxivUnavailable, client_from_settings
 from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Category, Paper, PaperVersion
+from .names import author_keys
 from .records import ArxivParseError, PaperRecord, ParsedPage
 from .search import refresh_search_vectors
 
@@ -26,6 +27,7 @@ CONTENT_FIELDS = [
     "abstract",
     "authors",
     "authors_text",
+    "author_keys",
     "primary_category",
     "comment",
     "journal_ref",
@@ -164,6 +166,7 @@ def _apply(record: PaperRecord, paper: Paper, category_ids: dict[str, int]) -> P
     paper.abstract = record.abstract or paper.abstract
     paper.authors = [a.as_json() for a in record.authors] or paper.authors
     paper.authors_text = ", ".join(a["name"] for a in paper.authors)
+    paper.author_keys = author_keys(a["name"] for a in paper.authors)
     if record.primary_category:
         paper.primary_category_id = category_ids[record.primary_category]
     for name in ("comment", "journal_ref", "doi", "license"):

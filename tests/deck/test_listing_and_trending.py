@@ -57,31 +57,56 @@ def test_the_deck_can_leave_out_cross_lists_and_replacements(client, user, listi
     assert boxes == {"include_cross_lists": " checked", "include_replacements": ""}
 
 
+def keep(paper, readers) -> None:
+    for reader in readers:
+        deck_services.decide(user=reader, paper=paper, decision="keep")
+
+
 def test_trending_counts_keeps_of_the_week_and_never_who(client, cs_cy):
     hot, warm, old, skipped = (PaperFactory(primary_category=cs_cy) for _ in range(4))
     for paper in (hot, warm, old, skipped):
         paper.categories.add(cs_cy)
-    readers = [UserFactory(email=f"reader{i}@example.org") for i in range(3)]
+    readers = [UserFactory(email=f"reader{i}@example.org") for i in range(5)]
+    keep(hot, readers[:4])
+    keep(warm, readers[:3])
+    keep(old, readers[:3])
     for reader in readers:
-        deck_services.decide(user=reader, paper=hot, decision="keep")
         deck_services.decide(user=reader, paper=skipped, decision="skip")
-    deck_services.decide(user=readers[0], paper=warm, decision="keep")
-    deck_services.decide(user=readers[1], paper=old, decision="keep")
     Swipe.objects.filter(paper=old).update(created_at=timezone.now() - timedelta(days=8))
     response = client.get("/papers/trending/")
     assert response.status_code == 200
     assert [p.pk for p in response.context["papers"]] == [hot.pk, warm.pk]
     html = response.content.decode()
+    assert "Kept by 4 readers this week" in html
     assert "Kept by 3 readers this week" in html
-    assert "Kept by 1 reader this week" in html
+    assert "at least 3 readers" in html
     assert "reader0@example.org" not in html
     assert 'name="decision"' not in html  # anonymous visitors get no Keep / Skip
     assert [p.pk for p in client.get("/papers/trending/?category=cs.LG").context["papers"]] == []
     assert client.get("/papers/trending/?category=%00").status_code == 400
-    client.force_login(readers[2])
+    client.force_login(readers[3])
     html = client.get("/papers/trending/?category=cs.CY").content.decode()
     assert "Kept" in html  # their own decision on the hot paper
     assert 'name="decision" value="keep"' in html  # Keep / Skip on the warm one
+
+
+def test_trending_shows_a_paper_only_once_three_readers_kept_it(client, cs_cy):
+    """A count of one or two readers points at them: "kept by 1 reader" is that reader's reading."""
+    lg = Category.objects.get(code="cs.LG")
+    paper = PaperFactory(primary_category=cs_cy)
+    paper.categories.add(cs_cy, lg)  # cross-listed: it trends in both categories
+    readers = [UserFactory() for _ in range(3)]
+    keep(paper, readers[:2])
+    for url in ("/papers/trending/", "/papers/trending/?category=cs.CY", "/papers/trending/?category=cs.LG"):
+        response = client.get(url)
+        assert response.context["papers"] == [], url
+        html = response.content.decode()
+        assert "Kept by" not in html, url
+        assert "was kept by 3 or more readers this week yet" in html, url
+    keep(paper, readers[2:])
+    for url in ("/papers/trending/", "/papers/trending/?category=cs.CY", "/papers/trending/?category=cs.LG"):
+        assert [p.pk for p in client.get(url).context["papers"]] == [paper.pk], url
+        assert "Kept by 3 readers this week" in client.get(url).content.decode(), url
 
 
 def test_the_private_feed_follows_the_deck_and_a_reset_retires_the_old_address(client, user, listing):

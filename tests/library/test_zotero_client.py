@@ -16,7 +16,7 @@ from library.zotero_items import zotero_item
 
 from ..conftest import Sleeps
 from ..factories import PaperFactory
-from ..zotero_standin import KEY, OTHER_USER, OTHER_USERS_KEY, READ_ONLY_KEY, USER
+from ..zotero_standin import KEY, OTHER_USERS_KEY, READ_ONLY_KEY, USER
 
 
 @pytest.fixture

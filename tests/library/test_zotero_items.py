@@ -195,8 +195,10 @@ def test_the_deck_card_carries_coins_that_decode_to_the_paper(client, reader_and
 def test_list_history_trending_and_search_rows_carry_coins(client, reader_and_paper, path):
     user, paper = reader_and_paper
     other = PaperFactory(title="Walks, again: Lévy & co", authors=[{"name": "Plato", "affiliations": []}])
-    for each in (paper, other):
-        deck_services.decide(user=user, paper=each, decision="keep")
+    # Trending shows a paper once three readers kept it: two more, so that it shows these.
+    for reader in (user, UserFactory(), UserFactory()):
+        for each in (paper, other):
+            deck_services.decide(user=reader, paper=each, decision="keep")
     page = client.get(path).content.decode()
     found = {parse_context_object(co)["title"]: co for co in coins(page)}
     assert set(found) == {HOSTILE_TITLE, other.title}

@@ -15,7 +15,7 @@ from library.zotero_sending import run_send, start_send
 
 from ..conftest import Sleeps
 from ..factories import PaperFactory, UserFactory
-from ..zotero_standin import KEY, OTHER_USER, OTHER_USERS_KEY, READ_ONLY_KEY, USER
+from ..zotero_standin import KEY, OTHER_USERS_KEY, READ_ONLY_KEY, USER
 
 pytestmark = pytest.mark.django_db
 

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from papers import features
 from papers.models import Category, Paper
+from papers.names import author_keys
 from papers.search import CONFIG
 
 CHUNK = 20_000
@@ -197,8 +198,8 @@ def vectors(world: World, chunk: Chunk) -> list[bytes]:
 
 
 PAPER_COLUMNS = (
-    "id, arxiv_id, version, title, abstract, authors, authors_text, primary_category_id, comment, announced_on, "
-    "announce_type, listed_at, journal_ref, doi, license, published, updated, created_at, modified_at"
+    "id, arxiv_id, version, title, abstract, authors, authors_text, author_keys, primary_category_id, comment, "
+    "announced_on, announce_type, listed_at, journal_ref, doi, license, published, updated, created_at, modified_at"
 )
 
 
@@ -388,6 +389,7 @@ class Command(BaseCommand):
                     # Names are letters and spaces only: no JSON escaping is needed.
                     "[" + ", ".join(f'{{"name": "{a}", "affiliations": []}}' for a in names) + "]",
                     ", ".join(names),
+                    author_keys(names),
                     primary.pk,
                     f"{pk % 40 + 5} pages, {pk % 12 + 1} figures" if flags[i, 4] < 0.6 else "",
                     listed.date(),
