@@ -44,10 +44,13 @@ timeout = _int("GUNICORN_TIMEOUT", 30)
 # On SIGTERM (a deploy, `make up` stopping) requests in flight get this long to finish: less than the
 # 30 s that Kubernetes and most process managers wait before SIGKILL, far more than any request needs.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
-# Idle keep-alive connections are held longer than a proxy's own upstream idle timeout (60 s for nginx's
-# upstream keepalive and AWS's load balancers), so the proxy always closes first and never sends a request
-# on a connection gunicorn has just closed (a 502). An idle connection costs no thread under gthread.
-keepalive = _int("GUNICORN_KEEPALIVE", 75)
+# No keep-alive: every response says "Connection: close", and the proxy (or a client) sends each request on a
+# new connection, which only a live process accepts. With keep-alive, a process replaced after max_requests
+# closes its idle connections, and a request sent on one at that moment fails: 21 of them in one 60 s load
+# run, each a 502 for a decision behind a proxy that does not retry a POST (nginx does not, by default). A
+# new connection on the same machine costs well under a millisecond; the browser's own keep-alive is with
+# the proxy and is not affected. `bench/bench_load.py` counts connections closed under a request: 0.
+keepalive = _int("GUNICORN_KEEPALIVE", 0)
 
 # Each process is replaced after about a thousand requests, a cheap guard against slow memory growth
 # (caches in libraries, fragmentation); the jitter keeps the processes from restarting all at once.

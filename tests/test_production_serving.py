@@ -229,3 +229,70 @@ def test_without_redis_the_embedded_default_is_unchanged():
     assert shown["conn_max_age"] == 0
     assert shown["session_engine"] == "django.contrib.sessions.backends.db"
     assert shown["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.integration
+def test_no_request_fails_while_processes_are_replaced(static_root, tmp_path):
+    """Processes replaced every 15 requests under four clients that never retry: every request answered.
+
+    A client reuses its connection whenever the server allows it, as a proxy's upstream pool does; gunicorn
+    answers "Connection: close" (GUNICORN_KEEPALIVE 0), so no request is ever sent on a connection a
+    stopping process is closing."""
+    import threading
+
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = environment(
+        STATIC_ROOT=str(static_root),
+        PORT=str(port),
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="2",
+        GUNICORN_MAX_REQUESTS="15",
+        GUNICORN_MAX_REQUESTS_JITTER="0",
+    )
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "paperswipe.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    outcomes: list[str] = []
+    try:
+        wait_for(lambda: accepting(port) or process.poll() is not None, 30)
+
+        def client() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            for _ in range(40):
+                try:
+                    connection.request("GET", "/robots.txt", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+                    response = connection.getresponse()
+                    response.read()
+                    outcomes.append(f"{response.status} {response.getheader('Connection', '')}")
+                    if response.will_close:
+                        connection.close()
+                        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                except (OSError, http.client.HTTPException) as error:  # no retry: this is the failure
+                    outcomes.append(type(error).__name__)
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.close()
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    assert len(outcomes) == 160
+    assert [o for o in outcomes if not o.startswith(("200", "301", "404"))] == []
+    assert all(o.endswith("close") for o in outcomes)
+    assert log.read_text().count("Autorestarting worker") >= 8  # 160 requests, a process per 15
