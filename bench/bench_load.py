@@ -75,9 +75,9 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from deck.ranking import refresh_queue
 
-papers, users = map(int, sys.argv[1:3])
+papers, users, swipes = map(int, sys.argv[1:4])
 call_command("migrate", interactive=False, verbosity=0)
-call_command("seed_bench", papers=papers, users=users, swipes=0, no_rank=True, stdout=sys.stderr)
+call_command("seed_bench", papers=papers, users=users, swipes=swipes, no_rank=True, stdout=sys.stderr)
 
 sessions = {}
 for user in User.objects.order_by("pk"):
@@ -107,7 +107,7 @@ def django_env(database_url: str, broker_url: str) -> dict[str, str]:
     }
 
 
-def prepare_database(database_url: str, broker_url: str, *, papers: int, users: int) -> dict[int, str]:
+def prepare_database(database_url: str, broker_url: str, *, papers: int, users: int, swipes: int = 0) -> dict[int, str]:
     """(Re)create the database, migrate, seed and rank it; returns each reader's session key by user id."""
     import psycopg
 
@@ -117,7 +117,7 @@ def prepare_database(database_url: str, broker_url: str, *, papers: int, users: 
         admin.execute(f'CREATE DATABASE "{name}"')
     env = django_env(database_url, broker_url) | {"TQDM_DISABLE": "1"}
     done = subprocess.run(
-        [PYTHON, "-c", PREPARE, str(papers), str(users)], cwd=ROOT, env=env, capture_output=True, text=True
+        [PYTHON, "-c", PREPARE, str(papers), str(users), str(swipes)], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if done.returncode:
         raise RuntimeError(f"preparing {name} failed:\n{done.stderr[-4000:]}")
@@ -187,6 +187,70 @@ def stop_gunicorn(server: subprocess.Popen[bytes]) -> None:
             server.wait()
 
 
+def start_worker(database_url: str, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """The rank queue's Celery worker as the Procfile runs it (2 processes), returned once it is ready."""
+    env = django_env(database_url, broker_url)
+    command = [PYTHON, "-m", "celery", "-A", "paperswipe", "worker", "-Q", "rank", "-c", "2", "-l", "INFO"]
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    while " ready." not in log.read_text(errors="replace"):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            stop_process(worker)
+            raise RuntimeError(f"the Celery worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    return worker
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # a Celery worker finishes its tasks on SIGTERM
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass
+class Learning:
+    """What the bench sees of the learning loop while it runs: the rank queue's length, and each reader's
+    QueueStamp.built_from with the time it was first seen (a decision is learned once built_from passes it)."""
+
+    database_url: str
+    broker_url: str
+    every: float = 0.25
+    lengths: list[int] = field(default_factory=list)
+    seen: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)  # user: (seen at, built_from)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def watch(self) -> None:
+        import psycopg
+        import redis
+
+        broker = redis.Redis.from_url(self.broker_url)
+        with psycopg.connect(self.database_url, autocommit=True) as db:
+            while not self.stop.is_set():
+                self.lengths.append(int(broker.llen("rank")))
+                now = datetime.now(UTC)
+                for user_id, built_from in db.execute("SELECT user_id, built_from FROM deck_queuestamp"):
+                    stamps = self.seen.setdefault(user_id, [])
+                    if not stamps or stamps[-1][1] != built_from:
+                        stamps.append((now, built_from))
+                self.stop.wait(self.every)
+
+    def lag(self, decisions: list[tuple[int, datetime]]) -> list[float]:
+        """Seconds from each decision to the first sight of its reader's queue built from after it."""
+        lags = []
+        for user_id, made_at in decisions:
+            learned = next((seen for seen, built in self.seen.get(user_id, []) if built >= made_at), None)
+            if learned is not None:
+                lags.append(max(0.0, (learned - made_at).total_seconds()))
+        return lags
+
+
 # --- the clients ----------------------------------------------------------------------------------------
 
 
@@ -217,6 +281,7 @@ class Client:
     unanswered: int = 0  # requests that failed on a new connection too
     crashed: str = ""  # the exception that stopped this client early, if any
     recording: bool = False  # not during the warm-up
+    jitter: bool = False  # each pause 0.5 to 1.5 times `pause`, as people differ card to card
     csrf: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -339,7 +404,7 @@ class Client:
             if paper in decided:
                 self.served_again.append(paper)
             if pause:
-                time.sleep(pause)
+                time.sleep(pause * (self.rng.uniform(0.5, 1.5) if self.jitter else 1))
             decision = self.rng.choice(("keep", "skip"))
             if self.rng.randrange(self.double_click_every) == 0:
                 self.double_click(paper, decision)
@@ -370,8 +435,14 @@ def run_load(
     warmup: float = WARMUP,
     pause: float = PAUSE,
     seed: int = 1,
+    worker: bool = False,
+    swipes: int = 0,
 ) -> dict[str, Any]:
-    """Prepare the database, swipe under gunicorn, check; returns the results with `checks` and `passed`."""
+    """Prepare the database, swipe under gunicorn, check; returns the results with `checks` and `passed`.
+
+    `worker`: a Celery worker consumes the rank queue, as in production, and the learning lag and the
+    queue's length are measured; each pause then varies from 0.5 to 1.5 times `pause`. `swipes`: the
+    heaviest reader's history (seed_bench's --swipes; the others have up to a tenth of it)."""
     import psycopg
     import redis
 
@@ -379,7 +450,7 @@ def run_load(
     broker.flushdb()
     load_before = os.getloadavg()[0]  # other work on the machine skews every figure: recorded with them
     started_at = time.perf_counter()
-    sessions = prepare_database(database_url, broker_url, papers=papers, users=clients)
+    sessions = prepare_database(database_url, broker_url, papers=papers, users=clients, swipes=swipes)
     print(f"prepared {papers:,} papers and {clients} ranked readers in {time.perf_counter() - started_at:.0f} s")
     with psycopg.connect(database_url) as db:
         before = db.execute("SELECT coalesce(max(id), 0) FROM accounts_swipe").fetchone()[0]  # type: ignore[index]
@@ -389,10 +460,14 @@ def run_load(
         began = time.perf_counter()
         server = start_gunicorn(database_url, broker_url, port, log)
         print(f"gunicorn ready in {time.perf_counter() - began:.1f} s; warming up {warmup:g} s, then {seconds:g} s")
+        rank_worker = start_worker(database_url, broker_url, Path(folder) / "worker.log") if worker else None
+        watcher = Learning(database_url, broker_url)
+        watching = threading.Thread(target=watcher.watch, daemon=True)
+        drained = 0.0
         try:
             team = [
                 Client(user_id=pk, session_key=key, port=port, rng=random.Random(seed * 1000 + i),
-                       double_click_every=double_click_every)
+                       double_click_every=double_click_every, jitter=worker)
                 for i, (pk, key) in enumerate(sorted(sessions.items()))
             ]  # fmt: skip
             barrier = threading.Barrier(len(team) + 1)  # every client starts at once, for `seconds` from then
@@ -401,14 +476,21 @@ def run_load(
                 thread.start()
             barrier.wait()
             began, cpu_before = time.perf_counter(), time.process_time()
+            if worker:
+                watching.start()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - began
+            if worker:
+                drained = drain(watcher, database_url, before)
             load_after = os.getloadavg()[0]
             for client in team:
                 client.close()
             cpu = time.process_time() - cpu_before
         finally:
+            watcher.stop.set()
+            if rank_worker is not None:
+                stop_process(rank_worker)
             stopping = time.perf_counter()
             stop_gunicorn(server)
             broker.flushdb()
@@ -426,6 +508,11 @@ def run_load(
             [before],
         ).fetchone()[0]  # type: ignore[index]
     results = judge(team, stored, duplicates, keeps_unlisted, elapsed, seconds, server_log)
+    if worker:
+        learning = learning_results(watcher, database_url, before, drained)
+        results["checks"] |= learning.pop("checks_learning")
+        results |= learning
+        results["passed"] = all(results["checks"].values())
     results["client_cpu_s"] = cpu  # the clients' own share of the machine's cores
     results["papers"] = papers
     results["pause_s"] = pause
@@ -434,6 +521,59 @@ def run_load(
     results["load_average_before"] = load_before
     results["load_average_after"] = load_after  # the 1-minute average: mostly the run itself
     return results
+
+
+def drain(watcher: Learning, database_url: str, before: int, limit: float = 180.0) -> float:
+    """Seconds until the rank queue is empty and every reader's queue is built from after their last decision
+    (the learning the load left behind), watching all the while; at most `limit`."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if not unlearned(database_url, before) and (not watcher.lengths or watcher.lengths[-1] == 0):
+            break
+        time.sleep(0.5)
+    time.sleep(2 * watcher.every)  # the watcher's last look
+    return time.monotonic() - started
+
+
+def unlearned(database_url: str, before: int) -> list[int]:
+    """Readers whose latest decision of the run is newer than the state their queue was built from."""
+    import psycopg
+
+    with psycopg.connect(database_url) as db:
+        rows = db.execute(
+            "SELECT s.user_id FROM accounts_swipe s LEFT JOIN deck_queuestamp q ON q.user_id = s.user_id "
+            "WHERE s.id > %s GROUP BY s.user_id, q.built_from "
+            "HAVING q.built_from IS NULL OR max(s.created_at) > q.built_from",
+            [before],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def learning_results(watcher: Learning, database_url: str, before: int, drained: float) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(database_url) as db:
+        decisions = db.execute("SELECT user_id, created_at FROM accounts_swipe WHERE id > %s", [before]).fetchall()
+    lags = watcher.lag(decisions)
+    left = unlearned(database_url, before)
+    cuts = statistics.quantiles(lags, n=100, method="inclusive") if len(lags) > 1 else [0.0] * 99
+    return {
+        "worker": True,
+        "learning_lag_s": {
+            "p50": cuts[49],
+            "p90": cuts[89],
+            "p99": cuts[98],
+            "learned": len(lags),
+            "of": len(decisions),
+        },
+        "rank_queue_max": max(watcher.lengths, default=0),
+        "drained_s": drained,
+        "unlearned_readers": len(left),
+        "checks_learning": {
+            "every reader's final queue built after their last decision": not left,
+            "every decision seen learned": len(lags) == len(decisions),
+        },
+    }
 
 
 def judge(
@@ -536,6 +676,13 @@ def summary(results: dict[str, Any]) -> str:
     for kind in ("cards", "decide"):
         p = results[kind]
         lines.append(f"{kind}: p50 {p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms")
+    if results.get("worker"):
+        lag = results["learning_lag_s"]
+        lines.append(
+            f"learning lag: p50 {lag['p50']:.1f} s, p90 {lag['p90']:.1f} s, p99 {lag['p99']:.1f} s "
+            f"({lag['learned']:,} of {lag['of']:,} decisions seen learned); rank queue at most "
+            f"{results['rank_queue_max']}; drained {results['drained_s']:.0f} s after the run"
+        )
     lines += [f"  {'ok  ' if ok else 'FAIL'} {name}" for name, ok in results["checks"].items()]
     for key in ("mismatched", "bad_double_clicks", "crashed", "server_log_errors"):
         if key in results:
@@ -543,18 +690,42 @@ def summary(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The learning loop under load (issue 21): readers deciding a card every ~2 s (0.5-1.5x) and every ~4 s,
+# with the rank queue's worker running, on 50,000 papers and histories of up to 3,000 decisions.
+LEARNING_RUNS = {"60 readers, a decision every ~2 s": (60, 2.0), "150 readers, a decision every ~4 s": (150, 4.0)}
+LEARNING_PAPERS = 50_000
+LEARNING_SWIPES = 3_000
+
+
 def main() -> None:
-    name = urlsplit(BASE_DATABASE_URL).path.lstrip("/")
-    results = run_load(
-        database_url=with_path(BASE_DATABASE_URL, f"/{name}_load"),
-        broker_url=with_path(BASE_REDIS_URL, "/13"),
-    )
-    print(summary(results))
     from bench.report import write_section
 
-    write_section("load", results)
-    if not results["passed"]:
-        raise SystemExit("load: a check failed")
+    name = urlsplit(BASE_DATABASE_URL).path.lstrip("/")
+    database_url, broker_url = with_path(BASE_DATABASE_URL, f"/{name}_load"), with_path(BASE_REDIS_URL, "/13")
+    failed = []
+    if os.environ.get("BENCH_LOAD_LEARNING_ONLY") != "1":
+        results = run_load(database_url=database_url, broker_url=broker_url)
+        print(summary(results))
+        write_section("load", results)
+        failed += [] if results["passed"] else ["load"]
+    learning = {}
+    for label, (clients, pause) in LEARNING_RUNS.items():
+        results = run_load(
+            database_url=database_url,
+            broker_url=broker_url,
+            clients=clients,
+            pause=pause,
+            papers=LEARNING_PAPERS,
+            swipes=LEARNING_SWIPES,
+            worker=True,
+        )
+        print(label)
+        print(summary(results))
+        learning[label] = results
+        failed += [] if results["passed"] else [label]
+    write_section("load_learning", learning)
+    if failed:
+        raise SystemExit(f"load: a check failed in {', '.join(failed)}")
 
 
 if __name__ == "__main__":

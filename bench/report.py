@@ -122,6 +122,94 @@ def _load(load: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+LEARNING_TARGETS = {60: {"lag_p90": 2.0, "p99_ms": 150.0}, 150: {"lag_p90": 5.0, "p99_ms": None}}
+
+
+def _load_learning(runs: dict[str, Any] | None) -> list[str]:
+    """The learning loop under load (`bench/bench_load.py` with the rank queue's worker), if it ran."""
+    if not runs:
+        return []
+
+    def mark(ok: bool) -> str:
+        return " ✓" if ok else " ✗"
+
+    lines = [
+        "",
+        "## The learning loop under load",
+        "",
+        *textwrap.wrap(
+            "Written by `bench/bench_load.py` (after the run above): gunicorn (`gunicorn.conf.py`) and one Celery "
+            "worker of 2 processes on the `rank` queue, as the Procfile runs them, on PostgreSQL and Redis; "
+            f"{next(iter(runs.values())).get('papers', 0):,} papers from `seed_bench`, readers with up to "
+            "3,000 decisions. Each reader fetches the next card and decides after a pause of 0.5 to 1.5 times "
+            "the given interval. Learning lag: from a decision until a queue built from a state that includes "
+            "it is seen (`QueueStamp.built_from`, watched every 0.25 s); the in-request nudge does not count.",
+            width=105,
+        ),
+        "",
+        "| run | decisions/s | decision p99 | next card p99 | 5xx | learning lag p50 / p90 / p99 | rank queue, most "
+        "| checks |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, r in runs.items():
+        target = LEARNING_TARGETS.get(r["clients"], {})
+        lag = r["learning_lag_s"]
+        p99_ok = target.get("p99_ms") is None or (
+            r["decide"]["p99_ms"] <= target["p99_ms"] and r["cards"]["p99_ms"] <= target["p99_ms"]
+        )
+        lag_ok = "lag_p90" not in target or lag["p90"] <= target["lag_p90"]
+        failed = [name for name, ok in r["checks"].items() if not ok]
+        lines.append(
+            f"| {label} | {r['decisions_per_s']:.1f} | {r['decide']['p99_ms']:.0f} ms{mark(p99_ok)} "
+            f"| {r['cards']['p99_ms']:.0f} ms | {r['server_errors']}{mark(r['server_errors'] == 0)} "
+            f"| {lag['p50']:.1f} / {lag['p90']:.1f} / {lag['p99']:.1f} s{mark(lag_ok)} "
+            f"| {r['rank_queue_max']} of {r['clients']}{mark(r['rank_queue_max'] <= r['clients'])} "
+            f"| {'all passed' if not failed else 'FAILED: ' + '; '.join(failed)} |"
+        )
+    lines += [
+        "",
+        "Targets: 60 readers, lag p90 ≤ 2 s, decision and next card p99 ≤ 150 ms; 150 readers, lag p90 ≤ 5 s; "
+        "the rank queue never longer than the readers; no 5xx.",
+    ]
+    return lines
+
+
+def _learning(learning: dict[str, Any] | None) -> list[str]:
+    """The cost of a decision to the worker, by the reader's history (`bench/bench_learning.py`)."""
+    if not learning:
+        return []
+    target, refit_target = learning["target_ms"], learning["refit_target_s"]
+    lines = [
+        "",
+        "## What a decision costs the worker",
+        "",
+        *textwrap.wrap(
+            f"Written by `bench/bench_learning.py` on {learning['papers']:,} papers from `seed_bench`: for each "
+            f"reader, {learning['decisions']} decisions on the top of their deck, each followed by the rerank a "
+            "worker runs (`deck.ranking.update_queue`: the stored model updated, the queue reordered, a full "
+            "rescore and a refit when due, all included), in process on PostgreSQL. Then one refit from the "
+            "whole history, forced.",
+            width=105,
+        ),
+        "",
+        "| reader's decisions | per decision, mean (wall) | worker CPU, mean | p50 / max | refits in the run | "
+        "a full refit |",
+        "|---|---|---|---|---|---|",
+    ]
+    for count, r in learning["readers"].items():
+        cpu_ok = " ✓" if r["cpu_ms_mean"] <= target else " ✗"
+        refit_ok = " ✓" if r["refit_s"] <= refit_target else " ✗"
+        lines.append(
+            f"| {int(count):,} | {r['wall_ms_mean']:.1f} ms | {r['cpu_ms_mean']:.1f} ms{cpu_ok} "
+            f"| {r['wall_ms_p50']:.1f} / {r['wall_ms_max']:.0f} ms | {r['refits']} | {r['refit_s']:.2f} s{refit_ok} |"
+        )
+    lines += [
+        "",
+        f"Targets: ≤ {target:.0f} ms of worker CPU per decision at any history; a refit ≤ {refit_target:.0f} s.",
+    ]
+    return lines
+
+
 def _uploads(uploads: dict[str, Any] | None) -> list[str]:
     """The section of `bench/bench_uploads.py`'s run, if there was one."""
     if not uploads:
@@ -156,9 +244,59 @@ def _uploads(uploads: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _digests(digests: dict[str, Any] | None) -> list[str]:
+    """The hour's email digests sent by a worker (`bench/bench_digests.py`), if they ran."""
+    if not digests:
+        return []
+
+    def mark(ok: bool) -> str:
+        return " ✓" if ok else " ✗"
+
+    on_time = digests["finished"] and digests["seconds"] <= digests["target_s"]
+    once = digests["rows"] == digests["emails"] == digests["due"]
+    failed = [name for name, ok in digests["checks"].items() if not ok]
+    per_digest = digests["worker_ms_per_digest"] or 0.0
+    return [
+        "",
+        f"## Email digests: {digests['due']:,} due in one hour",
+        "",
+        *textwrap.wrap(
+            f"Written by `bench/bench_digests.py` on {digests['when']}: {digests['due']:,} readers with a digest due "
+            f"and {digests['not_due']:,} subscribers without, on {digests['papers']:,} papers from `seed_bench`; "
+            "readers with up to 3,000 decisions, ranked queues, mutes and a month of earlier digests. The hourly "
+            "beat task is queued once through Redis to the Procfile's worker (`celery -A paperswipe worker -Q "
+            f"default -c {digests['concurrency']}`, {digests['cores']} cores, load average "
+            f"{digests['load_average_before']:.1f} before the run), with Django's file email backend; timed from "
+            "the beat task queued to the last email written.",
+            width=105,
+        ),
+        "",
+        "| figure | target | value |",
+        "|---|---|---|",
+        f"| every due digest sent | ≤ {digests['target_s']:.0f} s | {digests['seconds']:.1f} s{mark(on_time)} |",
+        f"| digests per second | | {digests['digests_per_s']:.1f} |",
+        f"| DigestSent rows / emails | {digests['due']:,} each, one per reader | {digests['rows']:,} / "
+        f"{digests['emails']:,}{mark(once)} |",
+        f"| the beat task: who is due, queued | | {digests['fan_out_s'] or 0:.2f} s, {digests['batches']} batches "
+        f"of {digests['batch_size']} |",
+        f"| a digest's share of a worker process | | {per_digest:.1f} ms |",
+        "",
+        "Checks after the run, " + ("all passed:" if not failed else f"{len(failed)} FAILED:"),
+        "",
+        *(f"- {name}{mark(ok)}" for name, ok in digests["checks"].items()),
+    ]
+
+
 def render(data: dict[str, Any]) -> str:
     if not data.get("scales"):  # only the load run so far
-        return "\n".join(["# Benchmarks", *_load(data.get("load")), *_uploads(data.get("uploads"))]) + "\n"
+        sections = [
+            *_load(data.get("load")),
+            *_load_learning(data.get("load_learning")),
+            *_learning(data.get("learning")),
+            *_uploads(data.get("uploads")),
+            *_digests(data.get("digests")),
+        ]
+        return "\n".join(["# Benchmarks", *sections]) + "\n"
     machine = data["machine"]
     scales = sorted(data["scales"].values(), key=lambda r: (r["scale"]["papers"], r["scale"]["decisions"]))
     lines = [
@@ -221,9 +359,10 @@ def render(data: dict[str, Any]) -> str:
         "",
         INDEXES,
     ]
-    if data.get("load") or data.get("uploads"):
+    if any(data.get(key) for key in ("load", "load_learning", "learning", "uploads", "digests")):
         lines[-1] = lines[-1].rstrip("\n")
-        lines += _load(data.get("load")) + _uploads(data.get("uploads"))
+        lines += _load(data.get("load")) + _load_learning(data.get("load_learning"))
+        lines += _learning(data.get("learning")) + _uploads(data.get("uploads")) + _digests(data.get("digests"))
     return "\n".join(lines) + "\n"
 
 

@@ -158,6 +158,44 @@ class OurRanker(Method):
         return unseen[[i for i, _ in ranker.order(scores, rng=rng, explore=explore)]]
 
 
+class CheckpointedRanker(OurRanker):
+    """The site's loop past a small history (deck/reader_model.py): a refit every `refit_every` decisions,
+    each decision in between absorbed into the model (ranker.absorb), every candidate scored each time."""
+
+    def __init__(self, corpus: Corpus, *, refit_every: int, small_history: int = 0) -> None:
+        super().__init__(corpus)
+        self.refit_every, self.small_history = refit_every, small_history
+        after = f" past {small_history} decisions" if small_history else ""
+        self.name = f"PaperSwipe ranker, refit every {refit_every}{after}, decisions absorbed between"
+        self._reader: ranker.Reader | None = None
+        self._known: set[int] = set()
+        self._fitted_at = 0
+
+    def scores(self, kept: list[int], skipped: list[int], unseen: np.ndarray) -> np.ndarray:
+        decided = set(kept) | set(skipped)
+        new = decided - self._known
+        if (
+            self._reader is None
+            or not self._reader.knows_anything
+            or not self._known <= decided  # a new simulated reader
+            or len(decided) - self._fitted_at >= self.refit_every
+            or len(decided) <= self.small_history
+        ):
+            self._reader = ranker.learn(self.x[kept], self.x[skipped], self.x[unseen])
+            self._fitted_at = len(decided)
+        else:
+            keeps, skips = len(set(kept) - new), len(set(skipped) - new)
+            for card in sorted(new, key=lambda c: (kept + skipped).index(c)):
+                is_keep = card in kept
+                keeps, skips = keeps + is_keep, skips + (not is_keep)
+                weight = (keeps + skips) / (2 * (keeps if is_keep else skips))
+                ranker.absorb(self._reader, self.x[card], kept=is_keep, weight=weight)
+        self._known = decided
+        candidates = self.x[unseen]
+        base = ranker.predict(self._reader, candidates) if self._reader.knows_anything else np.full(len(unseen), 0.5)
+        return base + np.linspace(1e-3, 0, len(unseen))
+
+
 def simulate(
     method: Method,
     likes: np.ndarray,
@@ -199,14 +237,18 @@ def evaluate(
     noise: float = 0.1,
     checkpoints: Sequence[int] = CHECKPOINTS,
     anchor: bool = False,
+    online: bool = False,
 ) -> dict[str, object]:
-    """`anchor`: the colleague's setting, 1,000 arXivRaw records and keyword or cross-list tastes only."""
+    """`anchor`: the colleague's setting, 1,000 arXivRaw records and keyword or cross-list tastes only.
+    `online`: also the checkpointed loop, refitting every 10 and every 25 decisions."""
     corpus = load_corpus(anchor=anchor)
     rng = random.Random(2026)  # noqa: S311 -- a seeded simulation
     reader_tastes = tastes(corpus, rng, readers_per_kind, authors=not anchor)
     methods: list[Method] = [Chronological(), PositivesOnlySVM(corpus), OurRanker(corpus)]
     if len(checkpoints) == len(CHECKPOINTS):
         methods.append(OurRanker(corpus, explore=False))  # what exploration costs, in the full run only
+    if online:
+        methods += [CheckpointedRanker(corpus, refit_every=10), CheckpointedRanker(corpus, refit_every=25)]
     table: dict[str, dict[int, list[float]]] = {m.name: {c: [] for c in checkpoints} for m in methods}
     cold: dict[str, list[float]] = {m.name: [] for m in methods}
     for t, taste in enumerate(reader_tastes):

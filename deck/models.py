@@ -52,6 +52,7 @@ class DeckCard(models.Model):
     rank = models.PositiveIntegerField()
     score = models.FloatField(help_text="The predicted probability of a keep.")
     exploring = models.BooleanField(default=False, help_text="Taken from outside the predicted top, to learn.")
+    from_follow = models.BooleanField(default=False, help_text="Brought in by a followed author or keyword.")
     # "Why this card", from the ranker's real reasons: a sentence, and the kept paper it names, if any.
     reason = models.CharField(max_length=300, blank=True)
     reason_paper = models.ForeignKey("papers.Paper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -175,6 +176,39 @@ class QueueStamp(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_stamp")
     # When the rebuild began reading: a decision made while it ran is newer, and will be picked up.
     built_from = models.DateTimeField()
+    # When every candidate was last scored (not only the queue's cards), and whether that is due now
+    # because what the deck may show changed: categories, mutes, follows, settings.
+    rescored_from = models.DateTimeField(null=True, blank=True)
+    rescore_due = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"queue of {self.user} built from {self.built_from:%Y-%m-%d %H:%M:%S}"
+
+
+class ReaderModel(models.Model):
+    """A reader's fitted ranker, kept between decisions so that each decision updates it instead of fitting
+    it again from the whole history (deck/reader_model.py).
+
+    The weights and their precisions are stored sparse: only the features the fit or a later decision
+    touched. `learned_through` is the id of the latest decision in the model: a user's decisions lock
+    their account row, so their ids grow in the order they commit.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reader_model")
+    version = models.PositiveIntegerField(default=0, help_text="Bumped by every refit from the history.")
+    features = models.BinaryField(help_text="Packed feature indices, weights and precisions.")
+    intercept = models.FloatField(default=0.0)
+    intercept_precision = models.FloatField(default=1.0)
+    learned_through = models.BigIntegerField(default=0, help_text="The id of the latest decision learned.")
+    keeps = models.PositiveIntegerField(default=0, help_text="Keeps and seeds the model has learned.")
+    skips = models.PositiveIntegerField(default=0)
+    decisions_at_refit = models.PositiveIntegerField(default=0)
+    refit_at = models.DateTimeField(null=True, blank=True)
+    # An undo, a change of mind or new seed papers: the history changed under the model, so the next
+    # rerank fits it again from the history instead of updating it.
+    refit_due = models.BooleanField(default=False)
+    # Decisions absorbed since every candidate (not only the queue) was last scored.
+    since_full_rescore = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"model v{self.version} of {self.user}"

@@ -7,19 +7,27 @@ from django.db import transaction
 from accounts.models import User
 from papers.models import Paper
 
+from .ranking import rescore_due
 from .selectors import forget_reader
-from .tasks import rerank
+from .tasks import merge_new_papers, queue_rerank
+
+MERGE_BATCH = 200  # followers per task: a 2,000-paper announcement to 10,000 of them is 50 tasks
 
 
 def categories_changed(sender: type, instance: User, action: str, **kwargs: object) -> None:
-    """A reader followed or dropped categories: their deck is ranked again."""
+    """A reader followed or dropped categories: their deck is ranked again from every candidate."""
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
         forget_reader(instance.pk)
-        transaction.on_commit(lambda: rerank.delay(instance.pk), robust=True)
+        rescore_due(user=instance)
+        transaction.on_commit(lambda: queue_rerank(instance.pk), robust=True)
 
 
 def papers_arrived(sender: type, paper_ids: list[int], **kwargs: object) -> None:
-    """New papers have vectors: the readers of their categories get them ranked into their decks."""
+    """New papers have vectors: each follower of their categories gets them scored into the queue by the
+    model they have, in batches, instead of a rerank of everything for everyone."""
     categories = Paper.categories.through.objects.filter(paper_id__in=paper_ids).values("category_id")
-    for user_id in User.objects.filter(followed_categories__in=categories).values_list("pk", flat=True).distinct():
-        rerank.delay(user_id)
+    followers = list(
+        User.objects.filter(followed_categories__in=categories).values_list("pk", flat=True).distinct().order_by("pk")
+    )
+    for start in range(0, len(followers), MERGE_BATCH):
+        merge_new_papers.delay(followers[start : start + MERGE_BATCH], list(paper_ids))

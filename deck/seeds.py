@@ -8,7 +8,8 @@ from accounts.models import User
 from papers.resolve import Resolution, resolve
 
 from .models import SeedPaper
-from .tasks import rerank
+from .reader_model import history_changed
+from .tasks import queue_rerank
 
 SeedReport = Resolution
 
@@ -20,5 +21,6 @@ def add_seed_papers(*, user: User, pasted: str = "", data: bytes | None = None, 
         return report
     with transaction.atomic():
         SeedPaper.objects.bulk_create([SeedPaper(user=user, paper=p) for p in report.papers()], ignore_conflicts=True)
-        transaction.on_commit(lambda: rerank.delay(user.pk))
+        history_changed(user=user)  # seeds count as keeps: the model is fitted again with them
+        transaction.on_commit(lambda: queue_rerank(user.pk))
     return report

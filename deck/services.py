@@ -13,15 +13,21 @@ from library import services as library_services
 from library.models import ReadingListEntry
 from papers.models import Paper
 
-from . import selectors
+from . import ranking, reader_model, selectors
 from .models import DeckCard, DeckSettings, DigestSubscription, Interest, Swipe
-from .tasks import rerank
+from .tasks import queue_rerank
 
 
 def _learn_after_commit(user: User) -> None:
     """The ranker learns from every decision within seconds, in a task, never in the request."""
-    # robust: a failed rerank is logged and retried by the next decision; the decision itself stands.
-    transaction.on_commit(lambda: rerank.delay(user.pk), robust=True)
+    # robust: a failed rerank is logged and found by rerank_stale; the decision itself stands.
+    transaction.on_commit(lambda: queue_rerank(user.pk), robust=True)
+
+
+def _rescore_after_commit(user: User) -> None:
+    """What the deck may show changed (mutes, follows, settings): every candidate is scored again."""
+    ranking.rescore_due(user=user)
+    _learn_after_commit(user)
 
 
 @transaction.atomic
@@ -59,6 +65,7 @@ def undo_last(*, user: User) -> Paper | None:
     if last is None:
         return None
     last.delete()
+    reader_model.history_changed(user=user)  # a model cannot unlearn one decision: it is fitted again
     _learn_after_commit(user)
     if last.list_entry_id:
         library_services.take_out_untouched(entry_id=last.list_entry_id)
@@ -76,6 +83,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     if swipe.decision == decision:
         return swipe
     swipe.decision = decision
+    reader_model.history_changed(user=user)
     _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
         swipe.list_entry = _fill_default_list(user, swipe.paper)
@@ -85,6 +93,13 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
         swipe.list_entry = None
     swipe.save(update_fields=["decision", "list_entry"])
     return swipe
+
+
+@transaction.atomic
+def nudge(*, user: User, paper: Paper, decision: str) -> list[int]:
+    """The in-request reaction to a decision (ranking.nudge_queue); the papers moved back."""
+    lock_account(user)  # a rerank rewriting the queue meanwhile waits, or is waited for
+    return ranking.nudge_queue(user=user, paper_id=paper.pk, kept=decision == Swipe.Decision.KEEP)
 
 
 def _fill_default_list(user: User, paper: Paper) -> ReadingListEntry | None:
@@ -102,7 +117,7 @@ def set_interest(*, user: User, kind: str, value: str, stance: str) -> Interest:
     if stance == Interest.Stance.MUTE:
         muted = Paper.objects.filter(selectors.matching(interest)).values("pk")
         DeckCard.objects.filter(user=user, paper__in=muted).delete()
-    _learn_after_commit(user)
+    _rescore_after_commit(user)
     return interest
 
 
@@ -111,7 +126,7 @@ def drop_interest(*, user: User, interest_id: int) -> None:
     """Raises Interest.DoesNotExist for another user's interest."""
     Interest.objects.get(pk=interest_id, user=user).delete()
     selectors.forget_reader(user.pk)
-    _learn_after_commit(user)
+    _rescore_after_commit(user)
 
 
 @transaction.atomic
@@ -119,7 +134,7 @@ def save_deck_settings(*, settings: DeckSettings) -> DeckSettings:
     lock_account(settings.user)
     settings.save()
     selectors.forget_reader(settings.user_id)
-    _learn_after_commit(settings.user)  # the queue follows the new choice
+    _rescore_after_commit(settings.user)  # the queue follows the new choice
     return settings
 
 

@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 
 from accounts.models import User
+
+# How long a queued rerank holds its place. A task that never ran (its worker died before taking it) stops
+# holding it then, and `rerank_stale` finds the reader meanwhile.
+PENDING_SECONDS = 600
+
+
+def _pending_key(user_id: int) -> str:
+    return f"deck:rerank-pending:{user_id}"
+
+
+def queue_rerank(user_id: int) -> None:
+    """Ask for a rerank of this reader, unless one is queued and not started: that one will read every
+    decision made before it starts. So the rank queue holds at most one task per reader, at any load."""
+    if not cache.add(_pending_key(user_id), 1, PENDING_SECONDS):
+        return
+    try:
+        rerank.delay(user_id)
+    except Exception:
+        cache.delete(_pending_key(user_id))  # nothing is queued: the next decision must be able to ask
+        raise
 
 
 @shared_task(acks_late=True)
 def rerank(user_id: int) -> int:
-    """Rebuild one user's ranked deck; queued on commit after each decision, undo and change."""
-    from .ranking import refresh_queue
+    """Bring one reader's model and queue up to date; queued on commit after decisions, undo and changes."""
+    from .ranking import update_queue
 
+    # Before reading anything: a decision from now on queues the next rerank instead of joining this one.
+    cache.delete(_pending_key(user_id))
     user = User.objects.filter(pk=user_id).first()
-    return refresh_queue(user=user) if user else 0
+    return update_queue(user=user) if user else 0
+
+
+@shared_task(acks_late=True)
+def merge_new_papers(user_ids: list[int], paper_ids: list[int]) -> int:
+    """After a harvest: a batch of followers get the new papers scored into their queues by their
+    stored models, without a rerank of everything. Returns how many cards went in."""
+    from .ranking import merge_papers
+
+    return sum(merge_papers(user=user, paper_ids=paper_ids) for user in User.objects.filter(pk__in=user_ids))
 
 
 @shared_task
@@ -34,5 +66,6 @@ def rerank_stale() -> int:
 
     readers = stale_readers()
     for user_id in readers:
-        rerank.delay(user_id)
+        cache.delete(_pending_key(user_id))  # a lost rerank's place is not held any longer
+        queue_rerank(user_id)
     return len(readers)

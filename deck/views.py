@@ -106,9 +106,11 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     swipe, created = services.decide(
         user=request.user, paper=paper, decision=form.cleaned_data["decision"], source=source
     )
+    # The next cards react at once, before the rerank: a page drops the ones a skip moved back.
+    withdrawn = services.nudge(user=request.user, paper=paper, decision=swipe.decision) if created else []
     if _wants_json(request):
         decided = {"created": created, "decision": swipe.decision}
-        return _deck_reply(request, [], can_undo=True, decided=decided)  # a decision is there to undo
+        return _deck_reply(request, [], can_undo=True, decided=decided, withdrawn=withdrawn)
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 

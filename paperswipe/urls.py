@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from .health.views import health
 from .security import csp_report
 
 # The admin signs in through allauth's login, so two-factor and the rate limits apply there too.
@@ -13,6 +14,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("papers.urls")),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own URLs, behind its login and staff check: linked from templates/admin/index.html.
+    path("admin/health/", admin.site.admin_view(health), name="admin_health"),
     path("admin/", admin.site.urls),
     path("csp-report/", csp_report, name="csp_report"),
 ]

@@ -33,11 +33,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.orcid",
     "django_celery_beat",
+    "django_celery_results",
     "csp",
     "accounts",
     "papers",
     "deck",
     "library",
+    "paperswipe.health",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +199,13 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
+# Failed tasks only, with their traceback, in the database (django-celery-results) for the admin's Health page:
+# a success writes nothing, so the hot path stays as it was; beat's daily `celery.backend_cleanup` drops
+# failures older than `result_expires` (a day). Nothing reads a task's return value.
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True  # the task's name and arguments beside the error
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One queue per kind of work, so that no kind waits behind another and each can have workers of its own
@@ -210,6 +219,7 @@ CELERY_TASK_ROUTES = {
     "papers.tasks.harvest_*": {"queue": "harvest"},
     "papers.tasks.compute_features": {"queue": "rank"},
     "deck.tasks.rerank": {"queue": "rank"},
+    "deck.tasks.merge_new_papers": {"queue": "rank"},
 }
 
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")

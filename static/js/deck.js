@@ -127,7 +127,15 @@
     let failed = false;
     afterTransition(card, () => { if (!failed) { card.remove(); showState(); } });
     post(form.action, body)
-      .then(() => { errorBox.hidden = true; })
+      .then((data) => {
+        errorBox.hidden = true;
+        // After a skip the server moves the next cards most like it back in the queue: the ones this page
+        // already holds go too, and the refill below brings what is now ahead of them.
+        (data.withdrawn || []).forEach((id) => {
+          const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(id))}"]`);
+          if (held) held.remove();
+        });
+      })
       .catch(() => {
         // Put the card back so nothing is lost.
         failed = true;

@@ -179,10 +179,14 @@ def test_before_any_decision_the_deck_is_newest_first_with_what_peers_keep_pulle
     ]
     for paper in newest_first:
         paper.categories.add(cs_cy)
-    reader, peer, stranger = UserFactory(), UserFactory(), UserFactory()
+    reader, stranger = UserFactory(), UserFactory()
+    peers = [UserFactory() for _ in range(3)]
     reader.followed_categories.add(cs_cy)
-    peer.followed_categories.add(cs_cy)
-    deck_services.decide(user=peer, paper=newest_first[5], decision="keep")
+    for peer in peers:
+        peer.followed_categories.add(cs_cy)
+        deck_services.decide(user=peer, paper=newest_first[5], decision="keep")
+    for peer in peers[:2]:  # two peers are two people, not a crowd: no "popular" that points at them
+        deck_services.decide(user=peer, paper=newest_first[3], decision="keep")
     deck_services.decide(user=stranger, paper=newest_first[7], decision="keep")  # follows nothing of ours
     ranking.refresh_queue(user=reader)
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))

@@ -26,6 +26,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--anchor", action="store_true", help="Only the 1,000 arXivRaw records, keyword and cross-list tastes."
         )
+        parser.add_argument(
+            "--online", action="store_true", help="Also the checkpointed loop: refits now and then, updates between."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = evaluate(
@@ -34,11 +37,13 @@ class Command(BaseCommand):
             noise=options["noise"],
             checkpoints=(5, 10, 20) if options["quick"] else CHECKPOINTS,
             anchor=options["anchor"],
+            online=options["online"],
         )
         table = render(result)
         self.stdout.write(table)
         if options["write"]:
-            start, end = (mark.format(":anchor" if options["anchor"] else "") for mark in MARKS)
+            variant = ":anchor" if options["anchor"] else ":online" if options["online"] else ""
+            start, end = (mark.format(variant) for mark in MARKS)
             text = DOC.read_text(encoding="utf-8")
             block = f"{start}\n{table}\n{end}"
             DOC.write_text(re.sub(f"{re.escape(start)}.*?{re.escape(end)}", lambda _: block, text, flags=re.S))

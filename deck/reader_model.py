@@ -1,0 +1,231 @@
+"""A reader's ranker between decisions, at a cost that does not grow with their history.
+
+The model is fitted (`ranker.learn`) from a bounded sample of the history now and then, and stored as a
+checkpoint (`ReaderModel`). Each rerank loads the checkpoint and absorbs the decisions made since
+(`ranker.absorb`, a few microseconds each): at most REFIT_EVERY of them, because by then a refit is due.
+Checkpoints are immutable until the next refit, so a worker keeps the latest ones in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Mod
+from django.utils import timezone
+from scipy import sparse
+
+from accounts.models import User
+from papers import features
+from papers.feature_store import matrix_for
+
+from . import ranker
+from .models import ReaderModel, SeedPaper, Swipe
+
+# Up to this many decisions a refit costs no more than an update (milliseconds): the model is fitted from
+# the whole history after every decision, exactly as before checkpoints existed.
+SMALL_HISTORY = 300
+# Past it, a refit every this many decisions; the ones in between are absorbed.
+REFIT_EVERY = 100
+# What a refit reads: the latest keeps and skips, and an even sample of the older ones, so that an old
+# taste still counts without reading a history of 100,000 decisions.
+LATEST = 2000
+OLDER = 1000
+# The kept papers a card's "Like …" reason is looked for among: the latest ones, seeds included.
+KEPT_FOR_REASONS = 500
+
+
+@dataclass
+class Learned:
+    """The reader's model with every decision so far in it."""
+
+    reader: ranker.Reader
+    checkpoint: ReaderModel | None  # None before the first decision
+    refitted: bool  # fitted from the history in this call (a new version)
+    absorbed: int  # decisions absorbed after the checkpoint
+
+
+def learned(*, user: User, unseen: sparse.csr_matrix | None = None) -> Learned:
+    """The reader's model now: the checkpoint plus the decisions since, or a refit when one is due.
+
+    `unseen`: some candidates' vectors, which a refit takes as its soft-labelled sample.
+    """
+    checkpoint = ReaderModel.objects.filter(user=user).first()
+    newer = _decisions_after(user, checkpoint)
+    if checkpoint is None or checkpoint.refit_due or _refit_due(checkpoint, len(newer)):
+        return _refit(user, checkpoint, unseen)
+    reader = _load(checkpoint)
+    ids, rows = matrix_for([pk for pk, _, _ in newer])
+    position = {pk: i for i, pk in enumerate(ids)}
+    keeps, skips = checkpoint.keeps, checkpoint.skips
+    for pk, decision, _ in newer:
+        kept = decision == Swipe.Decision.KEEP
+        keeps, skips = keeps + kept, skips + (not kept)
+        if pk in position:  # a paper without a vector yet teaches nothing
+            weight = (keeps + skips) / (2 * (keeps if kept else skips))  # class-balanced, as in a refit
+            ranker.absorb(reader, rows[position[pk]], kept=kept, weight=weight)
+    return Learned(reader=reader, checkpoint=checkpoint, refitted=False, absorbed=len(newer))
+
+
+def refit_due(*, user: User) -> bool:
+    """Whether the next `learned` fits the model again (so that a caller can give it every candidate)."""
+    checkpoint = ReaderModel.objects.filter(user=user).first()
+    return checkpoint is None or checkpoint.refit_due or _refit_due(checkpoint, len(_decisions_after(user, checkpoint)))
+
+
+def _refit_due(checkpoint: ReaderModel, newer: int) -> bool:
+    total = checkpoint.keeps + checkpoint.skips + newer
+    return total <= SMALL_HISTORY or newer >= REFIT_EVERY
+
+
+def _decisions_after(user: User, checkpoint: ReaderModel | None) -> list[tuple[int, str, int]]:
+    """(paper, decision, id) of the decisions newer than the checkpoint, oldest first. A reader's decisions
+    take their account's lock, so their ids and times grow together: the history index finds them."""
+    swipes = Swipe.objects.filter(user=user)
+    if checkpoint is not None:
+        since = checkpoint.refit_at or timezone.now()
+        swipes = swipes.filter(created_at__gte=since - CLOCK_SLACK, pk__gt=checkpoint.learned_through)
+    return list(swipes.order_by("created_at", "id").values_list("paper_id", "decision", "id")[: REFIT_EVERY + 1])
+
+
+CLOCK_SLACK = timedelta(minutes=5)  # two web servers' clocks may disagree a little
+
+
+def _refit(user: User, checkpoint: ReaderModel | None, unseen: sparse.csr_matrix | None) -> Learned:
+    """Fit from a bounded sample of the history and store the checkpoint."""
+    started = timezone.now()
+    keep, skip = Q(decision=Swipe.Decision.KEEP), Q(decision=Swipe.Decision.SKIP)
+    history = Swipe.objects.filter(user=user).aggregate(
+        last=Max("id"), keeps=Count("id", filter=keep), skips=Count("id", filter=skip)
+    )
+    learned_through = history["last"] or 0
+    keep_ids = _sample(user, Swipe.Decision.KEEP, learned_through, history["keeps"])
+    skip_ids = _sample(user, Swipe.Decision.SKIP, learned_through, history["skips"])
+    skipped_set = set(skip_ids)
+    seed_ids = SeedPaper.objects.filter(user=user).values_list("paper_id", flat=True)
+    seeds = [pk for pk in seed_ids if pk not in skipped_set]  # a seed the reader skipped since is a skip
+    _, kept = matrix_for(list(dict.fromkeys(seeds + keep_ids)))
+    _, skipped = matrix_for(skip_ids)
+    reader = ranker.learn(kept, skipped, unseen)
+    if reader.weights is None:  # only keeps or only skips, and nothing unseen to weigh them against
+        if checkpoint is not None:
+            checkpoint.delete()
+        return Learned(reader=reader, checkpoint=None, refitted=True, absorbed=0)
+    checkpoint = checkpoint or ReaderModel(user=user)
+    checkpoint.version += 1
+    checkpoint.features = _pack(reader)
+    checkpoint.intercept, checkpoint.intercept_precision = reader.intercept, reader.intercept_precision
+    checkpoint.learned_through = learned_through
+    checkpoint.keeps, checkpoint.skips = history["keeps"] + len(seeds), history["skips"]
+    checkpoint.decisions_at_refit = checkpoint.keeps + checkpoint.skips
+    checkpoint.refit_at, checkpoint.refit_due = started, False
+    checkpoint.save()
+    _remember(checkpoint, reader)
+    return Learned(reader=reader, checkpoint=checkpoint, refitted=True, absorbed=0)
+
+
+def _sample(user: User, decision: str, through: int, count: int) -> list[int]:
+    """The papers of the latest LATEST decisions of this kind (`count` in all), and about OLDER of the rest,
+    every n-th by id, so that only the sample crosses the wire."""
+    swipes = Swipe.objects.filter(user=user, decision=decision, pk__lte=through)
+    latest = list(swipes.order_by("-created_at", "-id").values_list("paper_id", "created_at")[:LATEST])
+    if len(latest) < LATEST or count <= LATEST:
+        return [pk for pk, _ in latest]
+    step = max(1, (count - LATEST) // OLDER)
+    older = swipes.filter(created_at__lte=latest[-1][1]).annotate(every=Mod("id", step)).filter(every=0)
+    chosen = {pk for pk, _ in latest}
+    return [pk for pk, _ in latest] + [
+        pk for pk in older.values_list("paper_id", flat=True)[:OLDER] if pk not in chosen
+    ]
+
+
+def kept_for_reasons(*, user: User) -> tuple[list[int], sparse.csr_matrix]:
+    """The latest kept papers and seeds, with their vectors: what a card's "Like …" names. Read only when
+    reasons are written (a full rescore, a merge), not for a reorder."""
+    kept = Swipe.objects.filter(user=user, decision=Swipe.Decision.KEEP).order_by("-created_at", "-id")
+    seeds = SeedPaper.objects.filter(user=user).exclude(
+        Q(paper__in=Swipe.objects.filter(user=user, decision=Swipe.Decision.SKIP).values("paper"))
+    )
+    ids = list(kept.values_list("paper_id", flat=True)[:KEPT_FOR_REASONS])
+    ids += list(seeds.order_by("-added_at").values_list("paper_id", flat=True)[:KEPT_FOR_REASONS])
+    return matrix_for(list(dict.fromkeys(ids)))
+
+
+# ---------------------------------------------------------------- checkpoints, packed and kept in memory
+
+
+def _touched(reader: ranker.Reader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The features the model touched: their indices, weights and precisions (the others are 0 and 1)."""
+    assert reader.weights is not None
+    assert reader.precision is not None
+    cols = np.flatnonzero((reader.precision != 1.0) | (reader.weights != 0.0)).astype("<i4")
+    return cols, reader.weights[cols].astype("<f4"), reader.precision[cols].astype("<f4")
+
+
+def _pack(reader: ranker.Reader) -> bytes:
+    return b"".join(array.tobytes() for array in _touched(reader))
+
+
+def _unpack(blob: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(blob) // 12
+    return (
+        np.frombuffer(blob, dtype="<i4", count=n),
+        np.frombuffer(blob, dtype="<f4", count=n, offset=4 * n),
+        np.frombuffer(blob, dtype="<f4", count=n, offset=8 * n),
+    )
+
+
+_MEMORY_BYTES = 256 * 2**20  # checkpoints a worker process keeps, unpacked, most recently used first
+_memory: OrderedDict[tuple[int, int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+_memory_lock = threading.Lock()
+
+
+def _memory_key(checkpoint: ReaderModel) -> tuple[int, int, float]:
+    """A checkpoint never changes once written: its reader, version and time name it for good."""
+    return checkpoint.user_id, checkpoint.version, checkpoint.refit_at.timestamp() if checkpoint.refit_at else 0.0
+
+
+def _remember(checkpoint: ReaderModel, reader: ranker.Reader) -> None:
+    _keep(_memory_key(checkpoint), _touched(reader))
+
+
+def _keep(key: tuple[int, int, float], arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    with _memory_lock:
+        _memory[key] = arrays
+        _memory.move_to_end(key)
+        while sum(a.nbytes for entry in _memory.values() for a in entry) > _MEMORY_BYTES and len(_memory) > 1:
+            _memory.popitem(last=False)
+
+
+def _load(checkpoint: ReaderModel) -> ranker.Reader:
+    """The checkpoint as a dense model (8 MB for 2²⁰ features, allocated in a millisecond)."""
+    key = _memory_key(checkpoint)
+    with _memory_lock:
+        arrays = _memory.get(key)
+        if arrays is not None:
+            _memory.move_to_end(key)
+    if arrays is None:
+        arrays = _unpack(bytes(checkpoint.features))
+        _keep(key, arrays)
+    cols, weights, precision = arrays
+    dense_weights = np.zeros(features.N_FEATURES, dtype=np.float32)
+    dense_precision = np.ones(features.N_FEATURES, dtype=np.float32)
+    dense_weights[cols], dense_precision[cols] = weights, precision
+    empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
+    return ranker.Reader(
+        kept=empty,
+        skipped=empty,
+        weights=dense_weights,
+        intercept=checkpoint.intercept,
+        precision=dense_precision,
+        intercept_precision=checkpoint.intercept_precision,
+    )
+
+
+def history_changed(*, user: User) -> None:
+    """An undo, a change of mind or new seeds: the next rerank refits instead of updating."""
+    ReaderModel.objects.filter(user=user).update(refit_due=True)

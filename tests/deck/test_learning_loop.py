@@ -1,0 +1,271 @@
+"""The learning loop at a bounded cost (issue 21 §1): one pending rerank per reader, a stored model that each
+decision updates and that is fitted again only now and then, the queue's own cards reordered between full
+rescores, new papers merged without a rerank, and the next cards nudged within the request."""
+
+import numpy as np
+import pytest
+import redis
+from django.conf import settings as django_settings
+from scipy import sparse
+from scipy.stats import spearmanr
+
+from deck import ranker, ranking, reader_model
+from deck import services as deck_services
+from deck.models import DeckCard, QueueStamp, ReaderModel, Swipe
+from deck.tasks import queue_rerank, rerank
+from papers import features
+from papers.feature_store import compute_features, matrix_for, vectors
+from papers.features import words
+from papers.models import Category, Paper
+from papers.parsers import parse_document
+from papers.services import import_page
+from paperswipe.celery import app
+
+from ..conftest import ARXIV_RAW_PAGE
+from ..factories import PaperFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
+
+
+@pytest.fixture
+def catalog():
+    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
+    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
+    vectors.clear()
+    return Paper.objects.all()
+
+
+@pytest.fixture
+def reader(catalog):
+    user = UserFactory()
+    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
+    return user
+
+
+@pytest.fixture
+def small_history(monkeypatch):
+    """Checkpoints from the sixth decision on, a refit every tenth: the update path on a small catalog."""
+    monkeypatch.setattr(reader_model, "SMALL_HISTORY", 5)
+    monkeypatch.setattr(reader_model, "REFIT_EVERY", 10)
+
+
+def about_quantum(paper_id: int) -> bool:
+    return "quantum" in words(Paper.objects.get(pk=paper_id).title)
+
+
+def queue(user) -> list[int]:
+    return list(DeckCard.objects.filter(user=user).order_by("rank").values_list("paper_id", flat=True))
+
+
+def decide(user, paper_id: int, decision: str) -> None:
+    """A decision and the rerank a worker runs after it."""
+    deck_services.decide(user=user, paper=Paper.objects.get(pk=paper_id), decision=decision)
+    ranking.update_queue(user=user)
+
+
+# ---------------------------------------------------------------- one pending rerank per reader
+
+
+@pytest.fixture
+def rank_queue():
+    """The real broker with no worker: what waits on the `rank` queue can be counted."""
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=django_settings.REDIS_URL, task_always_eager=False)
+    app.control.purge()
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    yield client
+    app.control.purge()
+    app.conf.update(saved)
+
+
+def test_a_reader_has_at_most_one_rerank_waiting(rank_queue):
+    alice, bob = UserFactory(), UserFactory()
+    for _ in range(5):
+        queue_rerank(alice.pk)
+    for _ in range(3):
+        queue_rerank(bob.pk)
+    assert rank_queue.llen("rank") == 2
+
+    # A worker takes alice's task: from then on a decision of hers asks for exactly one more.
+    assert rank_queue.rpop("rank") is not None
+    rerank.run(alice.pk)
+    for _ in range(4):
+        queue_rerank(alice.pk)
+    assert rank_queue.llen("rank") == 2
+
+
+def test_a_decision_during_a_rerank_queues_one_more(rank_queue, reader):
+    queue_rerank(reader.pk)
+    rank_queue.rpop("rank")  # the worker took it...
+    rerank.run(reader.pk)  # ...and ran it; meanwhile nothing else was asked
+    assert rank_queue.llen("rank") == 0
+    paper = Paper.objects.order_by("-listed_at").first()
+    deck_services.decide(user=reader, paper=paper, decision="keep")
+    queue_rerank(reader.pk)  # what decide's on_commit does
+    assert rank_queue.llen("rank") == 1
+
+
+# ---------------------------------------------------------------- the stored model
+
+
+def test_absorbing_decisions_moves_the_model_as_a_refit_does():
+    """Fit on two topics, then absorb skips of a third: the scores of held-out papers follow a refit on
+    all of it closely (rank correlation), and the third topic sinks."""
+    rng = np.random.default_rng(7)
+
+    def paper(topic: str) -> sparse.csr_matrix:
+        topic_words = [f"{topic}{i}" for i in rng.choice(40, 8)]
+        return features.vectorize([[*topic_words, *(f"common{i}" for i in rng.choice(200, 6))]])
+
+    kept = sparse.vstack([paper("graph") for _ in range(40)]).tocsr()
+    skipped = sparse.vstack([paper("star") for _ in range(60)]).tocsr()
+    later = sparse.vstack([paper("spin") for _ in range(15)]).tocsr()
+    held_out = sparse.vstack([paper(t) for t in ("graph", "star", "spin") for _ in range(30)]).tocsr()
+
+    online = ranker.learn(kept, skipped)
+    before = ranker.predict(online, held_out)
+    for i in range(later.shape[0]):
+        total = 40 + 60 + i + 1
+        ranker.absorb(online, later[i], kept=False, weight=total / (2 * (60 + i + 1)))
+    refit = ranker.learn(kept, sparse.vstack([skipped, later]).tocsr())
+
+    after, expected = ranker.predict(online, held_out), ranker.predict(refit, held_out)
+    assert spearmanr(after, expected).statistic > 0.9
+    spin = slice(60, 90)
+    assert after[spin].mean() < before[spin].mean() - 0.1
+    assert after[:30].mean() > after[spin].mean()
+
+
+def test_past_a_small_history_decisions_are_absorbed_and_a_refit_comes_every_so_often(reader, small_history):
+    newest = list(Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:40])
+    ranking.refresh_queue(user=reader)
+    for pk in newest[:6]:
+        decide(reader, pk, "keep" if about_quantum(pk) else "skip")
+    checkpoint = ReaderModel.objects.get(user=reader)
+    version = checkpoint.version
+    for pk in newest[6:14]:
+        decide(reader, pk, "keep" if about_quantum(pk) else "skip")
+    checkpoint.refresh_from_db()
+    assert checkpoint.version == version  # the refit was at the fifth: nine decisions absorbed since
+    learned = reader_model.learned(user=reader)
+    assert (learned.refitted, learned.absorbed) == (False, 9)
+    decide(reader, newest[14], "skip")  # the tenth since the refit
+    checkpoint.refresh_from_db()
+    assert checkpoint.version == version + 1
+    assert checkpoint.learned_through == Swipe.objects.filter(user=reader).latest("id").pk
+
+
+def test_an_undo_refits_the_model_without_the_decision(reader, small_history):
+    newest = list(Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:8])
+    ranking.refresh_queue(user=reader)
+    for pk in newest:
+        decide(reader, pk, "keep" if about_quantum(pk) else "skip")
+    version = ReaderModel.objects.get(user=reader).version
+    deck_services.undo_last(user=reader)
+    assert ReaderModel.objects.get(user=reader).refit_due
+    ranking.update_queue(user=reader)
+    checkpoint = ReaderModel.objects.get(user=reader)
+    assert (checkpoint.version, checkpoint.refit_due) == (version + 1, False)
+    assert checkpoint.keeps + checkpoint.skips == 7
+
+
+def test_skips_absorbed_between_refits_sink_a_topic(reader, small_history):
+    ranking.refresh_queue(user=reader)
+    before = queue(reader)
+    base = sum(map(about_quantum, before[:60])) / 60
+    quantum = [pk for pk in before if about_quantum(pk)][:8]
+    others = [pk for pk in before if not about_quantum(pk)][:6]
+    for pk in others:
+        decide(reader, pk, "keep")
+    for pk in quantum:  # absorbed: the refit after the fifth decision is the last one
+        decide(reader, pk, "skip")
+    assert ReaderModel.objects.get(user=reader).version == 5  # refitted up to the fifth decision only
+    ranked = [c.paper_id for c in DeckCard.objects.filter(user=reader, exploring=False).order_by("rank")]
+    assert sum(map(about_quantum, ranked[:60])) / 60 < base / 2
+
+
+def test_a_change_of_categories_rescores_every_candidate(reader, small_history):
+    ranking.refresh_queue(user=reader)
+    stamp = QueueStamp.objects.get(user=reader)
+    reader.followed_categories.add(Category.objects.get(code="math.AG"))
+    stamp.refresh_from_db()
+    assert stamp.rescore_due
+    ranking.update_queue(user=reader)
+    stamp.refresh_from_db()
+    assert not stamp.rescore_due
+    assert stamp.rescored_from == stamp.built_from
+
+
+# ---------------------------------------------------------------- new papers
+
+
+def test_new_papers_are_merged_into_the_queue_without_a_rerank(
+    reader, small_history, django_capture_on_commit_callbacks
+):
+    ranking.refresh_queue(user=reader)
+    before = queue(reader)
+    kept = [pk for pk in before if about_quantum(pk)][:4]
+    for pk in kept + [pk for pk in before if not about_quantum(pk)][:8]:
+        decide(reader, pk, "keep" if pk in kept else "skip")
+    model = ReaderModel.objects.get(user=reader)
+    built_from = QueueStamp.objects.get(user=reader).built_from
+    queued = DeckCard.objects.filter(user=reader).count()  # decisions since the full rescore took cards out
+    kept_title = Paper.objects.get(pk=kept[0]).title
+    quant_ph = Category.objects.get(code="quant-ph")
+    alike = PaperFactory(primary_category=quant_ph, title=kept_title, abstract="Quantum entanglement of spin chains.")
+    unlike = PaperFactory(primary_category=quant_ph, title="Tax policy", abstract="Fiscal rules for small towns.")
+    with django_capture_on_commit_callbacks(execute=True):  # the features' signal queues the merge
+        compute_features(paper_ids=[alike.pk, unlike.pk])
+    ranks = dict(DeckCard.objects.filter(user=reader).values_list("paper_id", "rank"))
+    assert alike.pk in ranks
+    assert ranks[alike.pk] < ranks.get(unlike.pk, ranking.QUEUE_LENGTH)
+    merged = len(ranks.keys() & {alike.pk, unlike.pk})
+    assert DeckCard.objects.filter(user=reader).count() == min(ranking.QUEUE_LENGTH, queued + merged)
+    assert ReaderModel.objects.get(user=reader).version == model.version  # no refit
+    assert QueueStamp.objects.get(user=reader).built_from == built_from  # nothing new was learned
+
+
+# ---------------------------------------------------------------- the nudge within the request
+
+
+def test_three_skips_on_a_topic_and_the_next_card_is_not_on_it(reader, client):
+    """No worker runs here (on_commit callbacks do not run in this test's transaction): only the nudge."""
+    ranking.refresh_queue(user=reader)
+    cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
+    quantum = [c for c in cards if about_quantum(c.paper_id)][:12]
+    rest = [c for c in cards if not about_quantum(c.paper_id)]
+    for rank, card in enumerate(quantum + rest):  # the deck opens on a run of one topic
+        card.rank = rank
+    DeckCard.objects.bulk_update(cards, ["rank"])
+    client.force_login(reader)
+    withdrawn = []
+    for card in quantum[:3]:
+        reply = client.post(
+            "/deck/decide/", {"paper": card.paper_id, "decision": "skip"}, headers={"accept": "application/json"}
+        )
+        assert reply.status_code == 200
+        withdrawn += reply.json()["withdrawn"]
+    assert withdrawn
+    assert all(about_quantum(pk) for pk in withdrawn[:3])
+    nxt = client.get("/deck/cards/?count=1", headers={"accept": "application/json"}).json()["cards"][0]
+    next_id = int(nxt.split('data-paper="', 1)[1].split('"', 1)[0])
+    assert not about_quantum(next_id)
+    assert QueueStamp.objects.filter(user=reader).first().built_from < Swipe.objects.latest("created_at").created_at
+
+
+def test_a_keep_brings_the_cards_most_like_it_forward(reader):
+    ranking.refresh_queue(user=reader)
+    decided = DeckCard.objects.filter(user=reader).order_by("rank")[0].paper_id
+    deck_services.decide(user=reader, paper=Paper.objects.get(pk=decided), decision="keep")
+    window = list(DeckCard.objects.filter(user=reader).order_by("rank")[: ranking.NUDGE_WINDOW])
+    assert ranking.nudge_queue(user=reader, paper_id=decided, kept=True) == []
+    after = list(DeckCard.objects.filter(user=reader).order_by("rank")[: ranking.NUDGE_WINDOW])
+    assert {c.paper_id for c in after} == {c.paper_id for c in window}  # the window keeps its cards
+    _, rows = matrix_for([decided, *(c.paper_id for c in after)])
+    similarity = (rows[1:] @ rows[0].T).toarray().ravel()
+    alike = similarity >= ranking.NUDGE_SIMILARITY
+    assert 0 < alike.sum() < len(after)
+    assert list(alike) == sorted(alike, reverse=True)  # every card like it before every other
+    assert [c.paper_id for c in after] != [c.paper_id for c in window]
