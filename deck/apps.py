@@ -17,6 +17,7 @@ class DeckConfig(AppConfig):
         register("deck_queue", selectors.queue_for_export)
         register("email_digest", selectors.digest_for_export)
         register("digests_sent", selectors.digests_sent_for_export)
+        register("reader_model", selectors.reader_model_for_export)
 
         from django.db.models.signals import m2m_changed
 

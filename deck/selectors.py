@@ -23,7 +23,17 @@ from papers.models import Category, Paper
 from papers.names import fold_text, has_name, name_pattern
 from papers.search import CONFIG
 
-from .models import DeckCard, DeckSettings, DigestSent, DigestSubscription, Interest, QueueStamp, SeedPaper, Swipe
+from .models import (
+    DeckCard,
+    DeckSettings,
+    DigestSent,
+    DigestSubscription,
+    Interest,
+    QueueStamp,
+    ReaderModel,
+    SeedPaper,
+    Swipe,
+)
 
 CARDS_PER_BATCH = 5
 COUNT_CAP = 1000
@@ -500,6 +510,21 @@ def digests_sent_for_export(user: User) -> list[dict[str, Any]]:
         }
         for digest in sent
     ]
+
+
+def reader_model_for_export(user: User) -> dict[str, Any] | None:
+    """What the deck learned of the reader, in "Download my data": its size and when, not the weights (a
+    million numbers that mean nothing outside the ranker)."""
+    model = ReaderModel.objects.filter(user=user).first()
+    if model is None:
+        return None
+    return {
+        "version": model.version,
+        "keeps_learned": model.keeps,
+        "skips_learned": model.skips,
+        "refitted_at": model.refit_at.isoformat() if model.refit_at else None,
+        "features_weighted": len(model.features) // 12,
+    }
 
 
 def digest_for_export(user: User) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deck import selectors
 from deck import services as deck_services
-from deck.models import DeckCard, DeckSettings, DigestSent, Interest, SeedPaper
+from deck.models import DeckCard, DeckSettings, DigestSent, Interest, ReaderModel, SeedPaper
 from deck.selectors import candidates, matching, next_cards
 from papers.models import Category, Paper
 from papers.references import parse_references
@@ -340,6 +340,7 @@ def test_download_my_data_holds_follows_mutes_seeds_and_deck_settings(logged_in,
     card = paper_by("Qiang Li", cs_cy)
     DeckCard.objects.create(user=user, paper=card, rank=0, score=0.75, reason="New in your categories")
     DigestSent.objects.create(user=user, period="daily 2026-11-29").papers.add(card)
+    ReaderModel.objects.create(user=user, version=3, keeps=4, skips=9, features=bytes(12 * 7))
     data = logged_in.get("/settings/data/download/").json()
     interests = [{k: i[k] for k in ("kind", "value", "stance")} for i in data["interests"]]
     assert interests == [
@@ -356,6 +357,13 @@ def test_download_my_data_holds_follows_mutes_seeds_and_deck_settings(logged_in,
         (card.arxiv_id, 0, "New in your categories")
     ]
     assert [(d["period"], d["papers"]) for d in data["digests_sent"]] == [("daily 2026-11-29", [card.arxiv_id])]
+    assert data["reader_model"] == {
+        "version": 3,
+        "keeps_learned": 4,
+        "skips_learned": 9,
+        "refitted_at": None,
+        "features_weighted": 7,
+    }
 
 
 # On SQLite (`make run`): no search vector; the same names and words through Python's `re`, in SQL (REGEXP)
