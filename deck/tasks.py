@@ -50,12 +50,32 @@ def merge_new_papers(user_ids: list[int], paper_ids: list[int]) -> int:
 
 @shared_task
 def send_digests(frequency: str = "") -> int:
-    """Hourly from beat: every email digest that is due. Runs twice safely (deck/digests.py)."""
+    """Hourly from beat: finds whose digest is due, a page at a time, and queues a `send_digest_batch` per
+    BATCH_SIZE readers, so that every worker process sends. Runs twice safely: a reader queued twice gets
+    one digest (deck/digests.py). Returns how many batches were queued."""
     from django.utils import timezone
 
-    from .digests import send_due
+    from .digests import due_batches
 
-    return send_due(now=timezone.now(), frequency=frequency)
+    now = timezone.now()
+    queued = 0
+    for user_ids in due_batches(now=now, frequency=frequency):
+        # Plain delay, not on commit: nothing was written, and eagerly (`make run`) each batch sends at once.
+        send_digest_batch.delay(user_ids, now.isoformat(), frequency)
+        queued += 1
+    return queued
+
+
+# Late acks: a batch whose worker died is delivered again, and sends only what was not claimed yet.
+@shared_task(acks_late=True)
+def send_digest_batch(user_ids: list[int], now: str, frequency: str = "") -> int:
+    """The digests of a batch of readers, due at `now` (the tick that found them, ISO 8601), so that a batch
+    run late still sends the period it was queued for. Returns how many went out."""
+    from datetime import datetime
+
+    from .digests import send_batch
+
+    return send_batch(user_ids=user_ids, now=datetime.fromisoformat(now), frequency=frequency)
 
 
 @shared_task

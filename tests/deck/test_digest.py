@@ -1,25 +1,36 @@
 """The email digest: who is due and when (time zones, DST), what goes in, one send per period even
-under two concurrent runs, one-click Keep links and one-click unsubscribe."""
+under two concurrent runs, the hourly tick's batches (in process and through Redis to a worker), one-click
+Keep links and one-click unsubscribe."""
 
 import email.policy
+import math
 import re
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 
 import pytest
 from allauth.account.models import EmailAddress
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.conf import settings as django_settings
 from django.core import mail, signing
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from deck import digest_links, digests
 from deck.models import DeckCard, DigestSent, DigestSubscription, Interest, Swipe
+from deck.tasks import send_digest_batch, send_digests
 from library.models import ReadingListEntry
+from papers.models import Category
+from paperswipe.celery import app
 
+from ..conftest import wait_for
 from ..factories import PaperFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +170,20 @@ def test_a_paper_goes_out_in_one_digest_only_and_decided_or_muted_papers_never(r
     titles = [p.title for p in second.papers.order_by("-listed_at")]
     assert titles == ["Deck paper 7", "Deck paper 8", "Deck paper 9", "Deck paper 10", "Deck paper 11"]
     assert not first & set(second.papers.all())
+
+
+def test_a_queued_card_in_a_category_muted_since_is_left_out(reader, deck_papers, cs_cy):
+    subscribe(reader, size=5)
+    cross_listed = PaperFactory(primary_category=cs_cy, title="Filed under cs.AI too")
+    cross_listed.categories.add(cs_cy, Category.objects.get(code="cs.AI"))
+    for rank, paper in enumerate([cross_listed, *deck_papers[:6]]):
+        DeckCard.objects.create(user=reader, paper=paper, rank=rank, score=0.5)
+    Interest.objects.create(user=reader, kind="category", value="cs.AI", stance="mute")  # after the queue
+
+    digests.send_due(now=datetime(2026, 11, 30, 6, 5, tzinfo=UTC))
+
+    assert "Filed under cs.AI too" not in text_of(mail.outbox[0])
+    assert set(DigestSent.objects.get(user=reader).papers.all()) == set(deck_papers[:5])
 
 
 def test_nothing_is_sent_when_the_deck_has_nothing_new_and_the_period_stays_open(reader, cs_cy):
@@ -303,6 +328,216 @@ def test_two_concurrent_runs_send_one_digest(reader, deck_papers):
     assert sorted(results) == [False, True]
     assert len(mail.outbox) == 1
     assert DigestSent.objects.count() == 1
+
+
+# --- the hourly tick at scale: batches -----------------------------------------------------------------
+
+
+def due_today(cs_cy, count: int) -> list:
+    """Readers of cs.CY, verified, whose daily digest is due from 00:00 UTC: due whenever the test runs.
+
+    The tick reads the clock: the test starts a minute clear of the next hour, so that nothing set up
+    for this hour (or this day, at midnight UTC) is in another period when the tick comes.
+    """
+    if (now := timezone.now()).minute == 59:
+        time.sleep(61 - now.second)
+    readers = []
+    for _ in range(count):
+        user = UserFactory()
+        user.followed_categories.add(cs_cy)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        subscribe(user, hour=0, zone="UTC")
+        readers.append(user)
+    return readers
+
+
+def not_due_now(cs_cy) -> list:
+    """Subscribers the tick must leave alone, whatever the time: today's digest already sent, the address
+    not verified, the digest off, and the hour not come yet (23:00 where it is not 23:00 yet)."""
+    sent, unverified, off, later = (UserFactory() for _ in range(4))
+    for user in (sent, off, later):
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    now = timezone.now()
+    zone = "UTC" if now.hour < 23 else "Asia/Tokyo"  # nine hours apart: one of them is before 23:00
+    for user, frequency, hour, where in [
+        (sent, Frequency.DAILY, 0, "UTC"),
+        (unverified, Frequency.DAILY, 0, "UTC"),
+        (off, Frequency.OFF, 0, "UTC"),
+        (later, Frequency.DAILY, 23, zone),
+    ]:
+        user.followed_categories.add(cs_cy)
+        subscription = subscribe(user, frequency=frequency, hour=hour, zone=where)
+    subscription = DigestSubscription.objects.select_related("user").get(user=sent)
+    DigestSent.objects.create(user=sent, period=digests.period_of(subscription, now=now)[0])
+    return [sent, unverified, off, later]
+
+
+def test_under_make_run_the_tick_sends_every_batch_in_process(cs_cy, deck_papers, monkeypatch):
+    """No REDIS_URL: Celery runs eagerly (the test settings too), and the fan-out still sends everything."""
+    monkeypatch.setattr(digests, "BATCH_SIZE", 2)
+    readers = due_today(cs_cy, 5)
+    others = not_due_now(cs_cy)
+
+    assert send_digests() == 3  # batches of 2, 2 and 1
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+    sent_now = DigestSent.objects.exclude(user=others[0]).values_list("user_id", flat=True)
+    assert sorted(sent_now) == sorted(r.pk for r in readers)
+    assert send_digests() == 0  # the next tick finds everyone's period claimed
+    assert len(mail.outbox) == 5
+
+
+def test_a_batch_delivered_twice_sends_each_digest_once_for_the_period_it_was_queued_for(cs_cy, deck_papers):
+    readers = due_today(cs_cy, 3)
+    for reader in readers:
+        reader.time_zone = "Europe/Berlin"
+        reader.save(update_fields=["time_zone"])
+    DigestSubscription.objects.filter(user__in=readers).update(hour=23)
+    # The tick came at 23:30 in Berlin; the batch may run after midnight, and sends the day it was queued for.
+    tick = datetime(2026, 11, 30, 22, 30, tzinfo=UTC).isoformat()
+    ids = [r.pk for r in readers]
+
+    assert send_digest_batch(ids, tick) == 3
+    assert send_digest_batch(ids, tick) == 0
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+    assert set(DigestSent.objects.values_list("period", flat=True)) == {"daily 2026-11-30"}
+    assert DigestSent.objects.count() == 3
+
+
+def test_a_batch_leaves_out_whoever_is_not_due_when_it_runs(cs_cy, deck_papers):
+    """Queued for everyone, the batch reads the subscriptions again: the unsubscribed, the unverified and
+    those already sent get nothing."""
+    readers = due_today(cs_cy, 2)
+    others = not_due_now(cs_cy)
+    DigestSubscription.objects.filter(user=readers[1]).update(frequency=Frequency.OFF)  # unsubscribed since
+
+    assert send_digest_batch([u.pk for u in readers + others], timezone.now().isoformat()) == 1
+
+    assert [m.to for m in mail.outbox] == [[readers[0].email]]
+
+
+def test_a_batch_reads_its_papers_once_for_all_its_readers(cs_cy, deck_papers):
+    readers = due_today(cs_cy, 4)
+    for reader in readers:  # the same ranked queue for everyone: the batch reads these 12 papers once
+        DeckCard.objects.bulk_create(
+            DeckCard(user=reader, paper=paper, rank=rank, score=0.5) for rank, paper in enumerate(deck_papers)
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert digests.send_batch(user_ids=[r.pk for r in readers], now=timezone.now()) == 4
+
+    papers_read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "papers_paper"."id"')]
+    assert len(papers_read) == 1
+    assert [len(DigestSent.objects.get(user=r).papers.all()) for r in readers] == [10, 10, 10, 10]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_two_copies_of_a_batch_at_once_send_each_digest_once(cs_cy, deck_papers, monkeypatch):
+    """Both copies have read the batch's readers as due and picked their papers before either claims."""
+    readers = due_today(cs_cy, 4)
+    barrier = threading.Barrier(2)
+    pick = digests.papers_for
+
+    def pick_then_wait(subscriptions):
+        picked = pick(subscriptions)
+        barrier.wait(timeout=10)
+        return picked
+
+    monkeypatch.setattr(digests, "papers_for", pick_then_wait)
+    results = []
+
+    def run() -> None:
+        try:
+            results.append(digests.send_batch(user_ids=[r.pk for r in readers], now=timezone.now()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 2  # neither copy failed
+    assert sum(results) == 4
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+    assert DigestSent.objects.count() == 4
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker of two threads on the real Redis broker, in this process (so that mail.outbox
+    sees its emails); yields the args and return value of each digest batch it finished (following a
+    category queues reranks too: the worker runs those, unrecorded)."""
+    assert django_settings.REDIS_URL, "these tests need the real Redis: set REDIS_URL (make test does)"
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=django_settings.REDIS_URL, task_always_eager=False)
+    app.control.purge()  # nothing left over from an earlier run may reach this worker
+    finished: list[tuple[list, object]] = []
+
+    def record(task=None, args=None, retval=None, **kwargs) -> None:
+        if task.name == "deck.tasks.send_digest_batch":
+            finished.append((list(args or ()), retval))
+
+    task_postrun.connect(record, weak=False)
+    try:
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10):
+            yield finished
+    finally:
+        task_postrun.disconnect(record)
+        app.conf.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_the_tick_queues_a_batch_per_batch_size_of_due_readers_to_a_worker(cs_cy, deck_papers, worker, monkeypatch):
+    monkeypatch.setattr(digests, "BATCH_SIZE", 3)
+    readers = due_today(cs_cy, 7)
+    others = not_due_now(cs_cy)
+
+    assert send_digests() == math.ceil(7 / 3)
+
+    wait_for(lambda: len(worker) == 3)
+    batches = [args[0] for args, _ in worker]
+    assert sorted(len(b) for b in batches) == [1, 3, 3]
+    assert sorted(pk for b in batches for pk in b) == sorted(r.pk for r in readers)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+    assert not set(DigestSent.objects.filter(user__in=others[1:]).values_list("user_id", flat=True))
+    assert DigestSent.objects.filter(user=others[0]).count() == 1  # the one sent before the tick
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_two_ticks_at_once_and_a_batch_delivered_again_send_each_digest_once(cs_cy, deck_papers, worker, monkeypatch):
+    """Two beats fire the same tick while a worker already sends, and a batch is delivered a second time
+    (a worker died before acknowledging it): every reader gets one digest."""
+    monkeypatch.setattr(digests, "BATCH_SIZE", 2)
+    readers = due_today(cs_cy, 5)
+    barrier = threading.Barrier(2)
+    queued = []
+
+    def tick() -> None:
+        try:
+            barrier.wait(timeout=10)
+            queued.append(send_digests())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    send_digest_batch.delay([r.pk for r in readers[:2]], timezone.now().isoformat())
+    total = sum(queued) + 1
+    assert sum(queued) >= 3  # the first tick queues ceil(5 / 2); the second whatever was not claimed yet
+
+    wait_for(lambda: len(worker) == total)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+    assert sorted(DigestSent.objects.values_list("user_id", flat=True)) == sorted(r.pk for r in readers)
+    assert sum(retval for _, retval in worker) == 5
 
 
 # --- one-click Keep ----------------------------------------------------------------------------------
