@@ -27,7 +27,6 @@ import email.policy
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -88,6 +87,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.bench_load import launch_worker, stop_process  # noqa: E402
 from deck import digests, selectors  # noqa: E402
 from deck.management.commands.seed_bench import MIX, in_parallel, secondary_indexes  # noqa: E402
 from deck.models import DeckCard, DeckSettings, DigestSent, DigestSubscription, Interest  # noqa: E402
@@ -270,28 +270,11 @@ def start_worker(settings_dir: Path, log: Path) -> subprocess.Popen[bytes]:
         "DJANGO_SETTINGS_MODULE": worker_settings(settings_dir, settings_dir / "outbox"),
         "PYTHONPATH": os.pathsep.join([str(settings_dir), str(ROOT)]),
     }
-    command = [PYTHON, "-m", "celery", "-A", "paperswipe", "worker", "-Q", "default", "-c", str(CONCURRENCY)]
-    with log.open("wb") as output:
-        worker = subprocess.Popen(
-            [*command, "-l", "INFO"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    deadline = time.monotonic() + 60
-    while " ready." not in log.read_text(errors="replace"):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            stop_worker(worker)
-            raise RuntimeError(f"the Celery worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
-    return worker
+    return launch_worker(env, log, queue="default", concurrency=CONCURRENCY)
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)  # a Celery worker finishes its tasks on SIGTERM
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+    stop_process(worker, timeout=60)
 
 
 def recipients(outbox: Path) -> list[str]:

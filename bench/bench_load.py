@@ -189,8 +189,13 @@ def stop_gunicorn(server: subprocess.Popen[bytes]) -> None:
 
 def start_worker(database_url: str, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
     """The rank queue's Celery worker as the Procfile runs it (2 processes), returned once it is ready."""
-    env = django_env(database_url, broker_url)
-    command = [PYTHON, "-m", "celery", "-A", "paperswipe", "worker", "-Q", "rank", "-c", "2", "-l", "INFO"]
+    return launch_worker(django_env(database_url, broker_url), log, queue="rank", concurrency=2)
+
+
+def launch_worker(env: dict[str, str], log: Path, *, queue: str, concurrency: int) -> subprocess.Popen[bytes]:
+    """A Celery worker on one queue, its output in `log`, returned once it says it is ready."""
+    command = [PYTHON, "-m", "celery", "-A", "paperswipe", "worker", "-Q", queue, "-c", str(concurrency)]
+    command += ["-l", "INFO"]
     with log.open("wb") as output:
         worker = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -204,11 +209,11 @@ def start_worker(database_url: str, broker_url: str, log: Path) -> subprocess.Po
     return worker
 
 
-def stop_process(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)  # a Celery worker finishes its tasks on SIGTERM
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()

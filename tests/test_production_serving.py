@@ -96,6 +96,19 @@ def accepting(port: int) -> bool:
     return True
 
 
+def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """gunicorn with gunicorn.conf.py, as the Procfile's `web` starts it, its output in `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "paperswipe.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @pytest.fixture(scope="module")
 def server(static_root, tmp_path_factory):
     """gunicorn with gunicorn.conf.py and production settings on a free port, as the Procfile's `web`."""
@@ -104,15 +117,7 @@ def server(static_root, tmp_path_factory):
     env = environment(
         STATIC_ROOT=str(static_root), PORT=str(port), WEB_CONCURRENCY="1", GUNICORN_THREADS="2", PYTHONUNBUFFERED="1"
     )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "paperswipe.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_gunicorn(env, log)
     wait_for(lambda: accepting(port) or process.poll() is not None, 30)
     if process.poll() is not None:
         pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
@@ -250,15 +255,7 @@ def test_no_request_fails_while_processes_are_replaced(static_root, tmp_path):
         GUNICORN_MAX_REQUESTS="15",
         GUNICORN_MAX_REQUESTS_JITTER="0",
     )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "paperswipe.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_gunicorn(env, log)
     outcomes: list[str] = []
     try:
         wait_for(lambda: accepting(port) or process.poll() is not None, 30)
