@@ -58,7 +58,7 @@ def update_queue(*, user: User) -> int:
     queued = DeckCard.objects.filter(user=user).count()
     if _full_rescore_due(user, stamp, queued):
         # What the deck may show is read afresh only when it changed; otherwise the last read, updated.
-        return _refresh(user, None, began, fresh=stamp is None or stamp.rescore_due)
+        return _refresh(user, began, fresh=stamp is None or stamp.rescore_due)
     head = list(DeckCard.objects.filter(user=user).order_by("rank")[:RESCORE_HEAD])
     ids, matrix = matrix_for([row.paper_id for row in head])
     sample = _unseen_sample(user)
@@ -134,11 +134,11 @@ def _unseen_sample(user: User) -> sparse.csr_matrix | None:
 
 def refresh_queue(*, user: User) -> int:
     """Rebuild the user's ranked queue from every candidate; returns its length."""
-    return _refresh(user, None, timezone.now())
+    return _refresh(user, timezone.now())
 
 
-def _refresh(user: User, learned: reader_model.Learned | None, began: datetime, *, fresh: bool = True) -> int:
-    ranking = _rank(user, learned, fresh=fresh)
+def _refresh(user: User, began: datetime, *, fresh: bool = True) -> int:
+    ranking = _rank(user, fresh=fresh)
     if ranking is None:
         with transaction.atomic():
             lock_account(user)
@@ -282,7 +282,7 @@ def stale_readers(*, now: datetime | None = None) -> list[int]:
     return list(stale.values_list("pk", flat=True)[:STALE_BATCH])
 
 
-def _rank(user: User, learned: reader_model.Learned | None, *, fresh: bool = True) -> _Ranking | None:
+def _rank(user: User, *, fresh: bool = True) -> _Ranking | None:
     keys, without = _candidates(user, fresh=fresh)
     ids, matrix = [pk for pk, _ in keys], vectors.matrix(keys)
     followed = _followed_papers(user)
@@ -292,7 +292,7 @@ def _rank(user: User, learned: reader_model.Learned | None, *, fresh: bool = Tru
         extra_ids, extra_matrix = matrix_for(extra)
         ids, matrix = ids + extra_ids, sparse.vstack([matrix, extra_matrix]).tocsr()
         without += [pk for pk in extra if pk not in set(extra_ids)]
-    learned = learned or reader_model.learned(user=user, unseen=matrix)
+    learned = reader_model.learned(user=user, unseen=matrix)
     if not ids and not without:
         return None
     ids += without  # no vector yet: ranked on recency alone, after the others

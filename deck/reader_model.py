@@ -71,12 +71,6 @@ def learned(*, user: User, unseen: sparse.csr_matrix | None = None) -> Learned:
     return Learned(reader=reader, checkpoint=checkpoint, refitted=False, absorbed=len(newer))
 
 
-def refit_due(*, user: User) -> bool:
-    """Whether the next `learned` fits the model again (so that a caller can give it every candidate)."""
-    checkpoint = ReaderModel.objects.filter(user=user).first()
-    return checkpoint is None or checkpoint.refit_due or _refit_due(checkpoint, len(_decisions_after(user, checkpoint)))
-
-
 def _refit_due(checkpoint: ReaderModel, newer: int) -> bool:
     total = checkpoint.keeps + checkpoint.skips + newer
     return total <= SMALL_HISTORY or newer >= REFIT_EVERY

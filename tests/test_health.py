@@ -119,7 +119,7 @@ def test_each_queue_shows_its_length_and_the_age_of_its_oldest_task(queues, staf
     first_before = time.time()
     rerank.delay(1)
     first_after = time.time()
-    time.sleep(0.3)
+    wait_for(lambda: time.time() > first_after + 0.3)  # the later tasks are published 0.3 s after the first
     rerank.delay(2)
     harvest_category.delay(3)
 
