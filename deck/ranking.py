@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -19,10 +20,10 @@ from scipy import sparse
 from accounts.models import User
 from accounts.services import lock_account
 from papers import features
-from papers.feature_store import matrix_for, matrix_of, stamped, vectors
+from papers.feature_store import Key, matrix_for, stamped, vectors
 from papers.models import Paper
 
-from . import ranker, reader_model, selectors
+from . import candidate_pool, ranker, reader_model, selectors
 from .models import DeckCard, Interest, QueueStamp, ReaderModel, Swipe
 
 QUEUE_LENGTH = 300  # cards kept ready; a decision reorders them, a full rescore refills them
@@ -98,6 +99,8 @@ def _reorder(
 def _write_ranks(cards: list[DeckCard]) -> None:
     """New ranks and scores for these rows. On PostgreSQL one UPDATE from arrays: Django's bulk_update
     builds a CASE per row and spent more time in Python than the rest of a reorder."""
+    if not cards:
+        return
     if connection.vendor != "postgresql":
         DeckCard.objects.bulk_update(cards, ["rank", "score"])
         return
@@ -164,34 +167,141 @@ def _refresh(user: User, began: datetime, *, fresh: bool = True) -> int:
     return len(cards)
 
 
-def merge_papers(*, user: User, paper_ids: list[int]) -> int:
-    """New papers (a harvest) into the reader's queue, scored by their model as it stands: no refit, no
-    rescore of the rest. A reader without a queue or a model gets a full rebuild. Returns how many of the
-    papers are in the queue afterwards."""
-    rows = list(DeckCard.objects.filter(user=user).order_by("rank"))
-    if not rows or not ReaderModel.objects.filter(user=user).exists():
-        refresh_queue(user=user)
-        return DeckCard.objects.filter(user=user, paper_id__in=paper_ids).count()
-    queued = {row.paper_id for row in rows}
-    ids, _, matrix = matrix_of(selectors.candidates(user=user).filter(pk__in=paper_ids).exclude(pk__in=queued))
-    if not ids:
+@dataclass
+class _Arrivals:
+    """The papers of an announcement as a merge needs them, read once for a batch of followers."""
+
+    ids: list[int]  # with a vector; those still without one come in at the next full rescore
+    matrix: sparse.csr_matrix
+    categories: list[frozenset[int]]
+    kinds: np.ndarray  # candidate_pool.CROSS_LIST | REPLACEMENT
+    _papers: dict[int, Paper] | None = None
+
+    @classmethod
+    def read(cls, paper_ids: list[int]) -> _Arrivals:
+        ids, matrix = matrix_for(paper_ids)
+        filed: dict[int, set[int]] = {pk: set() for pk in ids}
+        for pk, category in Paper.categories.through.objects.filter(paper_id__in=ids).values_list(
+            "paper_id", "category_id"
+        ):
+            filed[pk].add(category)
+        kinds = {
+            pk: candidate_pool.kind_of(announce_type, version)
+            for pk, announce_type, version in Paper.objects.filter(pk__in=ids).values_list(
+                "pk", "announce_type", "version"
+            )
+        }
+        return cls(
+            ids=ids,
+            matrix=matrix,
+            categories=[frozenset(filed[pk]) for pk in ids],
+            kinds=np.array([kinds.get(pk, 0) for pk in ids], dtype=np.int8),
+        )
+
+    def papers(self) -> dict[int, Paper]:
+        """The papers in hand, for matching a reader's mutes: read once, when a reader with mutes comes."""
+        if self._papers is None:
+            self._papers = Paper.objects.in_bulk(self.ids)
+        return self._papers
+
+
+def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
+    """New papers (a harvest) into these readers' queues, scored by each one's stored model: no refit, no
+    rescore of the rest, and only the cards that move are written. A reader without a queue or a model gets
+    a full rebuild. Returns how many cards went in, in all."""
+    arrivals = _Arrivals.read(paper_ids)
+    merged = 0
+    for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
+        merged += _merge_arrivals(user, arrivals)
+    return merged
+
+
+def _merge_arrivals(user: User, arrivals: _Arrivals) -> int:
+    reader = selectors.reader_of(user=user)
+    wanted = reader.settings
+    eligible = np.array([bool(categories & set(reader.followed)) for categories in arrivals.categories], dtype=bool)
+    if wanted and not wanted.include_cross_lists:
+        eligible &= (arrivals.kinds & candidate_pool.CROSS_LIST) == 0
+    if wanted and not wanted.include_replacements:
+        eligible &= (arrivals.kinds & candidate_pool.REPLACEMENT) == 0
+    if reader.mutes:
+        papers = arrivals.papers()
+        eligible &= [not selectors.is_muted(papers[pk], reader.mutes) for pk in arrivals.ids]
+    if not eligible.any():
         return 0
-    learned = reader_model.learned(user=user)
-    scores = ranker.predict(learned.reader, matrix)
-    fresh = [DeckCard(user=user, paper_id=pk, rank=0, score=float(s)) for pk, s in zip(ids, scores, strict=True)]
-    merged = _merge(rows, fresh)
-    taken = [card for card in merged if card.pk is None]
-    _explain(user, taken, _Ranking(ids=ids, matrix=matrix, learned=learned))
-    _write_queue(user, merged, built_from=None, rescored=False)
+    if not DeckCard.objects.filter(user=user).exists() or not ReaderModel.objects.filter(user=user).exists():
+        refresh_queue(user=user)
+        return DeckCard.objects.filter(user=user, paper_id__in=arrivals.ids).count()
+    learned = reader_model.learned(user=user, refit=False)
+    position = np.flatnonzero(eligible)
+    scores = ranker.predict(learned.reader, arrivals.matrix[position])
+    with transaction.atomic():
+        lock_account(user)  # a decision or a rerank of this reader waits: the queue read here is the one written
+        fields = ("pk", "paper_id", "rank", "score", "exploring", "from_follow")
+        rows = [_Queued(*row) for row in DeckCard.objects.filter(user=user).order_by("rank").values_list(*fields)]
+        # Only papers that beat the weakest ranked card of a full queue can go in: usually a few.
+        ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
+        floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
+        best = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
+        ids = [arrivals.ids[position[i]] for i in best]
+        queued = {row.paper_id for row in rows}
+        queued |= set(Swipe.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True))
+        fresh = [_Queued(None, pk, 0, float(scores[i])) for pk, i in zip(ids, best, strict=True) if pk not in queued]
+        merged = _merge(rows, fresh)
+        if not any(card.pk is None for card in merged):
+            return 0
+        moved = [
+            DeckCard(pk=card.pk, rank=rank, score=card.score)
+            for rank, card in enumerate(merged)
+            if card.pk and card.rank != rank
+        ]
+        taken = [
+            DeckCard(user=user, paper_id=card.paper_id, rank=rank, score=card.score)
+            for rank, card in enumerate(merged)
+            if card.pk is None
+        ]
+        _explain(
+            user, taken, _Ranking(ids=[c.paper_id for c in taken], matrix=_rows_of(arrivals, taken), learned=learned)
+        )
+        kept = {card.pk for card in merged}
+        DeckCard.objects.filter(pk__in=[row.pk for row in rows if row.pk not in kept]).delete()
+        _write_ranks(moved)
+        DeckCard.objects.bulk_create(taken)
     return len(taken)
 
 
-def _merge(rows: list[DeckCard], new_rows: list[DeckCard]) -> list[DeckCard]:
+@dataclass(slots=True)
+class _Queued:
+    """A queued card as a merge needs it: a tuple's cost, not a model instance's (300 of them per reader)."""
+
+    pk: int | None  # None: a paper going in
+    paper_id: int
+    rank: int
+    score: float
+    exploring: bool = False
+    from_follow: bool = False
+
+
+def _rows_of(arrivals: _Arrivals, cards: list[DeckCard]) -> sparse.csr_matrix:
+    index = {pk: i for i, pk in enumerate(arrivals.ids)}
+    return arrivals.matrix[[index[card.paper_id] for card in cards]]
+
+
+class _Card(Protocol):
+    score: float
+    exploring: bool
+    from_follow: bool
+
+
+CardT = TypeVar("CardT", bound=_Card)
+
+
+def _merge(rows: list[CardT], new_rows: list[CardT]) -> list[CardT]:
     """Ranked cards best first with the exploring ones in every EXPLORE_EVERY-th slot, as `ranker.order`
     places them, QUEUE_LENGTH at most; when either kind runs out, the other fills the rest."""
     ranked = sorted([r for r in rows if not r.exploring] + new_rows, key=lambda r: (-r.from_follow, -r.score))
     exploring = [r for r in rows if r.exploring]
-    merged: list[DeckCard] = []
+    merged: list[CardT] = []
     while len(merged) < QUEUE_LENGTH and (ranked or exploring):
         slot = len(merged) % ranker.EXPLORE_EVERY == ranker.EXPLORE_EVERY - 1
         merged.append((exploring if (slot and exploring) or not ranked else ranked).pop(0))
@@ -240,8 +350,8 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
     """After a keep, the next cards most like the paper come forward; after a skip, they go back behind the
     others of the window. A cheap similarity on stored vectors, not learning: the rerank that follows
     orders the queue by the updated model. Returns the papers moved back, which a page showing them drops."""
-    window = list(selectors.unseen_queue(user=user).values_list("pk", "paper_id", "rank")[:NUDGE_WINDOW])
-    ids, rows = matrix_for([paper_id, *(p for _, p, _ in window)])
+    window = list(selectors.unseen_queue(user=user).values_list("pk", "paper_id", "rank", "score")[:NUDGE_WINDOW])
+    ids, rows = matrix_for([paper_id, *(card[1] for card in window)])
     if not ids or ids[0] != paper_id or len(ids) < 2:
         return []
     similarity = dict(zip(ids[1:], (rows[1:] @ rows[0].T).toarray().ravel().tolist(), strict=True))
@@ -250,9 +360,13 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
         return []
     # Stable: within each group the ranker's order stays.
     moved = sorted(window, key=lambda card: (card[1] in alike) != kept)
-    ranks = sorted(rank for _, _, rank in window)
-    DeckCard.objects.bulk_update(
-        [DeckCard(pk=pk, rank=rank) for (pk, _, _), rank in zip(moved, ranks, strict=True)], ["rank"]
+    ranks = sorted(card[2] for card in window)
+    _write_ranks(
+        [
+            DeckCard(pk=pk, rank=rank, score=score)
+            for (pk, _, old, score), rank in zip(moved, ranks, strict=True)
+            if old != rank
+        ]
     )
     return [] if kept else sorted(alike)
 
@@ -305,7 +419,7 @@ class _Scan:
     """A reader's candidates as last read: the newest unseen papers of their categories, not muted."""
 
     at: datetime  # when the read began
-    keys: list[tuple[int, datetime]]  # (paper, vector stamp), newest first
+    keys: list[Key]  # (paper, vector stamp), newest first
     without: list[int]  # papers with no vector yet
 
 
@@ -320,11 +434,14 @@ _scans: OrderedDict[int, _Scan] = OrderedDict()
 _scans_lock = threading.Lock()
 
 
-def _candidates(user: User, *, fresh: bool) -> tuple[list[tuple[int, datetime]], list[int]]:
+def _candidates(user: User, *, fresh: bool) -> tuple[list[Key], list[int]]:
     began = timezone.now()
     with _scans_lock:
         scan = _scans.pop(user.pk, None)
-    if fresh or scan is None or began - scan.at > SCAN_FRESH:
+    pooled = _pooled(user, fresh=fresh)
+    if pooled is not None:
+        keys, without = pooled.keys, pooled.without
+    elif fresh or scan is None or began - scan.at > SCAN_FRESH:
         keys, without = stamped(selectors.candidates(user=user), limit=CANDIDATE_LIMIT)
     else:
         since = scan.at - reader_model.CLOCK_SLACK
@@ -339,6 +456,22 @@ def _candidates(user: User, *, fresh: bool) -> tuple[list[tuple[int, datetime]],
         while len(_scans) > SCANS_KEPT:
             _scans.popitem(last=False)
     return keys, without
+
+
+def _pooled(user: User, *, fresh: bool) -> candidate_pool.Candidates | None:
+    """The reader's candidates from the worker's shared category pools, when they can tell them."""
+    reader = selectors.reader_of(user=user)
+    if reader.mutes:
+        return None
+    wanted = reader.settings
+    return candidate_pool.candidates(
+        user=user,
+        followed=reader.followed,
+        cross_lists=wanted.include_cross_lists if wanted else True,
+        replacements=wanted.include_replacements if wanted else True,
+        limit=CANDIDATE_LIMIT,
+        fresh=fresh,
+    )
 
 
 def _scores(ranking: _Ranking) -> np.ndarray:

@@ -49,14 +49,17 @@ class Learned:
     absorbed: int  # decisions absorbed after the checkpoint
 
 
-def learned(*, user: User, unseen: sparse.csr_matrix | None = None) -> Learned:
+def learned(*, user: User, unseen: sparse.csr_matrix | None = None, refit: bool = True) -> Learned:
     """The reader's model now: the checkpoint plus the decisions since, or a refit when one is due.
 
-    `unseen`: some candidates' vectors, which a refit takes as its soft-labelled sample.
+    `unseen`: some candidates' vectors, which a refit takes as its soft-labelled sample. `refit=False`: the
+    checkpoint and what it can absorb, even when a refit is due (scoring a harvest's papers leaves the refit
+    to the reader's next rerank); a reader without a checkpoint is fitted all the same.
     """
-    checkpoint = ReaderModel.objects.filter(user=user).first()
+    # The packed weights are read only when this worker does not hold them unpacked already (`_load`).
+    checkpoint = ReaderModel.objects.filter(user=user).defer("features").first()
     newer = _decisions_after(user, checkpoint)
-    if checkpoint is None or checkpoint.refit_due or _refit_due(checkpoint, len(newer)):
+    if checkpoint is None or (refit and (checkpoint.refit_due or _refit_due(checkpoint, len(newer)))):
         return _refit(user, checkpoint, unseen)
     reader = _load(checkpoint)
     ids, rows = matrix_for([pk for pk, _, _ in newer])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
@@ -36,6 +37,28 @@ def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Sourc
 
     Returns (swipe, created). Keep also puts the paper in the user's default reading list.
     """
+    return _record(user, paper, decision, source)
+
+
+@dataclass(frozen=True)
+class Decided:
+    swipe: Swipe
+    created: bool
+    withdrawn: list[int]  # papers the decision moved back (ranking.nudge_queue), which a page drops
+
+
+@transaction.atomic
+def decide_in_deck(*, user: User, paper: Paper, decision: str, source: str = Swipe.Source.BUTTON) -> Decided:
+    """A decision from the deck: recorded as `decide` does, and the next cards react at once, before the
+    rerank (ranking.nudge_queue), in the same transaction and under the same lock."""
+    swipe, created = _record(user, paper, decision, source)
+    if not created:
+        return Decided(swipe=swipe, created=False, withdrawn=[])
+    withdrawn = ranking.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
+    return Decided(swipe=swipe, created=True, withdrawn=withdrawn)
+
+
+def _record(user: User, paper: Paper, decision: str, source: str) -> tuple[Swipe, bool]:
     lock_account(user)
     try:
         with transaction.atomic():
@@ -93,13 +116,6 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
         swipe.list_entry = None
     swipe.save(update_fields=["decision", "list_entry"])
     return swipe
-
-
-@transaction.atomic
-def nudge(*, user: User, paper: Paper, decision: str) -> list[int]:
-    """The in-request reaction to a decision (ranking.nudge_queue); the papers moved back."""
-    lock_account(user)  # a rerank rewriting the queue meanwhile waits, or is waited for
-    return ranking.nudge_queue(user=user, paper_id=paper.pk, kept=decision == Swipe.Decision.KEEP)
 
 
 def _fill_default_list(user: User, paper: Paper) -> ReadingListEntry | None:

@@ -45,7 +45,7 @@ def merge_new_papers(user_ids: list[int], paper_ids: list[int]) -> int:
     stored models, without a rerank of everything. Returns how many cards went in."""
     from .ranking import merge_papers
 
-    return sum(merge_papers(user=user, paper_ids=paper_ids) for user in User.objects.filter(pk__in=user_ids))
+    return merge_papers(user_ids=user_ids, paper_ids=paper_ids)
 
 
 @shared_task

@@ -103,14 +103,13 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     # The id and version are all a decision needs: the wide row (abstract, search vector) stays unread.
     paper = get_object_or_404(Paper.objects.only("pk", "version"), pk=form.cleaned_data["paper"])
     source = form.cleaned_data["source"] or Swipe.Source.BUTTON
-    swipe, created = services.decide(
+    done = services.decide_in_deck(
         user=request.user, paper=paper, decision=form.cleaned_data["decision"], source=source
     )
-    # The next cards react at once, before the rerank: a page drops the ones a skip moved back.
-    withdrawn = services.nudge(user=request.user, paper=paper, decision=swipe.decision) if created else []
     if _wants_json(request):
-        decided = {"created": created, "decision": swipe.decision}
-        return _deck_reply(request, [], can_undo=True, decided=decided, withdrawn=withdrawn)
+        decided = {"created": done.created, "decision": done.swipe.decision}
+        # The next cards reacted at once, before the rerank: the page drops the ones a skip moved back.
+        return _deck_reply(request, [], can_undo=True, decided=decided, withdrawn=done.withdrawn)
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from functools import partial
 
 import numpy as np
@@ -19,6 +18,9 @@ from .models import Paper, PaperFeatures
 from .signals import features_computed
 
 BATCH = 2000
+# A vector in the worker's cache: (paper, when it was computed, in seconds since the epoch). The stamp names
+# the vector: a recomputed one (a new version of the paper) has a new key.
+Key = tuple[int, float]
 
 
 def compute_features(*, paper_ids: Iterable[int]) -> int:
@@ -62,27 +64,19 @@ def matrix_for(paper_ids: Sequence[int]) -> tuple[list[int], sparse.csr_matrix]:
     """The stored vectors of these papers, in this order; papers without one are left out of both."""
     stamps = dict(_features_of(paper_ids).values_list("paper_id", "computed_at"))
     kept = [pk for pk in paper_ids if pk in stamps]
-    return kept, vectors.matrix([(pk, stamps[pk]) for pk in kept])
+    return kept, vectors.matrix([(pk, stamps[pk].timestamp()) for pk in kept])
 
 
-def matrix_of(papers: QuerySet[Paper], limit: int | None = None) -> tuple[list[int], list[int], sparse.csr_matrix]:
-    """The stored vectors of a queryset's papers in its order, read in one joined query (no list of ids
-    sent back to the database): (ids with a vector, ids without one, their matrix). Only the vectors'
-    stamps cross the wire for papers this process has read before."""
-    keys, without = stamped(papers, limit)
-    return [pk for pk, _ in keys], without, vectors.matrix(keys)
-
-
-def stamped(papers: QuerySet[Paper], limit: int | None = None) -> tuple[list[tuple[int, datetime]], list[int]]:
+def stamped(papers: QuerySet[Paper], limit: int | None = None) -> tuple[list[Key], list[int]]:
     """A queryset's papers in its order as (id, when its vector was computed), and the ids without one."""
     rows = papers.values_list("pk", "features__computed_at")
-    keys: list[tuple[int, datetime]] = []
+    keys: list[Key] = []
     without: list[int] = []
     for pk, stamp in rows[:limit] if limit else rows:
         if stamp is None:
             without.append(pk)
         else:
-            keys.append((pk, stamp))
+            keys.append((pk, stamp.timestamp()))
     return keys, without
 
 
@@ -110,12 +104,12 @@ class VectorCache:
 
     def __init__(self, rows: int) -> None:
         self.rows = rows
-        self._cache: OrderedDict[tuple[int, datetime], Row] = OrderedDict()
+        self._cache: OrderedDict[Key, Row] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def matrix(self, keys: Sequence[tuple[int, datetime]]) -> sparse.csr_matrix:
-        found: dict[tuple[int, datetime], Row] = {}
+    def matrix(self, keys: Sequence[Key]) -> sparse.csr_matrix:
+        found: dict[Key, Row] = {}
         with self._lock:
             for key in keys:
                 if (row := self._cache.get(key)) is not None:

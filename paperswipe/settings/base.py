@@ -214,6 +214,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # a decision, and the vectors of new papers; short and CPU-bound. `default`: the rest (email digests).
 # A worker started without -Q consumes all three.
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("harvest", "rank", "default")]
+# A worker process takes the next task when it starts one, not four ahead: a rerank queued behind a long task
+# goes to the process that is free (and, at priority 0, before the merges of an announcement).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "papers.tasks.harvest_*": {"queue": "harvest"},
@@ -225,6 +228,8 @@ CELERY_TASK_ROUTES = {
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
 ARXIV_RSS_URL = env("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
 ARXIV_REQUEST_INTERVAL = env.float("ARXIV_REQUEST_INTERVAL", default=3.0)
+# How often a rank worker's shared category pools read what was listed since (deck/candidate_pool.py).
+DECK_POOL_CATCH_UP_SECONDS = env.float("DECK_POOL_CATCH_UP_SECONDS", default=30)
 ARXIV_CONTACT_EMAIL = env("ARXIV_CONTACT_EMAIL", default="")
 ARXIV_CONNECT_TIMEOUT = env.float("ARXIV_CONNECT_TIMEOUT", default=10.0)
 ARXIV_READ_TIMEOUT = env.float("ARXIV_READ_TIMEOUT", default=60.0)

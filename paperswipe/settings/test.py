@@ -9,3 +9,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ARXIV_REQUEST_INTERVAL = 0.05
 # Tasks run in process in tests; the broker test starts a real worker on REDIS_URL explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
+# A test adds papers and ranks again within a second: the worker's category pools catch up on every use.
+DECK_POOL_CATCH_UP_SECONDS = 0

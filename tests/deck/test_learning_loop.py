@@ -107,6 +107,24 @@ def test_a_decision_during_a_rerank_queues_one_more(rank_queue, reader):
     assert rank_queue.llen("rank") == 1
 
 
+def test_the_merges_of_an_announcement_wait_behind_reranks(rank_queue, reader, monkeypatch):
+    from deck import receivers
+
+    monkeypatch.setattr(receivers, "MERGE_BATCH", 2)
+    for _ in range(3):
+        UserFactory().followed_categories.add(Category.objects.get(code="quant-ph"))
+    announced = list(Paper.objects.filter(primary_category__code="quant-ph").values_list("pk", flat=True)[:5])
+    receivers.papers_arrived(sender=Paper, paper_ids=announced)
+    queue_rerank(reader.pk)  # a decision after the announcement
+
+    taken = []
+    with app.connection_for_read() as connection:
+        while (message := connection.default_channel.basic_get("rank", no_ack=True)) is not None:
+            taken.append(message.headers["task"])
+
+    assert taken == ["deck.tasks.rerank"] + ["deck.tasks.merge_new_papers"] * 2  # reader + 3 others, by 2
+
+
 # ---------------------------------------------------------------- the stored model
 
 
@@ -201,14 +219,20 @@ def test_a_change_of_categories_rescores_every_candidate(reader, small_history):
 # ---------------------------------------------------------------- new papers
 
 
-def test_new_papers_are_merged_into_the_queue_without_a_rerank(
-    reader, small_history, django_capture_on_commit_callbacks
-):
+def likes_quantum(reader) -> list[int]:
+    """Four keeps on quantum papers and eight skips of others, each reranked; returns the kept papers."""
     ranking.refresh_queue(user=reader)
     before = queue(reader)
     kept = [pk for pk in before if about_quantum(pk)][:4]
     for pk in kept + [pk for pk in before if not about_quantum(pk)][:8]:
         decide(reader, pk, "keep" if pk in kept else "skip")
+    return kept
+
+
+def test_new_papers_are_merged_into_the_queue_without_a_rerank(
+    reader, small_history, django_capture_on_commit_callbacks
+):
+    kept = likes_quantum(reader)
     model = ReaderModel.objects.get(user=reader)
     built_from = QueueStamp.objects.get(user=reader).built_from
     queued = DeckCard.objects.filter(user=reader).count()  # decisions since the full rescore took cards out
@@ -225,6 +249,61 @@ def test_new_papers_are_merged_into_the_queue_without_a_rerank(
     assert DeckCard.objects.filter(user=reader).count() == min(ranking.QUEUE_LENGTH, queued + merged)
     assert ReaderModel.objects.get(user=reader).version == model.version  # no refit
     assert QueueStamp.objects.get(user=reader).built_from == built_from  # nothing new was learned
+
+
+def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_whole(reader, small_history):
+    from deck.models import DeckSettings, Interest
+
+    kept = likes_quantum(reader)
+    DeckSettings.objects.create(user=reader, include_cross_lists=False)
+    deck_services.set_interest(user=reader, kind=Interest.Kind.AUTHOR, value="Mallory Muted", stance="mute")
+    ranking.update_queue(user=reader)
+    quant_ph, math_ag = Category.objects.get(code="quant-ph"), Category.objects.get(code="math.AG")
+    like = Paper.objects.get(pk=kept[0])
+    text = {"title": like.title, "abstract": like.abstract}
+    wanted = PaperFactory(primary_category=quant_ph, **text)
+    cross = PaperFactory(primary_category=quant_ph, announce_type="cross", **text)
+    muted = PaperFactory(primary_category=quant_ph, authors=[{"name": "Mallory Muted"}], **text)
+    elsewhere = PaperFactory(primary_category=math_ag, **text)
+    decided = PaperFactory(primary_category=quant_ph, **text)
+    deck_services.decide(user=reader, paper=decided, decision="skip")
+    new = [wanted, cross, muted, elsewhere, decided]
+    compute_features(paper_ids=[p.pk for p in new])
+
+    ranking.merge_papers(user_ids=[reader.pk], paper_ids=[p.pk for p in new])
+
+    cards = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("paper_id", "rank"))
+    papers = [pk for pk, _ in cards]
+    assert wanted.pk in papers
+    assert not {cross.pk, muted.pk, elsewhere.pk, decided.pk} & set(papers)
+    assert [rank for _, rank in cards] == list(range(len(cards)))  # ranks without gaps or repeats
+    assert len(set(papers)) == len(papers) <= ranking.QUEUE_LENGTH
+    card = DeckCard.objects.get(user=reader, paper=wanted)
+    assert card.reason or card.reason_paper_id  # a merged card says why, too
+
+
+def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reader, small_history):
+    kept = likes_quantum(reader)
+    ranking.refresh_queue(user=reader)
+    assert DeckCard.objects.filter(user=reader).count() == ranking.QUEUE_LENGTH
+    quant_ph = Category.objects.get(code="quant-ph")
+    like = Paper.objects.get(pk=kept[0])
+    liked = PaperFactory(primary_category=quant_ph, title=like.title, abstract=like.abstract)
+    disliked = PaperFactory(primary_category=quant_ph, title="Tax policy", abstract="Fiscal rules for small towns.")
+    compute_features(paper_ids=[liked.pk, disliked.pk])
+    learned = reader_model.learned(user=reader, refit=False)
+    _, rows = matrix_for([liked.pk, disliked.pk])
+    liked_score, disliked_score = ranker.predict(learned.reader, rows)
+    assert liked_score > disliked_score
+    weakest = (liked_score + disliked_score) / 2  # the queue's cards all score between the two
+    DeckCard.objects.filter(user=reader).update(score=weakest)
+
+    assert ranking.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk, disliked.pk]) == 1
+
+    papers = queue(reader)
+    assert liked.pk in papers
+    assert disliked.pk not in papers
+    assert len(papers) == ranking.QUEUE_LENGTH
 
 
 # ---------------------------------------------------------------- the nudge within the request
