@@ -14,7 +14,21 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
@@ -237,6 +251,12 @@ def hidden_by_mutes(*, user: User, followed: list[int], mutes: list[Interest]) -
     return [MuteEffect(interest=m, hidden=counts[f"mute_{m.pk}"], of_newest=of_newest) for m in mutes]
 
 
+# Columns a card never shows: left unread, the search vector above all (the widest of the row). The paper
+# a "why" line names shows only its title and address.
+UNSHOWN = ("search_vector", "authors_text", "comment", "journal_ref", "license", "created_at", "modified_at")
+REASON_UNSHOWN = (*UNSHOWN, "abstract", "authors", "author_keys", "doi", "announced_on", "listed_at", "updated")
+
+
 def next_cards(
     *,
     user: User,
@@ -250,34 +270,32 @@ def next_cards(
 
     The ranked queue is read in rank order (one index range scan); before the ranker has built it,
     the deck is newest first. After an undo, `first` comes back on top. Each card carries `deck_card`,
-    the queue row with "why this card", or None.
+    the queue row with "why this card", or None. Their categories are not read: a card's stencil shows them
+    (deck/templatetags/deck_cards.py), and reads them only when it is rendered.
     """
     exclude = list(exclude)
     mutes = mutes_of(user=user) if mutes is None else mutes
     queue = unseen_queue(user=user).exclude(paper__in=exclude)
-    # A few spare rows: a card muted since the queue was written is dropped below. The queue rows are
-    # picked narrow, in a subquery (the planner would otherwise join every queued paper's wide row and
-    # sort them all); the papers of the picked rows come in the same query, their categories in one more.
-    picked = Subquery(queue.values("pk")[: count * 3])
+    # With mutes, a few spare rows: a card muted since the queue was written is dropped below. The queue
+    # rows are picked narrow, in a subquery (the planner would otherwise join every queued paper's wide
+    # row and sort them all); the papers of the picked rows come in the same query.
+    picked = Subquery(queue.values("pk")[: count * 3 if mutes else count])
     ranked = list(
         DeckCard.objects.filter(pk__in=picked)
         .order_by("rank")
-        .select_related("paper__primary_category", "reason_paper")
-        .prefetch_related("paper__categories")
+        .select_related("paper", "reason_paper")
+        .defer(*(f"paper__{name}" for name in UNSHOWN), *(f"reason_paper__{name}" for name in REASON_UNSHOWN))
     )
     if ranked:
+        if any(mute.kind == Interest.Kind.CATEGORY for mute in mutes):
+            prefetch_related_objects([row.paper for row in ranked], "categories")
         cards = [row.paper for row in ranked if not is_muted(row.paper, mutes)][:count]
         why = {row.paper_id: row for row in ranked}
     else:
         deck = candidates(user=user, followed=followed, mutes=mutes).exclude(pk__in=exclude)
         # The walk past decided papers reads only indexes (the ids, in a subquery); then the few rows.
         top = deck.values("pk")[:count]
-        cards = list(
-            Paper.objects.filter(pk__in=top)
-            .select_related("primary_category")
-            .prefetch_related("categories")
-            .order_by("-listed_at", "-id")
-        )
+        cards = list(Paper.objects.filter(pk__in=top).defer(*UNSHOWN).order_by("-listed_at", "-id"))
         why = {}
     if first and (undone := candidates(user=user, followed=followed, mutes=mutes).filter(arxiv_id=first).first()):
         cards = [undone, *[c for c in cards if c.pk != undone.pk]][:count]
@@ -373,8 +391,21 @@ def _fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return cursor.fetchone()
 
 
+@dataclass(frozen=True)
+class DeckState:
+    """What the deck's toolbar shows: the progress line, and whether Undo has anything to take back."""
+
+    progress: Progress
+    can_undo: bool
+
+
 def progress(*, user: User, followed: list[int] | None = None, mutes: list[Interest] | None = None) -> Progress:
-    """Two bounded queries while the latest announcement has unseen papers, else one bounded count more."""
+    return deck_state(user=user, followed=followed, mutes=mutes).progress
+
+
+def deck_state(*, user: User, followed: list[int] | None = None, mutes: list[Interest] | None = None) -> DeckState:
+    """The progress line and Undo's state in one query (every deck page and every decision asks for both):
+    bounded counts of the latest announcement while it has unseen papers, else of everything unseen."""
     if followed is None:
         followed = followed_ids(user=user)
     mutes = mutes_of(user=user) if mutes is None else mutes
@@ -391,38 +422,49 @@ def progress(*, user: User, followed: list[int] | None = None, mutes: list[Inter
     scope = (user.pk, tuple(sorted(followed)), kinds, tuple(sorted((m.pk, m.kind, m.value) for m in mutes)))
     key = f"deck:latest-day:{hashlib.sha256(repr(scope[1:]).encode()).hexdigest()[:32]}"
     day = _latest_day(in_followed, key)
-    if day:
+    # Everything else the deck will show, of any date, counted up to one past the cap so that the count
+    # never walks a big catalog.
+    left_sql, left_params = _compiled(("left", *scope), lambda: deck().order_by().values("pk")[: COUNT_CAP + 1])
+    undo_sql, undo_params = _compiled(("undo", user.pk), lambda: Swipe.objects.filter(user=user).values("pk")[:1])
+    left = f"(SELECT COUNT(*) FROM ({left_sql}) AS deck)"  # noqa: S608 (our own SQL, as each below)
+    if not day:
+        row = _fetchone(f"SELECT 0, 0, 1 = 0, {left}, EXISTS ({undo_sql})", (*left_params, *undo_params))
+    else:
         decided = Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk")))
-        counts = _fetchone(
-            *_compiled(
-                ("day", day, *scope),
-                lambda: (
-                    in_followed()
-                    .filter(announced_on=day)
-                    .order_by()
-                    .annotate(group=Value(1))
-                    .values("group")
-                    .annotate(total=Count("pk"), done=Count("pk", filter=decided), newest=Max("listed_at"))
-                    .values_list("total", "done", "newest")
-                ),
-            )
+        day_sql, day_params = _compiled(
+            ("day", day, *scope),
+            lambda: (
+                in_followed()
+                .filter(announced_on=day)
+                .order_by()
+                .annotate(group=Value(1))
+                .values("group")
+                .annotate(total=Count("pk"), done=Count("pk", filter=decided), newest=Max("listed_at"))
+                .values_list("total", "done", "newest")
+            ),
         )
-        total, done, newest = counts or (0, 0, None)
         # The line counts through the day while the deck shows it: the day has cards left, and no unseen
         # paper harvested since (not announced yet) comes first. That walk covers only papers newer than
         # the announcement, never the reader's whole history.
-        if done < total:
-            newer = _compiled(
-                ("newer", day, newest, *scope),
-                lambda: deck().filter(listed_at__gt=newest).exclude(announced_on=day).values("pk")[:1],
-            )
-            if _fetchone(*newer) is None:
-                return Progress(done=done, total=total, today=True)
-    # Everything else the deck will show, of any date, counted up to one past the cap so that the count
-    # never walks a big catalog.
-    sql, params = _compiled(("left", *scope), lambda: deck().order_by().values("pk")[: COUNT_CAP + 1])
-    (left,) = _fetchone(f"SELECT COUNT(*) FROM ({sql}) AS deck", params) or (0,)  # noqa: S608 (our own SQL)
-    return Progress(done=0, total=left, today=False)
+        newer_sql, newer_params = _compiled(
+            ("newer", day, *scope),
+            lambda: deck().filter(listed_at__gt=RawSQL("day.newest", ())).exclude(announced_on=day).values("pk")[:1],
+        )
+        # A subquery of a CASE runs only when its branch is taken: the count of everything unseen only when
+        # the day's line does not apply, the walk past the day only when the day has cards left. Plain SQL
+        # that SQLite (the embedded default) runs too.
+        # The walk is a scalar subquery, not an EXISTS: PostgreSQL drops an EXISTS's ORDER BY and LIMIT, and
+        # would then read the whole catalog for it rather than the newest papers down the deck's index.
+        today_sql = f"CASE WHEN day.done < day.total THEN ({newer_sql}) IS NULL ELSE 1 = 0 END"
+        row = _fetchone(
+            f"SELECT total, done, today, CASE WHEN today THEN 0 ELSE {left} END, EXISTS ({undo_sql})"  # noqa: S608
+            f" FROM (SELECT COALESCE(day.total, 0) AS total, COALESCE(day.done, 0) AS done, {today_sql} AS today"
+            f" FROM (SELECT 1) AS one LEFT JOIN ({day_sql}) AS day ON 1 = 1) AS state",
+            (*left_params, *undo_params, *newer_params, *day_params),
+        )
+    total, done, today, unseen_left, can_undo = row or (0, 0, False, 0, False)
+    state = Progress(done=done, total=total, today=True) if today else Progress(done=0, total=unseen_left, today=False)
+    return DeckState(progress=state, can_undo=bool(can_undo))
 
 
 def history(*, user: User, decision: str = "") -> QuerySet[Swipe]:

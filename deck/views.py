@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -34,6 +33,7 @@ from .forms import (
 from .models import DeckSettings, Interest, Swipe
 from .seeds import add_seed_papers
 from .stats import stats_of
+from .templatetags.deck_cards import render_cards
 
 
 def _wants_json(request: AuthenticatedRequest) -> bool:
@@ -50,11 +50,12 @@ def _deck_reply(
 ) -> JsonResponse:
     """The one reply of the deck's background requests: cards to add and, after a change (`state`), the
     progress line and whether Undo has anything to take back. A refill changes neither: it leaves them out."""
-    reply: dict[str, object] = {"cards": [render_to_string("deck/_card.html", {"paper": p}, request) for p in cards]}
+    reply: dict[str, object] = {"cards": render_cards(cards, request)}
     if state:
         reader = selectors.reader_of(user=request.user)
-        reply["progress"] = selectors.progress(user=request.user, followed=reader.followed, mutes=reader.mutes).text
-        reply["can_undo"] = selectors.has_decisions(user=request.user) if can_undo is None else can_undo
+        deck_state = selectors.deck_state(user=request.user, followed=reader.followed, mutes=reader.mutes)
+        reply["progress"] = deck_state.progress.text
+        reply["can_undo"] = deck_state.can_undo if can_undo is None else can_undo
     return JsonResponse(reply | extra)
 
 
@@ -68,10 +69,11 @@ def deck(request: AuthenticatedRequest) -> HttpResponse:
     first = form.cleaned_data["show"] if form.is_valid() else ""
     followed, mutes = reader.followed, reader.mutes
     cards = selectors.next_cards(user=request.user, first=first, followed=followed, mutes=mutes)
+    deck_state = selectors.deck_state(user=request.user, followed=followed, mutes=mutes)
     context = {
         "cards": cards,
-        "progress": selectors.progress(user=request.user, followed=followed, mutes=mutes),
-        "can_undo": selectors.has_decisions(user=request.user),
+        "progress": deck_state.progress,
+        "can_undo": deck_state.can_undo,
         "next_harvest": None if cards else next_harvest_at(),  # for "all caught up" only
     }
     return render(request, "deck/deck.html", context)

@@ -45,9 +45,11 @@ def paper_actions(context: dict[str, Any], paper: Any, among: Iterable[Any] | No
 
 
 @register.inclusion_tag("deck/_tune.html", takes_context=True)
-def tune_deck(context: dict[str, Any], paper: Any) -> dict[str, Any]:
-    """ "Fewer like this" and "Follow" on a card: its first authors, title words and cross-list categories."""
-    request = context["request"]
+def tune_deck(context: dict[str, Any], paper: Any, next: str | None = None) -> dict[str, Any]:
+    """ "Fewer like this" and "Follow" on a card: its first authors, title words and cross-list categories.
+
+    `next`, where the forms return, when the caller knows it: the deck's card stencil, which has no request,
+    gives its hole (deck/templatetags/deck_cards.py)."""
     primary = paper.primary_category.code if paper.primary_category else ""
     return {
         "paper": paper,
@@ -57,7 +59,7 @@ def tune_deck(context: dict[str, Any], paper: Any) -> dict[str, Any]:
             dict.fromkeys(w for w in re.findall(r"[^\W\d_][\w-]+", paper.title.lower()) if features.words(w))
         )[:4],
         "categories": [c.code for c in paper.categories.all() if c.code != primary],
-        "next": back_to(request),
+        "next": back_to(context["request"]) if next is None else next,
         "csrf_token": context.get("csrf_token"),
     }
 
