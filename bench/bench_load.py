@@ -1,13 +1,16 @@
 """Load: 50 clients swipe for 60 s against gunicorn and PostgreSQL over loopback, then every decision is counted.
 
 A bounded script, no load tool: one thread per client, each a reader of its own with a keep-alive connection
-(http.client) and the CSRF cookie of its first GET /, in a loop without pause until the time is up: the next
-card (GET /deck/cards/?count=1, leaving out the cards it decided lately), then a keep or a skip at random
-(POST /deck/decide/, source=key); one decision in 20 is posted twice at once on two connections, a double
-click. Every request's latency (at the client, so it includes the wait for a free server thread) and status
-are recorded, after a few seconds of warm-up that are not. A connection gunicorn closes under a request (a
-worker replaced after max_requests) is counted, and the request sent once more on a new connection, as a
-browser does; a decision is idempotent, so this cannot store it twice.
+(http.client) and the CSRF cookie of its first GET /, in a loop without pause until the time is up, as the
+deck's script (static/js/deck.js) works the page: it holds the cards GET / served, decides the top one (a keep
+or a skip at random, POST /deck/decide/, source=key), drops the cards the reply says a skip moved back, and
+below 3 cards asks for the page's 5 again (GET /deck/cards/?count=…, leaving out the cards it holds and those
+it decided lately). (Until December 2026 each decision came after a GET of one card: half again as many
+requests as the page sends.) One decision in 20 is posted twice at once on two connections, a double click.
+Every request's latency (at the client, so it includes the wait for a free server thread) and status are
+recorded, after a few seconds of warm-up that are not. A connection gunicorn closes under a request (a worker
+replaced after max_requests) is counted, and the request sent once more on a new connection, as a browser
+does; a decision is idempotent, so this cannot store it twice.
 
 The database, `<DATABASE_URL's name>_load`, is made again on each run: migrated, seeded by
 `manage.py seed_bench --papers 20000 --users 50 --swipes 0 --no-rank`, each reader's deck ranked once.
@@ -58,7 +61,14 @@ WARMUP = 5.0  # seconds of next-card requests, not counted, before the run: conn
 EXCLUDE_LAST = 50  # the decided cards a client leaves out of its next-card request (the form takes 100)
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/paperswipe")
 BASE_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
-CARD_ID = re.compile(r'data-paper="(\d+)"')
+CARD_ID = re.compile(r'<article class="card paper deck-card"[^>]* data-paper="(\d+)"')
+REFILL_BELOW, BATCH = 3, 5  # as static/js/deck.js: a refill when fewer cards are held, up to a full page
+
+
+def card_ids(html: list[str]) -> list[int]:
+    """The papers of these cards, in order."""
+    return [int(pk) for text in html for pk in CARD_ID.findall(text)]
+
 
 # Run in the bench database's own Django (bench.settings), in a process of its own: migrate, seed, each
 # reader's deck ranked once, as after their first visit, and a signed-in session per reader, as a login
@@ -288,6 +298,10 @@ class Client:
     recording: bool = False  # not during the warm-up
     jitter: bool = False  # each pause 0.5 to 1.5 times `pause`, as people differ card to card
     csrf: str = ""
+    held: list[int] = field(default_factory=list)  # the cards the page holds, in order: first GET /'s
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=EXCLUDE_LAST))  # decided lately
+    decided: set[int] = field(default_factory=set)
+    withdrawn: set[int] = field(default_factory=set)  # papers the last decision's reply said moved back
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -343,7 +357,7 @@ class Client:
         """GET / as the page load: the CSRF cookie it sets is what the deck's script sends back."""
         self.connections[0].request("GET", "/", headers={"Cookie": f"sessionid={self.session_key}"})
         response = self.connections[0].getresponse()
-        response.read()
+        self.held = card_ids([response.read().decode()])
         cookies = " ".join(response.headers.get_all("Set-Cookie") or [])
         found = re.search(r"csrftoken=([A-Za-z0-9]+)", cookies)
         if response.status != 200 or not found:
@@ -355,7 +369,10 @@ class Client:
         status, data = self.send("decide", "POST", "/deck/decide/", body, slot)
         created = None
         if status == 200:
-            decided = json.loads(data)["decided"]
+            reply = json.loads(data)
+            decided = reply["decided"]
+            with self.lock:
+                self.withdrawn |= set(reply.get("withdrawn", []))
             created = bool(decided["created"])
             with self.lock:
                 self.acknowledged.add(paper)
@@ -394,27 +411,33 @@ class Client:
             self.crashed = f"{type(error).__name__}: {error}"
 
     def _swipe_until(self, until: float, pause: float) -> None:
-        recent: deque[int] = deque(maxlen=EXCLUDE_LAST)
-        decided: set[int] = set()
+        """As static/js/deck.js does: the page holds the cards it was served, decides the top one, drops the
+        ones a decision withdrew, and refills below REFILL_BELOW cards, leaving out what it holds and what
+        it decided lately."""
+        held, recent, decided = self.held, self.recent, self.decided  # kept between calls: a run may come in slices
         while time.monotonic() < until:
-            path = "/deck/cards/?" + urlencode({"count": 1, "exclude": ",".join(map(str, recent))})
-            status, data = self.send("cards", "GET", path)
-            if status != 200:
-                continue
-            cards = json.loads(data)["cards"]
-            if not cards:
-                self.ran_out = True
-                return
-            paper = int(CARD_ID.search(cards[0])[1])  # type: ignore[index]
+            if len(held) < REFILL_BELOW:
+                exclude = ",".join(map(str, [*held, *recent]))
+                path = "/deck/cards/?" + urlencode({"count": max(1, BATCH - len(held)), "exclude": exclude})
+                status, data = self.send("cards", "GET", path)
+                if status != 200:
+                    continue
+                held += [pk for pk in card_ids(json.loads(data)["cards"]) if pk not in held]
+                if not held:
+                    self.ran_out = True
+                    return
+            paper = held.pop(0)
             if paper in decided:
                 self.served_again.append(paper)
             if pause:
                 time.sleep(pause * (self.rng.uniform(0.5, 1.5) if self.jitter else 1))
             decision = self.rng.choice(("keep", "skip"))
+            self.withdrawn = set()
             if self.rng.randrange(self.double_click_every) == 0:
                 self.double_click(paper, decision)
             else:
                 self.decide(paper, decision, 0)
+            held[:] = [pk for pk in held if pk not in self.withdrawn]
             decided.add(paper)
             recent.append(paper)
 

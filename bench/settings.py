@@ -12,3 +12,5 @@ ALLOWED_HOSTS = ["*"]
 # A decision queues its rerank on the broker, as in production; nothing consumes it during the bench.
 CELERY_TASK_ALWAYS_EAGER = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# The test settings catch the worker's category pools up on every use; production's cadence here.
+DECK_POOL_CATCH_UP_SECONDS = 30

@@ -162,11 +162,16 @@ class CheckpointedRanker(OurRanker):
     """The site's loop past a small history (deck/reader_model.py): a refit every `refit_every` decisions,
     each decision in between absorbed into the model (ranker.absorb), every candidate scored each time."""
 
-    def __init__(self, corpus: Corpus, *, refit_every: int, small_history: int = 0) -> None:
+    def __init__(self, corpus: Corpus, *, refit_every: int = 0, small_history: int = 0) -> None:
+        """`refit_every` 0: the site's own schedule, ranker.refit_interval."""
         super().__init__(corpus)
         self.refit_every, self.small_history = refit_every, small_history
         after = f" past {small_history} decisions" if small_history else ""
-        self.name = f"PaperSwipe ranker, refit every {refit_every}{after}, decisions absorbed between"
+        self.name = (
+            f"PaperSwipe ranker, refit every {refit_every}{after}, decisions absorbed between"
+            if refit_every
+            else "PaperSwipe ranker, the site's schedule (refit each time up to 50, then every tenth)"
+        )
         self._reader: ranker.Reader | None = None
         self._known: set[int] = set()
         self._fitted_at = 0
@@ -178,7 +183,7 @@ class CheckpointedRanker(OurRanker):
             self._reader is None
             or not self._reader.knows_anything
             or not self._known <= decided  # a new simulated reader
-            or len(decided) - self._fitted_at >= self.refit_every
+            or len(decided) - self._fitted_at >= (self.refit_every or ranker.refit_interval(len(decided)))
             or len(decided) <= self.small_history
         ):
             self._reader = ranker.learn(self.x[kept], self.x[skipped], self.x[unseen])
@@ -249,6 +254,7 @@ def evaluate(
         methods.append(OurRanker(corpus, explore=False))  # what exploration costs, in the full run only
     if online:
         methods += [CheckpointedRanker(corpus, refit_every=10), CheckpointedRanker(corpus, refit_every=25)]
+        methods.append(CheckpointedRanker(corpus))
     table: dict[str, dict[int, list[float]]] = {m.name: {c: [] for c in checkpoints} for m in methods}
     cold: dict[str, list[float]] = {m.name: [] for m in methods}
     for t, taste in enumerate(reader_tastes):

@@ -175,3 +175,19 @@ def top_terms(reader: Reader, words: Sequence[str], k: int = 2) -> list[str]:
         return []
     scored = {w: float(reader.weights[features.index_of(w)]) for w in words}
     return [w for w, weight in sorted(scored.items(), key=lambda item: -item[1]) if weight > 0][:k]
+
+
+# Up to this many decisions each one changes the model most (the class balance above all): the site fits it
+# from the whole history after every decision (deck/reader_model.py).
+SMALL_HISTORY = 50
+# Past it, a refit once the decisions absorbed since the last are a tenth of the history, and at least every
+# REFIT_EVERY: a refit reads a bounded sample, so its cost per decision stays flat as the history grows.
+REFIT_SHARE = 10
+REFIT_EVERY = 100
+
+
+def refit_interval(decisions: int) -> int:
+    """How many decisions a reader with this many makes between refits."""
+    if decisions <= SMALL_HISTORY:
+        return 1
+    return min(REFIT_EVERY, max(1, decisions // REFIT_SHARE))

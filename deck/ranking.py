@@ -224,9 +224,6 @@ def _merge_arrivals(user: User, arrivals: _Arrivals) -> int:
         eligible &= (arrivals.kinds & candidate_pool.CROSS_LIST) == 0
     if wanted and not wanted.include_replacements:
         eligible &= (arrivals.kinds & candidate_pool.REPLACEMENT) == 0
-    if reader.mutes:
-        papers = arrivals.papers()
-        eligible &= [not selectors.is_muted(papers[pk], reader.mutes) for pk in arrivals.ids]
     if not eligible.any():
         return 0
     if not DeckCard.objects.filter(user=user).exists() or not ReaderModel.objects.filter(user=user).exists():
@@ -243,6 +240,9 @@ def _merge_arrivals(user: User, arrivals: _Arrivals) -> int:
         ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
         floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
         best = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
+        if reader.mutes:  # matched on the papers that could go in only: folding 2,000 abstracts cost seconds
+            papers = arrivals.papers()
+            best = [i for i in best if not selectors.is_muted(papers[arrivals.ids[position[i]]], reader.mutes)]
         ids = [arrivals.ids[position[i]] for i in best]
         queued = {row.paper_id for row in rows}
         queued |= set(Swipe.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True))
@@ -319,10 +319,15 @@ def _rescore(rows: list[DeckCard], ids: list[int], matrix: sparse.csr_matrix, re
 
 
 def _write_queue(user: User, cards: list[DeckCard], *, built_from: datetime | None, rescored: bool) -> None:
-    for rank, card in enumerate(cards):
-        card.pk, card.rank, card.user = None, rank, user
     with transaction.atomic():
         lock_account(user)  # two reranks of one reader (two tabs, two workers) take turns here
+        # A decision made while the queue was being built took its card out of the old queue only.
+        decided = set(
+            Swipe.objects.filter(user=user, paper_id__in=[c.paper_id for c in cards]).values_list("paper_id", flat=True)
+        )
+        cards = [card for card in cards if card.paper_id not in decided]
+        for rank, card in enumerate(cards):
+            card.pk, card.rank, card.user = None, rank, user
         DeckCard.objects.filter(user=user).delete()
         DeckCard.objects.bulk_create(cards)
         if built_from is not None:

@@ -26,11 +26,6 @@ from papers.feature_store import matrix_for
 from . import ranker
 from .models import ReaderModel, SeedPaper, Swipe
 
-# Up to this many decisions a refit costs no more than an update (milliseconds): the model is fitted from
-# the whole history after every decision, exactly as before checkpoints existed.
-SMALL_HISTORY = 300
-# Past it, a refit every this many decisions; the ones in between are absorbed.
-REFIT_EVERY = 100
 # What a refit reads: the latest keeps and skips, and an even sample of the older ones, so that an old
 # taste still counts without reading a history of 100,000 decisions.
 LATEST = 2000
@@ -75,8 +70,7 @@ def learned(*, user: User, unseen: sparse.csr_matrix | None = None, refit: bool 
 
 
 def _refit_due(checkpoint: ReaderModel, newer: int) -> bool:
-    total = checkpoint.keeps + checkpoint.skips + newer
-    return total <= SMALL_HISTORY or newer >= REFIT_EVERY
+    return newer >= ranker.refit_interval(checkpoint.keeps + checkpoint.skips + newer)
 
 
 def _decisions_after(user: User, checkpoint: ReaderModel | None) -> list[tuple[int, str, int]]:
@@ -86,7 +80,7 @@ def _decisions_after(user: User, checkpoint: ReaderModel | None) -> list[tuple[i
     if checkpoint is not None:
         since = checkpoint.refit_at or timezone.now()
         swipes = swipes.filter(created_at__gte=since - CLOCK_SLACK, pk__gt=checkpoint.learned_through)
-    return list(swipes.order_by("created_at", "id").values_list("paper_id", "decision", "id")[: REFIT_EVERY + 1])
+    return list(swipes.order_by("created_at", "id").values_list("paper_id", "decision", "id")[: ranker.REFIT_EVERY + 1])
 
 
 CLOCK_SLACK = timedelta(minutes=5)  # two web servers' clocks may disagree a little

@@ -47,8 +47,9 @@ def reader(catalog):
 @pytest.fixture
 def small_history(monkeypatch):
     """Checkpoints from the sixth decision on, a refit every tenth: the update path on a small catalog."""
-    monkeypatch.setattr(reader_model, "SMALL_HISTORY", 5)
-    monkeypatch.setattr(reader_model, "REFIT_EVERY", 10)
+    monkeypatch.setattr(ranker, "SMALL_HISTORY", 5)
+    monkeypatch.setattr(ranker, "REFIT_SHARE", 1)
+    monkeypatch.setattr(ranker, "REFIT_EVERY", 10)
 
 
 def about_quantum(paper_id: int) -> bool:
