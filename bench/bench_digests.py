@@ -60,9 +60,8 @@ ZONES = [
     "Asia/Tokyo",
     "Australia/Sydney",
 ]
-HEAVY_DECISIONS = 3_000
+HEAVY_DECISIONS = 3_000  # as bench/readers.py gives its heaviest readers
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
-BULK_TABLES = ["accounts_swipe", "deck_deckcard", "deck_digestsent", "deck_digestsent_papers"]
 EMAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what Django's file backend writes after each message
 
 
@@ -84,14 +83,13 @@ django.setup()
 from allauth.account.models import EmailAddress  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections, transaction  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import readers  # noqa: E402
 from bench.bench_load import launch_worker, stop_process  # noqa: E402
-from deck import digests, selectors  # noqa: E402
-from deck.management.commands.seed_bench import MIX, in_parallel, secondary_indexes  # noqa: E402
-from deck.models import DeckCard, DeckSettings, DigestSent, DigestSubscription, Interest  # noqa: E402
-from papers.models import Category, Paper  # noqa: E402
+from deck import digests  # noqa: E402
+from deck.models import DeckCard, DigestSent, DigestSubscription  # noqa: E402
 
 Frequency = DigestSubscription.Frequency
 
@@ -104,42 +102,13 @@ def recreate_database() -> None:
         admin.execute(f'CREATE DATABASE "{NAME}_digests"')
 
 
-def copy(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    """COPY without the foreign key checks: millions of rows made consistent here would otherwise be checked
-    one by one at commit (the role needs a superuser, as the bench's PostgreSQL has)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as stream:
-            for row in rows:
-                stream.write_row(row)
-
-
-def category_pools() -> dict[int, list[int]]:
-    """Each seeded category's papers, newest first."""
-    pools: dict[int, list[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pc.category_id, p.id FROM papers_paper p JOIN papers_paper_categories pc ON pc.paper_id = p.id "
-            "ORDER BY p.listed_at DESC, p.id DESC"
-        )
-        for category_id, paper_id in cursor.fetchall():
-            pools.setdefault(category_id, []).append(paper_id)
-    return pools
-
-
 def make_readers(rng: random.Random, *, due: int, not_due: int) -> dict[str, list[int]]:
-    """The readers and everything a digest reads of them; returns the user ids of each group."""
-    categories = list(Category.objects.filter(code__in=list(MIX)[:12]).values_list("pk", flat=True))
-    by_category = category_pools()
-    pools: dict[tuple[int, ...], list[int]] = {}
-    password = make_password("bench passphrase 1")
+    """The readers (bench/readers.py) and everything a digest reads of them; returns the user ids of each group."""
     total = due + not_due
-    users = User.objects.bulk_create(
-        [
-            User(email=f"digest-{i}@example.org", password=password, time_zone=ZONES[i % len(ZONES)])
-            for i in range(total)
-        ],
-        batch_size=2000,
+    users = readers.create_users(
+        [f"digest-{i}@example.org" for i in range(total)],
+        password=make_password("bench passphrase 1"),
+        time_zones=[ZONES[i % len(ZONES)] for i in range(total)],
     )
     ids = [u.pk for u in users]
     groups = {
@@ -165,69 +134,33 @@ def make_readers(rng: random.Random, *, due: int, not_due: int) -> dict[str, lis
         ],
         batch_size=2000,
     )
-    follows, swipes, cards, mutes, sent, sent_papers, deck_settings = [], [], [], [], [], [], []
-    titles = list(Paper.objects.order_by("?").values_list("title", "authors_text")[:500])
+    sent: list[tuple[Any, ...]] = []
+    sent_papers: list[tuple[Any, ...]] = []
     now = datetime.now(UTC)
-    sent_id = 0
-    for index, user_id in enumerate(ids):
-        heavy, new = index % 20 == 0, index % 10 == 1  # new: no decision yet, so no ranked queue either
-        followed = tuple(sorted(rng.sample(categories[:6] if heavy else categories, 5 if heavy else rng.randint(2, 5))))
-        follows += [(user_id, c) for c in followed]
-        if followed not in pools:
-            pools[followed] = sorted({p for c in followed for p in by_category.get(c, [])}, reverse=True)
-        pool = pools[followed]
-        # The heaviest readers decided on the newest papers of their categories: the deck looks past all of them.
-        if heavy:
-            decided = pool[: min(HEAVY_DECISIONS, len(pool) - 500)]
-        else:
-            decided = [] if new else rng.sample(pool, rng.randint(0, 300))
-        for paper_id in decided:
-            decision = "keep" if rng.random() < 0.15 else "skip"
-            swipes.append((user_id, paper_id, decision, "button", now - timedelta(minutes=rng.randint(1, 500_000))))
-        seen = set(decided)
-        unseen = [p for p in pool[:4000] if p not in seen]
-        if not new:
-            queue = rng.sample(unseen[:3000], min(300, len(unseen)))
-            cards += [(user_id, p, rank, 1.0 - rank / 300, False, False, "") for rank, p in enumerate(queue)]
-        if index % 10 == 3:
-            word = rng.choice(rng.choice(titles)[0].split())
-            mutes.append(Interest(user_id=user_id, kind=Interest.Kind.KEYWORD, value=word, stance="mute"))
-        if index % 20 == 7:
-            author = rng.choice(rng.choice(titles)[1].split(", "))
-            mutes.append(Interest(user_id=user_id, kind=Interest.Kind.AUTHOR, value=author, stance="mute"))
-        if index % 10 == 5:
-            deck_settings.append(DeckSettings(user_id=user_id, include_replacements=False))
-        if index % 2 == 0:  # a month of earlier digests, ten papers each
+
+    def earlier_digests(reader: readers.Reader) -> None:
+        if reader.index % 2 == 0:  # a month of earlier digests, ten papers each
             for days in range(2, 32):
-                sent_id += 1
+                sent_id = len(sent) + 1
                 day = (now - timedelta(days=days)).date()
-                sent.append((sent_id, user_id, f"daily {day.isoformat()}", now - timedelta(days=days)))
-                sent_papers += [(sent_id, p) for p in rng.sample(unseen[:2000], 10)]
-    User.followed_categories.through.objects.bulk_create(
-        [User.followed_categories.through(user_id=u, category_id=c) for u, c in follows], batch_size=5000
+                sent.append((sent_id, reader.user_id, f"daily {day.isoformat()}", now - timedelta(days=days)))
+                sent_papers.extend((sent_id, p) for p in rng.sample(reader.unseen[:2000], 10))
+
+    made = readers.make_readers(
+        rng,
+        ids,
+        each=earlier_digests,
+        also=lambda: [
+            ("deck_digestsent", "id, user_id, period, sent_at", sent),
+            ("deck_digestsent_papers", "digestsent_id, paper_id", sent_papers),
+        ],
     )
-    Interest.objects.bulk_create(mutes, ignore_conflicts=True)
-    DeckSettings.objects.bulk_create(deck_settings)
-    # As seed_bench loads the catalog: the indexes no constraint owns are built after the rows, at once.
-    indexes = secondary_indexes(BULK_TABLES)
     with connection.cursor() as cursor:
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-    copy("accounts_swipe", "user_id, paper_id, decision, source, created_at", swipes)
-    copy("deck_deckcard", "user_id, paper_id, rank, score, exploring, from_follow, reason", cards)
-    copy("deck_digestsent", "id, user_id, period, sent_at", sent)
-    copy("deck_digestsent_papers", "digestsent_id, paper_id", sent_papers)
-    in_parallel([definition for _, definition in indexes])
-    # A mute takes its papers out of the reader's queue when it is set (deck.services.set_interest).
-    for mute in Interest.objects.filter(user_id__in=ids, stance=Interest.Stance.MUTE):
-        muted = Paper.objects.filter(selectors.matching(mute)).values("pk")
-        DeckCard.objects.filter(user_id=mute.user_id, paper__in=muted).delete()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('deck_digestsent', 'id'), %s)", [sent_id + 1])
+        cursor.execute("SELECT setval(pg_get_serial_sequence('deck_digestsent', 'id'), %s)", [len(sent) + 1])
         cursor.execute("ANALYZE")
     print(
-        f"readers: {total:,} ({due:,} due), {len(swipes):,} decisions, {len(cards):,} queued cards, "
-        f"{len(sent):,} earlier digests",
+        f"readers: {total:,} ({due:,} due), {sum(len(r.decided) for r in made):,} decisions, "
+        f"{DeckCard.objects.count():,} queued cards, {len(sent):,} earlier digests",
         flush=True,
     )
     return groups

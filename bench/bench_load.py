@@ -198,8 +198,8 @@ def stop_gunicorn(server: subprocess.Popen[bytes]) -> None:
 
 
 def start_worker(database_url: str, broker_url: str, log: Path) -> subprocess.Popen[bytes]:
-    """The rank queue's Celery worker as the Procfile runs it (2 processes), returned once it is ready."""
-    return launch_worker(django_env(database_url, broker_url), log, queue="rank", concurrency=2)
+    """The Celery worker as the Procfile runs it (2 processes, every queue), returned once it is ready."""
+    return launch_worker(django_env(database_url, broker_url), log, queue="harvest,rank,default", concurrency=2)
 
 
 def launch_worker(env: dict[str, str], log: Path, *, queue: str, concurrency: int) -> subprocess.Popen[bytes]:

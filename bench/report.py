@@ -287,6 +287,66 @@ def _digests(digests: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _announcement(r: dict[str, Any] | None) -> list[str]:
+    """A day's announcement merged into every follower's deck under load (`bench/bench_announcement.py`), if it ran."""
+    if not r:
+        return []
+
+    def mark(ok: bool) -> str:
+        return " ✓" if ok else " ✗"
+
+    reached = r["reached_s"]
+    during, whole = r["web"]["during"], r["web"]["whole_run"]
+    lag, lag_all = r["learning_lag_s"]["during"], r["learning_lag_s"]["whole_run"]
+    failed = [name for name, ok in r["checks"].items() if not ok]
+    queue = ", ".join(f"{int(k):+d} s: {v}" for k, v in r["rank_queue_every_10_s"].items())
+    return [
+        "",
+        f"## An announcement of {r['announced']:,} papers to {r['followers']:,} followers, under load",
+        "",
+        *textwrap.wrap(
+            f"Written by `bench/bench_announcement.py` on {r['when']}: {r['papers']:,} papers from `seed_bench` and "
+            f"{r['followers_made']:,} followers written in bulk (readers with up to 3,000 decisions, a stored model "
+            "each, a ranked queue of 300, mutes and deck settings; one in fifty new, with neither). Gunicorn "
+            "(`gunicorn.conf.py`) and one Celery worker of 2 processes on the `rank` queue, on PostgreSQL and "
+            f"Redis, {r['cores']} cores, load average {r['load_average_before']:.1f} before the run. "
+            f"{r['clients']} readers swipe (a decision every 0.5 to 1.5 times {r['pause_s']:g} s); after "
+            f"{r['lead_s']:g} s, {r['announced']:,} new papers are committed in one transaction and "
+            "`compute_features` sends the signal that queues the merge tasks. Reached: from that commit until the "
+            "last merge task has succeeded (the worker's log), every follower of the papers' categories counted.",
+            width=105,
+        ),
+        "",
+        "| figure | target | value |",
+        "|---|---|---|",
+        f"| every follower's deck reached | ≤ {r['target_s']:.0f} s | "
+        + (f"{reached:.1f} s{mark(reached <= r['target_s'])}" if reached is not None else "not within the timeout ✗")
+        + " |",
+        f"| features computed and merge tasks queued | | {r['features_and_queueing_s']:.1f} s, {r['merge_tasks']} "
+        f"tasks of up to {r['batch']} followers |",
+        f"| worker time per follower (merge tasks' own times) | | {r['worker_ms_per_follower'] or 0:.1f} ms; a task "
+        f"p50 {r['merge_task_s']['p50']:.2f} s, max {r['merge_task_s']['max']:.2f} s |",
+        f"| followers holding a new paper afterwards | | {r['followers_with_new_cards']:,} of {r['followers']:,} "
+        f"({r['new_cards_in_queues']:,} cards; the merges placed {r['cards_placed_by_merges']:,}) |",
+        f"| next card p50 / p99 during the announcement (whole run) | | {during['cards']['p50_ms']:.0f} / "
+        f"{during['cards']['p99_ms']:.0f} ms ({whole['cards']['p50_ms']:.0f} / {whole['cards']['p99_ms']:.0f} ms) |",
+        f"| decision p50 / p99 during the announcement (whole run) | | {during['decide']['p50_ms']:.0f} / "
+        f"{during['decide']['p99_ms']:.0f} ms ({whole['decide']['p50_ms']:.0f} / {whole['decide']['p99_ms']:.0f} ms) |",
+        f"| 5xx | 0 | {whole['server_errors']}{mark(whole['server_errors'] == 0)} |",
+        f"| learning lag p50 / p90 / p99 during the announcement | | {lag['p50']:.1f} / {lag['p90']:.1f} / "
+        f"{lag['p99']:.1f} s ({lag['learned']} of {lag['of']} decisions) |",
+        f"| learning lag p50 / p90 / p99, whole run | | {lag_all['p50']:.1f} / {lag_all['p90']:.1f} / "
+        f"{lag_all['p99']:.1f} s |",
+        f"| rank queue, most tasks waiting | | {r['rank_queue_max']} |",
+        "",
+        *textwrap.wrap(f"The rank queue, the most tasks waiting in each 10 s from the commit: {queue}.", width=105),
+        "",
+        "Checks after the run, " + ("all passed:" if not failed else f"{len(failed)} FAILED:"),
+        "",
+        *(f"- {name}{mark(ok)}" for name, ok in r["checks"].items()),
+    ]
+
+
 def render(data: dict[str, Any]) -> str:
     if not data.get("scales"):  # only the load run so far
         sections = [
@@ -295,6 +355,7 @@ def render(data: dict[str, Any]) -> str:
             *_learning(data.get("learning")),
             *_uploads(data.get("uploads")),
             *_digests(data.get("digests")),
+            *_announcement(data.get("announcement")),
         ]
         return "\n".join(["# Benchmarks", *sections]) + "\n"
     machine = data["machine"]
@@ -359,10 +420,11 @@ def render(data: dict[str, Any]) -> str:
         "",
         INDEXES,
     ]
-    if any(data.get(key) for key in ("load", "load_learning", "learning", "uploads", "digests")):
+    if any(data.get(key) for key in ("load", "load_learning", "learning", "uploads", "digests", "announcement")):
         lines[-1] = lines[-1].rstrip("\n")
         lines += _load(data.get("load")) + _load_learning(data.get("load_learning"))
         lines += _learning(data.get("learning")) + _uploads(data.get("uploads")) + _digests(data.get("digests"))
+        lines += _announcement(data.get("announcement"))
     return "\n".join(lines) + "\n"
 
 

@@ -11,12 +11,11 @@ from .ranking import rescore_due
 from .selectors import forget_reader
 from .tasks import merge_new_papers, queue_rerank
 
-# Followers per task: a 2,000-paper announcement to 10,000 of them is 200 tasks of a second or two each, so
-# that a rerank never waits long for a worker process busy with one.
-MERGE_BATCH = 50
-# Merges wait behind every rerank on the rank queue: a reader swiping now waits for nobody's announcement.
-# (On Redis, 0 is the highest priority and what is sent without one; 9 the lowest.)
-MERGE_PRIORITY = 9
+# Followers per task: a 2,000-paper announcement to 10,000 of them is 500 tasks of about a second each. They
+# go to the `default` queue, which a worker takes from in turn with `rank`: a rerank waits at most for the
+# merge a process is in, and the merges go on while readers swipe (behind every rerank, on the rank queue
+# at a lower priority, they waited as long as anyone was swiping).
+MERGE_BATCH = 20
 
 
 def categories_changed(sender: type, instance: User, action: str, **kwargs: object) -> None:
@@ -35,4 +34,4 @@ def papers_arrived(sender: type, paper_ids: list[int], **kwargs: object) -> None
         User.objects.filter(followed_categories__in=categories).values_list("pk", flat=True).distinct().order_by("pk")
     )
     for start in range(0, len(followers), MERGE_BATCH):
-        merge_new_papers.apply_async((followers[start : start + MERGE_BATCH], list(paper_ids)), priority=MERGE_PRIORITY)
+        merge_new_papers.delay(followers[start : start + MERGE_BATCH], list(paper_ids))

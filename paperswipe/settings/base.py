@@ -211,18 +211,20 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One queue per kind of work, so that no kind waits behind another and each can have workers of its own
 # (README, "Scaling out"). `harvest`: minutes per task, most of them waiting for the turn at arXiv that
 # papers/arxiv.py hands out one at a time across every worker. `rank`: the deck a reader waits for after
-# a decision, and the vectors of new papers; short and CPU-bound. `default`: the rest (email digests).
-# A worker started without -Q consumes all three.
+# a decision, and the vectors of new papers; short and CPU-bound. `default`: the rest (email digests, and
+# the merges of an announcement into its followers' queues: bulk work that must neither hold up a reader's
+# rerank nor wait for the readers to stop). A worker started without -Q consumes all three, taking from
+# each in turn when several have tasks waiting.
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("harvest", "rank", "default")]
 # A worker process takes the next task when it starts one, not four ahead: a rerank queued behind a long task
-# goes to the process that is free (and, at priority 0, before the merges of an announcement).
+# goes to the process that is free.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "papers.tasks.harvest_*": {"queue": "harvest"},
     "papers.tasks.compute_features": {"queue": "rank"},
     "deck.tasks.rerank": {"queue": "rank"},
-    "deck.tasks.merge_new_papers": {"queue": "rank"},
+    "deck.tasks.merge_new_papers": {"queue": "default"},
 }
 
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")

@@ -108,22 +108,28 @@ def test_a_decision_during_a_rerank_queues_one_more(rank_queue, reader):
     assert rank_queue.llen("rank") == 1
 
 
-def test_the_merges_of_an_announcement_wait_behind_reranks(rank_queue, reader, monkeypatch):
+def test_the_merges_of_an_announcement_queue_apart_from_reranks(rank_queue, reader, monkeypatch):
+    """Merges go to the `default` queue, which a worker takes from in turn with `rank`: they neither hold up
+    a rerank for a whole announcement nor wait behind reranks for as long as anyone swipes."""
     from deck import receivers
 
     monkeypatch.setattr(receivers, "MERGE_BATCH", 2)
     for _ in range(3):
         UserFactory().followed_categories.add(Category.objects.get(code="quant-ph"))
     announced = list(Paper.objects.filter(primary_category__code="quant-ph").values_list("pk", flat=True)[:5])
+    app.control.purge()  # the reranks the follows above asked for
     receivers.papers_arrived(sender=Paper, paper_ids=announced)
     queue_rerank(reader.pk)  # a decision after the announcement
 
-    taken = []
-    with app.connection_for_read() as connection:
-        while (message := connection.default_channel.basic_get("rank", no_ack=True)) is not None:
-            taken.append(message.headers["task"])
+    def waiting(queue: str) -> list[str]:
+        taken = []
+        with app.connection_for_read() as connection:
+            while (message := connection.default_channel.basic_get(queue, no_ack=True)) is not None:
+                taken.append(message.headers["task"])
+        return taken
 
-    assert taken == ["deck.tasks.rerank"] + ["deck.tasks.merge_new_papers"] * 2  # reader + 3 others, by 2
+    assert waiting("rank") == ["deck.tasks.rerank"]
+    assert waiting("default") == ["deck.tasks.merge_new_papers"] * 2  # the reader and 3 others, by 2
 
 
 # ---------------------------------------------------------------- the stored model
