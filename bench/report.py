@@ -139,10 +139,11 @@ def _load_learning(runs: dict[str, Any] | None) -> list[str]:
         "",
         *textwrap.wrap(
             "Written by `bench/bench_load.py` (after the run above): gunicorn (`gunicorn.conf.py`) and one Celery "
-            "worker of 2 processes on the `rank` queue, as the Procfile runs them, on PostgreSQL and Redis; "
+            "worker of 2 processes on every queue, as the Procfile runs them, on PostgreSQL and Redis; "
             f"{next(iter(runs.values())).get('papers', 0):,} papers from `seed_bench`, readers with up to "
-            "3,000 decisions. Each reader fetches the next card and decides after a pause of 0.5 to 1.5 times "
-            "the given interval. Learning lag: from a decision until a queue built from a state that includes "
+            "3,000 decisions. Each reader works the page as `static/js/deck.js` does (holds the cards served, "
+            "refills below three) and decides after a pause of 0.5 to 1.5 times the given interval. "
+            "Learning lag: from a decision until a queue built from a state that includes "
             "it is seen (`QueueStamp.built_from`, watched every 0.25 s); the in-request nudge does not count.",
             width=105,
         ),
@@ -308,7 +309,7 @@ def _announcement(r: dict[str, Any] | None) -> list[str]:
             f"Written by `bench/bench_announcement.py` on {r['when']}: {r['papers']:,} papers from `seed_bench` and "
             f"{r['followers_made']:,} followers written in bulk (readers with up to 3,000 decisions, a stored model "
             "each, a ranked queue of 300, mutes and deck settings; one in fifty new, with neither). Gunicorn "
-            "(`gunicorn.conf.py`) and one Celery worker of 2 processes on the `rank` queue, on PostgreSQL and "
+            "(`gunicorn.conf.py`) and one Celery worker of 2 processes on every queue, on PostgreSQL and "
             f"Redis, {r['cores']} cores, load average {r['load_average_before']:.1f} before the run. "
             f"{r['clients']} readers swipe (a decision every 0.5 to 1.5 times {r['pause_s']:g} s); after "
             f"{r['lead_s']:g} s, {r['announced']:,} new papers are committed in one transaction and "
@@ -337,9 +338,9 @@ def _announcement(r: dict[str, Any] | None) -> list[str]:
         f"{lag['p99']:.1f} s ({lag['learned']} of {lag['of']} decisions) |",
         f"| learning lag p50 / p90 / p99, whole run | | {lag_all['p50']:.1f} / {lag_all['p90']:.1f} / "
         f"{lag_all['p99']:.1f} s |",
-        f"| rank queue, most tasks waiting | | {r['rank_queue_max']} |",
+        f"| tasks waiting (reranks on `rank`, merges on `default`), most | | {r['rank_queue_max']} |",
         "",
-        *textwrap.wrap(f"The rank queue, the most tasks waiting in each 10 s from the commit: {queue}.", width=105),
+        *textwrap.wrap(f"Tasks waiting, the most in each 10 s from the commit: {queue}.", width=105),
         "",
         "Checks after the run, " + ("all passed:" if not failed else f"{len(failed)} FAILED:"),
         "",
