@@ -175,7 +175,7 @@ class _Arrivals:
     matrix: sparse.csr_matrix
     categories: list[frozenset[int]]
     kinds: np.ndarray  # candidate_pool.CROSS_LIST | REPLACEMENT
-    _papers: dict[int, Paper] | None = None
+    _papers: dict[int, Paper] = field(default_factory=dict)
 
     @classmethod
     def read(cls, paper_ids: list[int]) -> _Arrivals:
@@ -198,11 +198,13 @@ class _Arrivals:
             kinds=np.array([kinds.get(pk, 0) for pk in ids], dtype=np.int8),
         )
 
-    def papers(self) -> dict[int, Paper]:
-        """The papers in hand, for matching a reader's mutes: read once, when a reader with mutes comes."""
-        if self._papers is None:
-            self._papers = Paper.objects.in_bulk(self.ids)
-        return self._papers
+    def papers(self, ids: list[int]) -> dict[int, Paper]:
+        """These papers in hand, with what a mute matches on (selectors.is_muted), each read once a task: only
+        the few that could go into a muted reader's queue, not the whole announcement."""
+        if missing := [pk for pk in ids if pk not in self._papers]:
+            read = Paper.objects.filter(pk__in=missing).only("pk", "title", "abstract", "author_keys")
+            self._papers |= {paper.pk: paper for paper in read.prefetch_related("categories")}
+        return {pk: self._papers[pk] for pk in ids}
 
 
 def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
@@ -241,7 +243,7 @@ def _merge_arrivals(user: User, arrivals: _Arrivals) -> int:
         floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
         best = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
         if reader.mutes:  # matched on the papers that could go in only: folding 2,000 abstracts cost seconds
-            papers = arrivals.papers()
+            papers = arrivals.papers([arrivals.ids[position[i]] for i in best])
             best = [i for i in best if not selectors.is_muted(papers[arrivals.ids[position[i]]], reader.mutes)]
         ids = [arrivals.ids[position[i]] for i in best]
         queued = {row.paper_id for row in rows}
