@@ -77,6 +77,7 @@ from bench.bench_load import (  # noqa: E402
     drain,
     free_port,
     percentiles,
+    readers_of,
     start_gunicorn,
     start_worker,
     stop_gunicorn,
@@ -214,43 +215,34 @@ def write_models_and_queues(rng: random.Random, made: list[Any]) -> None:
         if reader.user_id in no_replacements:
             wanted = wanted[~replacement[wanted]]
         wanted = wanted[:CANDIDATES]
-        overlap = [len(set(reader.followed) & set(t.followed)) / len(set(reader.followed) | set(t.followed))
-                   for t, _ in templates]  # fmt: skip
+        overlap = [_jaccard(reader.followed, t.followed) for t, _ in templates]
         best = rng.choice([i for i, o in enumerate(overlap) if o == max(overlap)])
         template = templates[best][1]
         last, keeps, skips = history.get(reader.user_id, (0, 0, 0))
         if last and reader.user_id not in fitted_users:
             checkpoint = template.checkpoint
             assert checkpoint is not None
-            models.append(
-                (reader.user_id, 1, bytes(checkpoint.features), checkpoint.intercept, checkpoint.intercept_precision,
-                 last, keeps, skips, keeps + skips, now, False, 0)
-            )  # fmt: skip
+            fit = (bytes(checkpoint.features), checkpoint.intercept, checkpoint.intercept_precision)
+            models.append((reader.user_id, 1, *fit, last, keeps, skips, keeps + skips, now, False, 0))
         if not last:
             continue  # no decision and no model: the deck newest first, as for a new reader
         score = scores[best][wanted]
-        ranked_count = min(QUEUE - QUEUE // ranker.EXPLORE_EVERY, len(wanted))
-        top = np.argpartition(-score, ranked_count - 1)[:ranked_count] if ranked_count else np.zeros(0, np.int64)
-        top = top[np.argsort(-score[top], kind="stable")]
-        rest = np.setdiff1d(np.arange(len(wanted)), top)
-        exploring = [int(i) for i in shuffle.choice(rest, min(QUEUE // ranker.EXPLORE_EVERY, len(rest)), replace=False)]
-        ranked = [int(i) for i in top]
-        placed: list[tuple[int, bool]] = []
-        while len(placed) < QUEUE and (ranked or exploring):
-            slot = len(placed) % ranker.EXPLORE_EVERY == ranker.EXPLORE_EVERY - 1
-            placed.append((exploring.pop(), True) if (slot and exploring) or not ranked else (ranked.pop(0), False))
-        for rank, (i, explores) in enumerate(placed):
+        # As a full rescore orders them: the predicted top, every fifth card exploring from outside it.
+        for rank, (i, explores) in enumerate(ranker.order(score, rng=shuffle, limit=QUEUE)):
             reason = "Exploring" if explores else "Ranked by what you keep"
             cards.append((reader.user_id, ids[wanted[i]], rank, float(min(score[i], 1.0)), explores, False, reason))
         stamps.append((reader.user_id, now, now, False))
+    model_columns = (
+        "user_id, version, features, intercept, intercept_precision, learned_through, "
+        "keeps, skips, decisions_at_refit, refit_at, refit_due, since_full_rescore"
+    )
     readers.bulk_copy(
         [
             ("deck_deckcard", "user_id, paper_id, rank, score, exploring, from_follow, reason", cards),
-            ("deck_readermodel", "user_id, version, features, intercept, intercept_precision, learned_through, "
-             "keeps, skips, decisions_at_refit, refit_at, refit_due, since_full_rescore", models),
+            ("deck_readermodel", model_columns, models),
             ("deck_queuestamp", "user_id, built_from, rescored_from, rescore_due", stamps),
         ]
-    )  # fmt: skip
+    )
     print(f"{len(models) + len(templates):,} reader models, {len(cards):,} queued cards", flush=True)
 
 
@@ -509,6 +501,11 @@ def merge_log(log: str) -> dict[str, tuple[float, float, int] | None]:
     return ended
 
 
+def _jaccard(a: tuple[int, ...] | list[int], b: tuple[int, ...] | list[int]) -> float:
+    """How much two readers' followed categories overlap."""
+    return len(set(a) & set(b)) / len(set(a) | set(b))
+
+
 def task_seconds(log: str, task: str) -> list[float]:
     return [float(seconds) for _, name, _, outcome, seconds, _ in LOG_LINE.findall(log) if name == task and seconds]
 
@@ -557,11 +554,7 @@ def run(
         try:
             worker = start_worker(run_url, broker_url, worker_log)
             worker_pid = worker.pid
-            team = [
-                Swiper(user_id=pk, session_key=key, port=port, rng=random.Random(seed * 1000 + i),
-                       double_click_every=20, jitter=True)
-                for i, (pk, key) in enumerate(sorted(sessions.items()))
-            ]  # fmt: skip
+            team = readers_of(sessions, port=port, seed=seed, double_click_every=20, jitter=True, kind=Swiper)
             barrier = threading.Barrier(len(team) + 1)
             threads = [threading.Thread(target=c.swipe, args=(10 * timeout, warmup, pause, barrier)) for c in team]
             for thread in threads:

@@ -46,7 +46,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,6 +445,32 @@ class Client:
 # --- the run ----------------------------------------------------------------------------------------------
 
 
+ClientT = TypeVar("ClientT", bound=Client)
+
+
+def readers_of(
+    sessions: dict[int, str],
+    *,
+    port: int,
+    seed: int,
+    double_click_every: int,
+    jitter: bool,
+    kind: type[ClientT] = Client,  # type: ignore[assignment]
+) -> list[ClientT]:
+    """A client per signed-in reader, each with a random stream of its own that a seed makes repeatable."""
+    return [
+        kind(
+            user_id=pk,
+            session_key=key,
+            port=port,
+            rng=random.Random(seed * 1000 + i),
+            double_click_every=double_click_every,
+            jitter=jitter,
+        )
+        for i, (pk, key) in enumerate(sorted(sessions.items()))
+    ]
+
+
 def percentiles(times: list[float]) -> dict[str, float]:
     if len(times) < 2:
         return {"p50_ms": times[0] * 1000 if times else 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "count": len(times)}
@@ -493,11 +519,7 @@ def run_load(
         watching = threading.Thread(target=watcher.watch, daemon=True)
         drained = 0.0
         try:
-            team = [
-                Client(user_id=pk, session_key=key, port=port, rng=random.Random(seed * 1000 + i),
-                       double_click_every=double_click_every, jitter=worker)
-                for i, (pk, key) in enumerate(sorted(sessions.items()))
-            ]  # fmt: skip
+            team = readers_of(sessions, port=port, seed=seed, double_click_every=double_click_every, jitter=worker)
             barrier = threading.Barrier(len(team) + 1)  # every client starts at once, for `seconds` from then
             threads = [threading.Thread(target=c.swipe, args=(seconds, warmup, pause, barrier)) for c in team]
             for thread in threads:

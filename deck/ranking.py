@@ -221,7 +221,8 @@ def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
 def _merge_arrivals(user: User, arrivals: _Arrivals) -> int:
     reader = selectors.reader_of(user=user)
     wanted = reader.settings
-    eligible = np.array([bool(categories & set(reader.followed)) for categories in arrivals.categories], dtype=bool)
+    followed = set(reader.followed)
+    eligible = np.array([bool(categories & followed) for categories in arrivals.categories], dtype=bool)
     if wanted and not wanted.include_cross_lists:
         eligible &= (arrivals.kinds & candidate_pool.CROSS_LIST) == 0
     if wanted and not wanted.include_replacements:
