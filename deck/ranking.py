@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -24,7 +25,7 @@ from papers.feature_store import Key, matrix_for, stamped, vectors
 from papers.models import Paper
 
 from . import candidate_pool, ranker, reader_model, selectors
-from .models import DeckCard, Interest, QueueStamp, ReaderModel, Swipe
+from .models import DeckCard, Interest, QueueStamp, Swipe
 
 QUEUE_LENGTH = 300  # cards kept ready; a decision reorders them, a full rescore refills them
 CANDIDATE_LIMIT = 20_000  # the newest unseen papers are ranked; older ones wait behind them
@@ -38,7 +39,7 @@ FOLLOW_BONUS = 1.0  # papers a follow brought in go before every other
 
 
 @dataclass
-class _Ranking:
+class Ranking:
     ids: list[int]  # candidates, newest first; the first matrix.shape[0] have vectors
     matrix: sparse.csr_matrix
     learned: reader_model.Learned
@@ -92,24 +93,26 @@ def _reorder(
             moved.append(card)
     with transaction.atomic():
         lock_account(user)  # a full rebuild running meanwhile replaces these rows: then this changes nothing
-        _write_ranks(moved)
+        write_ranks([(card.pk, card.rank, card.score) for card in moved])
         _stamp(user, built_from=built_from, rescored=False)
 
 
-def _write_ranks(cards: list[DeckCard]) -> None:
-    """New ranks and scores for these rows. On PostgreSQL one UPDATE from arrays: Django's bulk_update
-    builds a CASE per row and spent more time in Python than the rest of a reorder."""
-    if not cards:
+def write_ranks(moves: list[tuple[int, int, float]]) -> None:
+    """New ranks and scores, as (card id, rank, score). On PostgreSQL one UPDATE from arrays: Django's
+    bulk_update builds a CASE per row and spent more time in Python than the rest of a reorder."""
+    if not moves:
         return
     if connection.vendor != "postgresql":
+        cards = [DeckCard(pk=pk, rank=rank, score=score) for pk, rank, score in moves]
         DeckCard.objects.bulk_update(cards, ["rank", "score"])
         return
     table = DeckCard._meta.db_table
+    ids, ranks, scores = (list(column) for column in zip(*moves, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
             f'UPDATE "{table}" AS card SET "rank" = new.rank, "score" = new.score '  # noqa: S608 -- our own table name
             "FROM unnest(%s::bigint[], %s::integer[], %s::float8[]) AS new(id, rank, score) WHERE card.id = new.id",
-            [[c.pk for c in cards], [c.rank for c in cards], [c.score for c in cards]],
+            [ids, ranks, scores],
         )
 
 
@@ -162,132 +165,9 @@ def _refresh(user: User, began: datetime, *, fresh: bool = True) -> int:
         )
         for rank, (i, exploring) in enumerate(placed)
     ]
-    _explain(user, cards, ranking)
+    explain(user, cards, ranking)
     _write_queue(user, cards, built_from=began, rescored=True)
     return len(cards)
-
-
-@dataclass
-class _Arrivals:
-    """The papers of an announcement as a merge needs them, read once for a batch of followers."""
-
-    ids: list[int]  # with a vector; those still without one come in at the next full rescore
-    matrix: sparse.csr_matrix
-    categories: list[frozenset[int]]
-    kinds: np.ndarray  # candidate_pool.CROSS_LIST | REPLACEMENT
-    _papers: dict[int, Paper] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, paper_ids: list[int]) -> _Arrivals:
-        ids, matrix = matrix_for(paper_ids)
-        filed: dict[int, set[int]] = {pk: set() for pk in ids}
-        for pk, category in Paper.categories.through.objects.filter(paper_id__in=ids).values_list(
-            "paper_id", "category_id"
-        ):
-            filed[pk].add(category)
-        kinds = {
-            pk: candidate_pool.kind_of(announce_type, version)
-            for pk, announce_type, version in Paper.objects.filter(pk__in=ids).values_list(
-                "pk", "announce_type", "version"
-            )
-        }
-        return cls(
-            ids=ids,
-            matrix=matrix,
-            categories=[frozenset(filed[pk]) for pk in ids],
-            kinds=np.array([kinds.get(pk, 0) for pk in ids], dtype=np.int8),
-        )
-
-    def papers(self, ids: list[int]) -> dict[int, Paper]:
-        """These papers in hand, with what a mute matches on (selectors.is_muted), each read once a task: only
-        the few that could go into a muted reader's queue, not the whole announcement."""
-        if missing := [pk for pk in ids if pk not in self._papers]:
-            read = Paper.objects.filter(pk__in=missing).only("pk", "title", "abstract", "author_keys")
-            self._papers |= {paper.pk: paper for paper in read.prefetch_related("categories")}
-        return {pk: self._papers[pk] for pk in ids}
-
-
-def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
-    """New papers (a harvest) into these readers' queues, scored by each one's stored model: no refit, no
-    rescore of the rest, and only the cards that move are written. A reader without a queue or a model gets
-    a full rebuild. Returns how many cards went in, in all."""
-    arrivals = _Arrivals.read(paper_ids)
-    merged = 0
-    for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
-        merged += _merge_arrivals(user, arrivals)
-    return merged
-
-
-def _merge_arrivals(user: User, arrivals: _Arrivals) -> int:
-    reader = selectors.reader_of(user=user)
-    wanted = reader.settings
-    followed = set(reader.followed)
-    eligible = np.array([bool(categories & followed) for categories in arrivals.categories], dtype=bool)
-    if wanted and not wanted.include_cross_lists:
-        eligible &= (arrivals.kinds & candidate_pool.CROSS_LIST) == 0
-    if wanted and not wanted.include_replacements:
-        eligible &= (arrivals.kinds & candidate_pool.REPLACEMENT) == 0
-    if not eligible.any():
-        return 0
-    if not DeckCard.objects.filter(user=user).exists() or not ReaderModel.objects.filter(user=user).exists():
-        refresh_queue(user=user)
-        return DeckCard.objects.filter(user=user, paper_id__in=arrivals.ids).count()
-    learned = reader_model.learned(user=user, refit=False)
-    position = np.flatnonzero(eligible)
-    scores = ranker.predict(learned.reader, arrivals.matrix[position])
-    with transaction.atomic():
-        lock_account(user)  # a decision or a rerank of this reader waits: the queue read here is the one written
-        fields = ("pk", "paper_id", "rank", "score", "exploring", "from_follow")
-        rows = [_Queued(*row) for row in DeckCard.objects.filter(user=user).order_by("rank").values_list(*fields)]
-        # Only papers that beat the weakest ranked card of a full queue can go in: usually a few.
-        ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
-        floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
-        best = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
-        if reader.mutes:  # matched on the papers that could go in only: folding 2,000 abstracts cost seconds
-            papers = arrivals.papers([arrivals.ids[position[i]] for i in best])
-            best = [i for i in best if not selectors.is_muted(papers[arrivals.ids[position[i]]], reader.mutes)]
-        ids = [arrivals.ids[position[i]] for i in best]
-        queued = {row.paper_id for row in rows}
-        queued |= set(Swipe.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True))
-        fresh = [_Queued(None, pk, 0, float(scores[i])) for pk, i in zip(ids, best, strict=True) if pk not in queued]
-        merged = _merge(rows, fresh)
-        if not any(card.pk is None for card in merged):
-            return 0
-        moved = [
-            DeckCard(pk=card.pk, rank=rank, score=card.score)
-            for rank, card in enumerate(merged)
-            if card.pk and card.rank != rank
-        ]
-        taken = [
-            DeckCard(user=user, paper_id=card.paper_id, rank=rank, score=card.score)
-            for rank, card in enumerate(merged)
-            if card.pk is None
-        ]
-        _explain(
-            user, taken, _Ranking(ids=[c.paper_id for c in taken], matrix=_rows_of(arrivals, taken), learned=learned)
-        )
-        kept = {card.pk for card in merged}
-        DeckCard.objects.filter(pk__in=[row.pk for row in rows if row.pk not in kept]).delete()
-        _write_ranks(moved)
-        DeckCard.objects.bulk_create(taken)
-    return len(taken)
-
-
-@dataclass(slots=True)
-class _Queued:
-    """A queued card as a merge needs it: a tuple's cost, not a model instance's (300 of them per reader)."""
-
-    pk: int | None  # None: a paper going in
-    paper_id: int
-    rank: int
-    score: float
-    exploring: bool = False
-    from_follow: bool = False
-
-
-def _rows_of(arrivals: _Arrivals, cards: list[DeckCard]) -> sparse.csr_matrix:
-    index = {pk: i for i, pk in enumerate(arrivals.ids)}
-    return arrivals.matrix[[index[card.paper_id] for card in cards]]
 
 
 class _Card(Protocol):
@@ -299,7 +179,7 @@ class _Card(Protocol):
 CardT = TypeVar("CardT", bound=_Card)
 
 
-def _merge(rows: list[CardT], new_rows: list[CardT]) -> list[CardT]:
+def interleave(rows: list[CardT], new_rows: list[CardT]) -> list[CardT]:
     """Ranked cards best first with the exploring ones in every EXPLORE_EVERY-th slot, as `ranker.order`
     places them, QUEUE_LENGTH at most; when either kind runs out, the other fills the rest."""
     ranked = sorted([r for r in rows if not r.exploring] + new_rows, key=lambda r: (-r.from_follow, -r.score))
@@ -318,7 +198,7 @@ def _rescore(rows: list[DeckCard], ids: list[int], matrix: sparse.csr_matrix, re
     scores = dict(zip(ids, ranker.predict(reader, matrix).tolist(), strict=True))
     for row in rows:
         row.score = scores.get(row.paper_id, row.score)
-    rows[:] = _merge(rows, [])
+    rows[:] = interleave(rows, [])
 
 
 def _write_queue(user: User, cards: list[DeckCard], *, built_from: datetime | None, rescored: bool) -> None:
@@ -369,13 +249,7 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
     # Stable: within each group the ranker's order stays.
     moved = sorted(window, key=lambda card: (card[1] in alike) != kept)
     ranks = sorted(card[2] for card in window)
-    _write_ranks(
-        [
-            DeckCard(pk=pk, rank=rank, score=score)
-            for (pk, _, old, score), rank in zip(moved, ranks, strict=True)
-            if old != rank
-        ]
-    )
+    write_ranks([(pk, rank, score) for (pk, _, old, score), rank in zip(moved, ranks, strict=True) if old != rank])
     return [] if kept else sorted(alike)
 
 
@@ -404,7 +278,7 @@ def stale_readers(*, now: datetime | None = None) -> list[int]:
     return list(stale.values_list("pk", flat=True)[:STALE_BATCH])
 
 
-def _rank(user: User, *, fresh: bool = True) -> _Ranking | None:
+def _rank(user: User, *, fresh: bool = True) -> Ranking | None:
     keys, without = _candidates(user, fresh=fresh)
     ids, matrix = [pk for pk, _ in keys], vectors.matrix(keys)
     followed = _followed_papers(user)
@@ -419,7 +293,7 @@ def _rank(user: User, *, fresh: bool = True) -> _Ranking | None:
         return None
     ids += without  # no vector yet: ranked on recency alone, after the others
     popular = {} if learned.reader.knows_anything else _popular_among_peers(user, ids)
-    return _Ranking(ids=ids, matrix=matrix, learned=learned, followed=followed, popular=popular)
+    return Ranking(ids=ids, matrix=matrix, learned=learned, followed=followed, popular=popular)
 
 
 @dataclass
@@ -482,7 +356,7 @@ def _pooled(user: User, *, fresh: bool) -> candidate_pool.Candidates | None:
     )
 
 
-def _scores(ranking: _Ranking) -> np.ndarray:
+def _scores(ranking: Ranking) -> np.ndarray:
     scores = np.full(len(ranking.ids), 0.5)
     if ranking.reader.knows_anything and ranking.matrix.shape[0]:
         scores[: ranking.matrix.shape[0]] = ranker.predict(ranking.reader, ranking.matrix)
@@ -492,19 +366,23 @@ def _scores(ranking: _Ranking) -> np.ndarray:
     return scores
 
 
-def _explain(user: User, cards: list[DeckCard], ranking: _Ranking) -> None:
-    """Each card's one line of "why", from the ranker's real reasons."""
-    kept_ids, ranking.reader.kept = reader_model.kept_for_reasons(user=user)
+def explain(
+    user: User,
+    cards: list[DeckCard],
+    ranking: Ranking,
+    *,
+    kept: tuple[list[int], sparse.csr_matrix] | None = None,
+    papers: dict[int, Paper] | None = None,
+) -> None:
+    """Each card's one line of "why", from the ranker's real reasons. `kept` (`reader_model.kept_for_reasons`)
+    and `papers` (`words_of`) when a batch read them already."""
+    kept_ids, ranking.reader.kept = kept or reader_model.kept_for_reasons(user=user)
     position = {pk: i for i, pk in enumerate(ranking.ids)}
     with_vector = [c for c in cards if position[c.paper_id] < ranking.matrix.shape[0]]
     rows = ranking.matrix[[position[c.paper_id] for c in with_vector]]
     best, similarity = ranker.nearest_kept(ranking.reader, rows)
     nearest = {c.paper_id: (int(b), float(s)) for c, b, s in zip(with_vector, best, similarity, strict=True)}
-    words_of = (
-        Paper.objects.only("pk", "title", "abstract", "primary_category__code")
-        .select_related("primary_category")
-        .in_bulk([c.paper_id for c in cards])
-    )
+    words_of = papers if papers is not None else words_of_papers([c.paper_id for c in cards])
     for card in cards:
         if follow := ranking.followed.get(card.paper_id):
             card.reason = (
@@ -530,6 +408,12 @@ def _explain(user: User, cards: list[DeckCard], ranking: _Ranking) -> None:
             card.reason = f"Because you kept papers on {' and '.join(terms)}" if terms else "Ranked by what you keep"
 
 
+def words_of_papers(paper_ids: list[int]) -> dict[int, Paper]:
+    """What a card's reason is written from: its words and primary category."""
+    papers = Paper.objects.only("pk", "title", "abstract", "primary_category__code").select_related("primary_category")
+    return papers.in_bulk(paper_ids)
+
+
 def _followed_papers(user: User) -> dict[int, Interest]:
     """Recent unseen papers by followed authors or on followed keywords, from any category."""
     found: dict[int, Interest] = {}
@@ -542,18 +426,39 @@ def _followed_papers(user: User) -> dict[int, Interest]:
 
 
 def _popular_among_peers(user: User, paper_ids: list[int]) -> dict[int, int]:
-    """Keeps in the last month by other readers who follow any of the same categories, counted only
-    from MIN_READERS up: the card says "Popular with readers of ...", and one peer is a person."""
-    keeps = (
-        Swipe.objects.filter(
-            paper_id__in=paper_ids,
-            decision=Swipe.Decision.KEEP,
-            created_at__gte=timezone.now() - POPULAR_WINDOW,
-            user__followed_categories__in=selectors.followed_ids(user=user),
+    """Keeps in the last month by the readers of one of the reader's categories, the most of any of them,
+    counted only from MIN_READERS up: the card says "Popular with readers of ...", and one peer is a person."""
+    popular: dict[int, int] = {}
+    for counts in popular_in_categories(selectors.followed_ids(user=user)).values():
+        for pk, keepers in counts.items():
+            popular[pk] = max(popular.get(pk, 0), keepers)
+    return {pk: popular[pk] for pk in paper_ids if pk in popular}
+
+
+POPULAR_TTL = 600  # a new reader's first deck counts peers' keeps as of a few minutes ago
+
+
+def popular_in_categories(category_ids: list[int]) -> dict[int, dict[int, int]]:
+    """For each category: the papers kept in the last month by at least MIN_READERS of its readers, and by
+    how many. Read for every missing category in one scan of the month's keeps, and cached: 200 new readers
+    after an announcement read it once, not 0.3 s each."""
+    keys = {category: f"deck:popular:{category}" for category in category_ids}
+    cached = cache.get_many(list(keys.values()))
+    found = {category: cached[key] for category, key in keys.items() if key in cached}
+    if missing := [category for category in category_ids if category not in found]:
+        keepers = (
+            Swipe.objects.filter(
+                decision=Swipe.Decision.KEEP,
+                created_at__gte=timezone.now() - POPULAR_WINDOW,
+                user__followed_categories__in=missing,
+            )
+            .values("user__followed_categories", "paper_id")
+            .annotate(n=Count("user", distinct=True))
+            .filter(n__gte=selectors.MIN_READERS)
         )
-        .exclude(user=user)
-        .values("paper_id")
-        .annotate(n=Count("user", distinct=True))
-        .filter(n__gte=selectors.MIN_READERS)
-    )
-    return {row["paper_id"]: row["n"] for row in keeps}
+        read: dict[int, dict[int, int]] = {category: {} for category in missing}
+        for row in keepers:
+            read[row["user__followed_categories"]][row["paper_id"]] = row["n"]
+        cache.set_many({keys[category]: counts for category, counts in read.items()}, POPULAR_TTL)
+        found |= read
+    return found

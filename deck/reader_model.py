@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Count, Max, Q
-from django.db.models.functions import Mod
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
+from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 from scipy import sparse
 
@@ -146,7 +146,54 @@ def kept_for_reasons(*, user: User) -> tuple[list[int], sparse.csr_matrix]:
     return matrix_for(list(dict.fromkeys(ids)))
 
 
+def kept_for_reasons_of(*, user_ids: list[int]) -> dict[int, tuple[list[int], sparse.csr_matrix]]:
+    """`kept_for_reasons` for a batch of readers (a merge task's followers): two queries and one read of
+    vectors for all of them."""
+    newest = Window(RowNumber(), partition_by=F("user_id"), order_by=[F("created_at").desc(), F("id").desc()])
+    kept = (
+        Swipe.objects.filter(user_id__in=user_ids, decision=Swipe.Decision.KEEP)
+        .annotate(newest=newest)
+        .filter(newest__lte=KEPT_FOR_REASONS)
+        .order_by("user_id", "newest")
+    )
+    ids: dict[int, list[int]] = {pk: [] for pk in user_ids}
+    for user_id, paper_id in kept.values_list("user_id", "paper_id"):
+        ids[user_id].append(paper_id)
+    skipped = Swipe.objects.filter(user=OuterRef("user"), paper=OuterRef("paper"), decision=Swipe.Decision.SKIP)
+    seeds = SeedPaper.objects.filter(user_id__in=user_ids).exclude(Exists(skipped)).order_by("user_id", "-added_at")
+    seeded: dict[int, list[int]] = {pk: [] for pk in user_ids}
+    for user_id, paper_id in seeds.values_list("user_id", "paper_id"):
+        seeded[user_id].append(paper_id)
+    every = list(dict.fromkeys(pk for user_id in user_ids for pk in ids[user_id] + seeded[user_id][:KEPT_FOR_REASONS]))
+    found, matrix = matrix_for(every)
+    row_of = {pk: i for i, pk in enumerate(found)}
+    result = {}
+    for user_id in user_ids:
+        theirs = [pk for pk in dict.fromkeys(ids[user_id] + seeded[user_id][:KEPT_FOR_REASONS]) if pk in row_of]
+        result[user_id] = (theirs, matrix[[row_of[pk] for pk in theirs]])
+    return result
+
+
 # ---------------------------------------------------------------- checkpoints, packed and kept in memory
+
+
+def weights_of(checkpoints: list[ReaderModel]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The stored weights of these checkpoints as (feature indices, weights), by reader: from this worker's
+    memory, the others' packed blobs in one query. Scoring with them needs no dense model."""
+    found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    missing: dict[int, ReaderModel] = {}
+    with _memory_lock:
+        for checkpoint in checkpoints:
+            if (arrays := _memory.get(_memory_key(checkpoint))) is not None:
+                found[checkpoint.user_id] = arrays[0], arrays[1]
+            else:
+                missing[checkpoint.pk] = checkpoint
+    for pk, blob in ReaderModel.objects.filter(pk__in=list(missing)).values_list("pk", "features"):
+        checkpoint = missing[pk]
+        arrays = _unpack(bytes(blob))
+        _keep(_memory_key(checkpoint), arrays)
+        found[checkpoint.user_id] = arrays[0], arrays[1]
+    return found
 
 
 def _touched(reader: ranker.Reader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

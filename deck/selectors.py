@@ -84,6 +84,27 @@ def reader_of(*, user: User) -> Reader:
     return reader
 
 
+def readers_of(*, users: list[User]) -> dict[int, Reader]:
+    """`reader_of` for a batch of users (a merge task's followers): one cache round trip, and on misses three
+    queries for all of them."""
+    found = cache.get_many([_reader_key(user.pk) for user in users])
+    readers = {user.pk: found[_reader_key(user.pk)] for user in users if _reader_key(user.pk) in found}
+    if missing := [user.pk for user in users if user.pk not in readers]:
+        followed: dict[int, list[int]] = {pk: [] for pk in missing}
+        for user_id, category_id in User.followed_categories.through.objects.filter(user_id__in=missing).values_list(
+            "user_id", "category_id"
+        ):
+            followed[user_id].append(category_id)
+        mutes: dict[int, list[Interest]] = {pk: [] for pk in missing}
+        for interest in Interest.objects.filter(user_id__in=missing, stance=Interest.Stance.MUTE):
+            mutes[interest.user_id].append(interest)
+        settings = {s.user_id: s for s in DeckSettings.objects.filter(user_id__in=missing)}
+        made = {pk: Reader(followed=followed[pk], mutes=mutes[pk], settings=settings.get(pk)) for pk in missing}
+        cache.set_many({_reader_key(pk): reader for pk, reader in made.items()}, READER_TTL)
+        readers |= made
+    return readers
+
+
 def forget_reader(user_id: int) -> None:
     """Called by every write that changes a Reader: now, and again once the write commits, so that a
     request reading the old rows meanwhile cannot leave them in the cache."""

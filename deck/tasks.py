@@ -43,7 +43,7 @@ def rerank(user_id: int) -> int:
 def merge_new_papers(user_ids: list[int], paper_ids: list[int]) -> int:
     """After a harvest: a batch of followers get the new papers scored into their queues by their
     stored models, without a rerank of everything. Returns how many cards went in."""
-    from .ranking import merge_papers
+    from .arrivals import merge_papers
 
     return merge_papers(user_ids=user_ids, paper_ids=paper_ids)
 

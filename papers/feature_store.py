@@ -62,9 +62,14 @@ def missing_or_stale() -> Iterable[int]:
 
 def matrix_for(paper_ids: Sequence[int]) -> tuple[list[int], sparse.csr_matrix]:
     """The stored vectors of these papers, in this order; papers without one are left out of both."""
+    keys = keys_of(paper_ids)
+    return [pk for pk, _ in keys], vectors.matrix(keys)
+
+
+def keys_of(paper_ids: Sequence[int]) -> list[Key]:
+    """(paper, when its vector was computed) of these papers in this order, those without a vector left out."""
     stamps = dict(_features_of(paper_ids).values_list("paper_id", "computed_at"))
-    kept = [pk for pk in paper_ids if pk in stamps]
-    return kept, vectors.matrix([(pk, stamps[pk].timestamp()) for pk in kept])
+    return [(pk, stamps[pk].timestamp()) for pk in paper_ids if pk in stamps]
 
 
 def stamped(papers: QuerySet[Paper], limit: int | None = None) -> tuple[list[Key], list[int]]:

@@ -12,7 +12,7 @@ from email import message_from_bytes
 import pytest
 from allauth.account.models import EmailAddress
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
+from celery.signals import task_postrun, task_received
 from django.conf import settings as django_settings
 from django.core import mail, signing
 from django.core.management import call_command
@@ -474,16 +474,27 @@ def worker():
     app.conf.update(broker_url=django_settings.REDIS_URL, task_always_eager=False)
     app.control.purge()  # nothing left over from an earlier run may reach this worker
     finished: list[tuple[list, object]] = []
+    running: set[str] = set()
 
-    def record(task=None, args=None, retval=None, **kwargs) -> None:
+    def start(request=None, **kwargs) -> None:  # received: reserved by this worker, perhaps not begun
+        running.add(request.id)
+
+    def record(task_id=None, task=None, args=None, retval=None, **kwargs) -> None:
+        running.discard(task_id)
         if task.name == "deck.tasks.send_digest_batch":
             finished.append((list(args or ()), retval))
 
+    task_received.connect(start, weak=False)
     task_postrun.connect(record, weak=False)
     try:
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10):
             yield finished
+            # A rerank still running when the test's tables are emptied deadlocks with the TRUNCATE: drop what
+            # waits, then let what runs finish.
+            app.control.purge()
+            wait_for(lambda: not running)
     finally:
+        task_received.disconnect(start)
         task_postrun.disconnect(record)
         app.conf.update(saved)
 

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from scipy import sparse
 from scipy.stats import spearmanr
 
-from deck import ranker, ranking, reader_model
+from deck import arrivals, ranker, ranking, reader_model
 from deck import services as deck_services
 from deck.models import DeckCard, QueueStamp, ReaderModel, Swipe
 from deck.tasks import queue_rerank, rerank
@@ -277,7 +277,7 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     new = [wanted, cross, muted, elsewhere, decided]
     compute_features(paper_ids=[p.pk for p in new])
 
-    ranking.merge_papers(user_ids=[reader.pk], paper_ids=[p.pk for p in new])
+    arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[p.pk for p in new])
 
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("paper_id", "rank"))
     papers = [pk for pk, _ in cards]
@@ -287,6 +287,66 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     assert len(set(papers)) == len(papers) <= ranking.QUEUE_LENGTH
     card = DeckCard.objects.get(user=reader, paper=wanted)
     assert card.reason or card.reason_paper_id  # a merged card says why, too
+
+
+def test_a_batch_of_followers_is_merged_in_queries_that_do_not_grow_with_it(reader, small_history):
+    """A merge task's followers are read and written together; one who decided a paper since their model
+    was stored has the decision absorbed and never gets that paper; one without a queue is rebuilt."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    kept = likes_quantum(reader)
+    model = ReaderModel.objects.get(user=reader)
+    queued = list(DeckCard.objects.filter(user=reader))
+    quant_ph = Category.objects.get(code="quant-ph")
+    like = Paper.objects.get(pk=kept[0])
+    alike = PaperFactory(primary_category=quant_ph, title=like.title, abstract=like.abstract)
+    compute_features(paper_ids=[alike.pk])
+
+    def follower(*, decided: bool = False) -> object:
+        """The reader's model and queue under another account, as a copy would stand."""
+        user = UserFactory()
+        user.followed_categories.set(reader.followed_categories.all())
+        ReaderModel.objects.create(
+            user=user,
+            features=model.features,
+            intercept=model.intercept,
+            keeps=model.keeps,
+            skips=model.skips,
+            refit_at=timezone.now(),
+        )
+        fields = ("paper_id", "rank", "score", "exploring", "reason")
+        DeckCard.objects.bulk_create([DeckCard(user=user, **{f: getattr(c, f) for f in fields}) for c in queued])
+        if decided:
+            deck_services.decide(user=user, paper=alike, decision="skip")
+        return user
+
+    def merge(users) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            arrivals.merge_papers(user_ids=[u.pk for u in users], paper_ids=[alike.pk])
+        return len(queries)
+
+    few = [follower(), follower(decided=True)]
+    many = [follower() for _ in range(6)] + [follower(decided=True)]
+    merge([follower()])  # from its first merge task on, a worker holds the announced papers
+    assert merge(few) == merge(many)
+    for user in few + many:
+        cards = {
+            pk: (reason, like)
+            for pk, reason, like in DeckCard.objects.filter(user=user).values_list(
+                "paper_id", "reason", "reason_paper_id"
+            )
+        }
+        decided = Swipe.objects.filter(user=user, paper=alike).exists()
+        assert (alike.pk in cards) is not decided
+        assert decided or any(cards[alike.pk])  # a merged card says why, too
+        assert len(cards) <= ranking.QUEUE_LENGTH
+
+    new = UserFactory()
+    new.followed_categories.set(reader.followed_categories.all())
+    assert arrivals.merge_papers(user_ids=[new.pk], paper_ids=[alike.pk]) == 1
+    assert DeckCard.objects.filter(user=new).count() > 1  # rebuilt whole, not just the new paper
 
 
 def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reader, small_history):
@@ -305,7 +365,7 @@ def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reade
     weakest = (liked_score + disliked_score) / 2  # the queue's cards all score between the two
     DeckCard.objects.filter(user=reader).update(score=weakest)
 
-    assert ranking.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk, disliked.pk]) == 1
+    assert arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk, disliked.pk]) == 1
 
     papers = queue(reader)
     assert liked.pk in papers

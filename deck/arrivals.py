@@ -1,0 +1,281 @@
+"""New papers into their followers' queues after a harvest, a batch of followers at once.
+
+Each follower's stored model (`ReaderModel`) scores the papers they may see; only those that beat the weakest
+ranked card of their queue go in, with their reason, and the cards they push down move. No refit and no
+rescore of the rest: the reader's next rerank does that. A batch is read in a handful of queries whatever its
+size, and written in one short transaction that holds its followers' accounts (a decision of one of them
+waits for it, tens of milliseconds).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from scipy import sparse
+
+from accounts.models import User
+from accounts.services import lock_accounts
+from papers import features
+from papers.feature_store import Key, keys_of, vectors
+from papers.models import Paper
+
+from . import candidate_pool, ranker, reader_model, selectors
+from .models import DeckCard, ReaderModel, Swipe
+from .ranking import QUEUE_LENGTH, Ranking, explain, interleave, refresh_queue, words_of_papers, write_ranks
+
+
+@dataclass
+class _Arrivals:
+    """The papers of an announcement as a merge needs them, read once for a batch of followers."""
+
+    ids: list[int]  # with a vector; those still without one come in at the next full rescore
+    matrix: sparse.csr_matrix
+    categories: list[frozenset[int]]
+    kinds: np.ndarray  # candidate_pool.CROSS_LIST | REPLACEMENT
+    _papers: dict[int, Paper] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, paper_ids: list[int]) -> _Arrivals:
+        """Every merge task of an announcement names the same papers: a worker reads them once. A paper's
+        vector is computed again when it changes (a new version), so the vectors' times name what was read."""
+        keys = tuple(keys_of(paper_ids))
+        with _recent_lock:
+            if (arrivals := _recent.get(keys)) is not None:
+                return arrivals
+        arrivals = cls._read(keys)
+        with _recent_lock:
+            _recent.clear()
+            _recent[keys] = arrivals
+        return arrivals
+
+    @classmethod
+    def _read(cls, keys: tuple[Key, ...]) -> _Arrivals:
+        ids, matrix = [pk for pk, _ in keys], vectors.matrix(keys)
+        filed: dict[int, set[int]] = {pk: set() for pk in ids}
+        for pk, category in Paper.categories.through.objects.filter(paper_id__in=ids).values_list(
+            "paper_id", "category_id"
+        ):
+            filed[pk].add(category)
+        kinds = {
+            pk: candidate_pool.kind_of(announce_type, version)
+            for pk, announce_type, version in Paper.objects.filter(pk__in=ids).values_list(
+                "pk", "announce_type", "version"
+            )
+        }
+        return cls(
+            ids=ids,
+            matrix=matrix,
+            categories=[frozenset(filed[pk]) for pk in ids],
+            kinds=np.array([kinds.get(pk, 0) for pk in ids], dtype=np.int8),
+        )
+
+    def eligible(self, reader: selectors.Reader) -> np.ndarray:
+        """Which of the papers the reader's deck may show: of their categories, of the kinds they want."""
+        followed = set(reader.followed)
+        eligible = np.array([bool(categories & followed) for categories in self.categories], dtype=bool)
+        wanted = reader.settings
+        if wanted and not wanted.include_cross_lists:
+            eligible &= (self.kinds & candidate_pool.CROSS_LIST) == 0
+        if wanted and not wanted.include_replacements:
+            eligible &= (self.kinds & candidate_pool.REPLACEMENT) == 0
+        return eligible
+
+    def papers(self, ids: list[int]) -> dict[int, Paper]:
+        """These papers in hand, with what a mute matches on (selectors.is_muted), each read once a task: only
+        the few that could go into a muted reader's queue, not the whole announcement."""
+        if missing := [pk for pk in ids if pk not in self._papers]:
+            read = Paper.objects.filter(pk__in=missing).only("pk", "title", "abstract", "author_keys")
+            self._papers |= {paper.pk: paper for paper in read.prefetch_related("categories")}
+        return {pk: self._papers[pk] for pk in ids}
+
+
+_recent: dict[tuple[Key, ...], _Arrivals] = {}  # the latest announcement this worker merged
+_recent_lock = threading.Lock()
+
+
+@dataclass(slots=True)
+class _Queued:
+    """A queued card as a merge needs it: a tuple's cost, not a model instance's (300 of them per reader)."""
+
+    pk: int | None  # None: a paper going in
+    paper_id: int
+    rank: int
+    score: float
+    exploring: bool = False
+    from_follow: bool = False
+
+
+@dataclass
+class _Offer:
+    """The papers that may go into one follower's queue, with their scores and reasons."""
+
+    user: User
+    cards: dict[int, DeckCard]  # by paper, unsaved, reason written
+
+
+def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
+    """New papers (a harvest) into these readers' queues. A reader without a queue or a model gets a full
+    rebuild instead. Returns how many cards went in, in all."""
+    arrivals = _Arrivals.read(paper_ids)
+    users = list(User.objects.filter(pk__in=user_ids).order_by("pk"))
+    readers = selectors.readers_of(users=users)
+    eligible = {user.pk: arrivals.eligible(readers[user.pk]) for user in users}
+    users = [user for user in users if eligible[user.pk].any()]
+    checkpoints = {c.user_id: c for c in ReaderModel.objects.filter(user__in=users).defer("features")}
+    queues = _queues([user.pk for user in users])
+    merged = 0
+    for user in users:
+        if user.pk not in queues or user.pk not in checkpoints:
+            refresh_queue(user=user)
+            merged += DeckCard.objects.filter(user=user, paper_id__in=arrivals.ids).count()
+    users = [user for user in users if user.pk in queues and user.pk in checkpoints]
+    offers = _offers(users, arrivals, readers, eligible, queues, checkpoints)
+    return merged + _take(offers)
+
+
+def _queues(user_ids: list[int]) -> dict[int, list[_Queued]]:
+    """The queues of these readers in rank order, in one query; a reader without cards is left out."""
+    fields = ("user_id", "pk", "paper_id", "rank", "score", "exploring", "from_follow")
+    queues: dict[int, list[_Queued]] = {}
+    for user_id, *row in DeckCard.objects.filter(user_id__in=user_ids).order_by("user_id", "rank").values_list(*fields):
+        queues.setdefault(user_id, []).append(_Queued(*row))
+    return queues
+
+
+def _offers(
+    users: list[User],
+    arrivals: _Arrivals,
+    readers: dict[int, selectors.Reader],
+    eligible: dict[int, np.ndarray],
+    queues: dict[int, list[_Queued]],
+    checkpoints: dict[int, ReaderModel],
+) -> list[_Offer]:
+    """Each follower's papers that beat the weakest ranked card of their queue as it was read, scored by
+    their model, muted and decided ones left out, each with its reason."""
+    absorbing = _decided_since(checkpoints)  # the stored model lacks their latest decisions: brought up to date
+    weights = reader_model.weights_of([checkpoints[u.pk] for u in users if u.pk not in absorbing])
+    updated = {user.pk: reader_model.learned(user=user, refit=False).reader for user in users if user.pk in absorbing}
+
+    def model_of(user: User) -> AbstractContextManager[ranker.Reader]:
+        if user.pk in updated:
+            return nullcontext(updated[user.pk])
+        return _stored_model(checkpoints[user.pk], weights[user.pk])
+
+    best: dict[int, dict[int, float]] = {}
+    for user in users:
+        position = np.flatnonzero(eligible[user.pk])
+        with model_of(user) as model:
+            scores = ranker.predict(model, arrivals.matrix[position])
+        rows = queues[user.pk]
+        ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
+        floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
+        top = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
+        mutes = readers[user.pk].mutes
+        if mutes and top:  # matched on the papers that could go in only: folding 2,000 abstracts cost seconds
+            papers = arrivals.papers([arrivals.ids[position[i]] for i in top])
+            top = [i for i in top if not selectors.is_muted(papers[arrivals.ids[position[i]]], mutes)]
+        queued = {row.paper_id for row in rows}
+        offered = {arrivals.ids[position[i]]: float(scores[i]) for i in top}
+        if offered := {pk: score for pk, score in offered.items() if pk not in queued}:
+            best[user.pk] = offered
+    decided = _decided(best)
+    users = [user for user in users if best.get(user.pk, {}).keys() - decided.get(user.pk, set())]
+    kept = reader_model.kept_for_reasons_of(user_ids=[user.pk for user in users])
+    papers = words_of_papers(list({pk for user in users for pk in best[user.pk]}))
+    index = {pk: i for i, pk in enumerate(arrivals.ids)}
+    offers = []
+    for user in users:
+        ids = [pk for pk in best[user.pk] if pk not in decided.get(user.pk, set())]
+        cards = [DeckCard(user=user, paper_id=pk, rank=0, score=best[user.pk][pk]) for pk in ids]
+        with model_of(user) as model:
+            learned = reader_model.Learned(reader=model, checkpoint=checkpoints[user.pk], refitted=False, absorbed=0)
+            ranking = Ranking(ids=ids, matrix=arrivals.matrix[[index[pk] for pk in ids]], learned=learned)
+            explain(user, cards, ranking, kept=kept[user.pk], papers=papers)
+        offers.append(_Offer(user=user, cards={card.paper_id: card for card in cards}))
+    return offers
+
+
+_dense = threading.local()  # a worker thread's one dense weight vector, filled for a reader and cleared after
+
+
+@contextmanager
+def _stored_model(checkpoint: ReaderModel, weights: tuple[np.ndarray, np.ndarray]) -> Iterator[ranker.Reader]:
+    """The stored model, enough of it to score and explain with: its weights, in a dense vector of 2²⁰ that
+    each reader borrows (allocating 4 MB per reader was a tenth of a merge's time)."""
+    cols, values = weights
+    if (dense := getattr(_dense, "weights", None)) is None:
+        dense = _dense.weights = np.zeros(features.N_FEATURES, dtype=np.float32)
+    dense[cols] = values
+    empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
+    try:
+        yield ranker.Reader(kept=empty, skipped=empty, weights=dense, intercept=checkpoint.intercept)
+    finally:
+        dense[cols] = 0.0
+
+
+def _decided_since(checkpoints: dict[int, ReaderModel]) -> set[int]:
+    """The readers with a decision newer than their stored model, in one query."""
+    if not checkpoints:
+        return set()
+    newer = Q()
+    for checkpoint in checkpoints.values():
+        since = checkpoint.refit_at - reader_model.CLOCK_SLACK if checkpoint.refit_at else None
+        newer |= Q(user_id=checkpoint.user_id, pk__gt=checkpoint.learned_through) & (
+            Q(created_at__gte=since) if since else Q()
+        )
+    return set(Swipe.objects.filter(newer).values_list("user_id", flat=True).distinct())
+
+
+def _decided(offered: dict[int, dict[int, float]]) -> dict[int, set[int]]:
+    """Which of the offered papers each reader has decided already, in one query."""
+    if not offered:
+        return {}
+    papers = {pk for offer in offered.values() for pk in offer}
+    decided: dict[int, set[int]] = {}
+    for user_id, paper_id in Swipe.objects.filter(user_id__in=list(offered), paper_id__in=papers).values_list(
+        "user_id", "paper_id"
+    ):
+        decided.setdefault(user_id, set()).add(paper_id)
+    return decided
+
+
+def _take(offers: list[_Offer]) -> int:
+    """The offered cards into the queues as they are now, in one transaction for the batch: the queues read
+    again under the followers' locks, so that a decision or a rerank meanwhile is not undone."""
+    if not offers:
+        return 0
+    with transaction.atomic():
+        locked = lock_accounts([offer.user.pk for offer in offers])
+        queues = _queues(sorted(locked))
+        decided = _decided({o.user.pk: dict.fromkeys(o.cards, 0.0) for o in offers if o.user.pk in locked})
+        moved: list[tuple[int, int, float]] = []
+        taken: list[DeckCard] = []
+        dropped: list[int] = []
+        for offer in offers:
+            rows = queues.get(offer.user.pk)
+            if not rows:  # deleted, or emptied by a rebuild in progress, which will rank these papers itself
+                continue
+            queued = {row.paper_id for row in rows} | decided.get(offer.user.pk, set())
+            fresh = [_Queued(None, pk, 0, card.score) for pk, card in offer.cards.items() if pk not in queued]
+            merged = interleave(rows, fresh)
+            if not any(card.pk is None for card in merged):
+                continue  # none beat the queue as it is now: nothing moves
+            for rank, card in enumerate(merged):
+                if card.pk is None:
+                    new = offer.cards[card.paper_id]
+                    new.rank = rank
+                    taken.append(new)
+                elif card.rank != rank:
+                    moved.append((card.pk, rank, card.score))
+            kept = {card.pk for card in merged}
+            dropped += [row.pk for row in rows if row.pk not in kept and row.pk is not None]
+        DeckCard.objects.filter(pk__in=dropped).delete()
+        write_ranks(moved)
+        DeckCard.objects.bulk_create(taken)
+    return len(taken)
