@@ -300,7 +300,8 @@ def _announcement(r: dict[str, Any] | None) -> list[str]:
     during, whole = r["web"]["during"], r["web"]["whole_run"]
     lag, lag_all = r["learning_lag_s"]["during"], r["learning_lag_s"]["whole_run"]
     failed = [name for name, ok in r["checks"].items() if not ok]
-    queue = ", ".join(f"{int(k):+d} s: {v}" for k, v in r["rank_queue_every_10_s"].items())
+    every_10_s = sorted((int(k), v) for k, v in r["rank_queue_every_10_s"].items())  # JSON sorts keys as text
+    queue = ", ".join(f"{k:+d} s: {v}" for k, v in every_10_s)
     return [
         "",
         f"## An announcement of {r['announced']:,} papers to {r['followers']:,} followers, under load",

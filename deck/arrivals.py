@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from scipy import sparse
 
 from accounts.models import User
@@ -38,7 +38,6 @@ class _Arrivals:
     matrix: sparse.csr_matrix
     categories: list[frozenset[int]]
     kinds: np.ndarray  # candidate_pool.CROSS_LIST | REPLACEMENT
-    _papers: dict[int, Paper] = field(default_factory=dict)
 
     @classmethod
     def read(cls, paper_ids: list[int]) -> _Arrivals:
@@ -85,14 +84,6 @@ class _Arrivals:
         if wanted and not wanted.include_replacements:
             eligible &= (self.kinds & candidate_pool.REPLACEMENT) == 0
         return eligible
-
-    def papers(self, ids: list[int]) -> dict[int, Paper]:
-        """These papers in hand, with what a mute matches on (selectors.is_muted), each read once a task: only
-        the few that could go into a muted reader's queue, not the whole announcement."""
-        if missing := [pk for pk in ids if pk not in self._papers]:
-            read = Paper.objects.filter(pk__in=missing).only("pk", "title", "abstract", "author_keys")
-            self._papers |= {paper.pk: paper for paper in read.prefetch_related("categories")}
-        return {pk: self._papers[pk] for pk in ids}
 
 
 _recent: dict[tuple[Key, ...], _Arrivals] = {}  # the latest announcement this worker merged
@@ -176,22 +167,20 @@ def _offers(
         ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
         floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
         top = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
-        mutes = readers[user.pk].mutes
-        if mutes and top:  # matched on the papers that could go in only: folding 2,000 abstracts cost seconds
-            papers = arrivals.papers([arrivals.ids[position[i]] for i in top])
-            top = [i for i in top if not selectors.is_muted(papers[arrivals.ids[position[i]]], mutes)]
         queued = {row.paper_id for row in rows}
         offered = {arrivals.ids[position[i]]: float(scores[i]) for i in top}
         if offered := {pk: score for pk, score in offered.items() if pk not in queued}:
             best[user.pk] = offered
-    decided = _decided(best)
-    users = [user for user in users if best.get(user.pk, {}).keys() - decided.get(user.pk, set())]
+    left_out = _decided(best)
+    for user_id, muted in _muted(best, readers).items():
+        left_out.setdefault(user_id, set()).update(muted)
+    users = [user for user in users if best.get(user.pk, {}).keys() - left_out.get(user.pk, set())]
     kept = reader_model.kept_for_reasons_of(user_ids=[user.pk for user in users])
     papers = words_of_papers(list({pk for user in users for pk in best[user.pk]}))
     index = {pk: i for i, pk in enumerate(arrivals.ids)}
     offers = []
     for user in users:
-        ids = [pk for pk in best[user.pk] if pk not in decided.get(user.pk, set())]
+        ids = [pk for pk in best[user.pk] if pk not in left_out.get(user.pk, set())]
         cards = [DeckCard(user=user, paper_id=pk, rank=0, score=best[user.pk][pk]) for pk in ids]
         with model_of(user) as model:
             learned = reader_model.Learned(reader=model, checkpoint=checkpoints[user.pk], refitted=False, absorbed=0)
@@ -230,6 +219,29 @@ def _decided_since(checkpoints: dict[int, ReaderModel]) -> set[int]:
             Q(created_at__gte=since) if since else Q()
         )
     return set(Swipe.objects.filter(newer).values_list("user_id", flat=True).distinct())
+
+
+def _muted(offered: dict[int, dict[int, float]], readers: dict[int, selectors.Reader]) -> dict[int, set[int]]:
+    """Which of the offered papers each reader muted, by the SQL of the mute (`selectors.matching`: stemmed
+    words on PostgreSQL, as the deck's candidates are filtered), in one query for the batch: a column per
+    distinct mute, over the few papers that could go in."""
+    mutes = {mute.pk: mute for user_id in offered for mute in readers[user_id].mutes}
+    if not mutes:
+        return {}
+    papers = {pk for user_id in offered if readers[user_id].mutes for pk in offered[user_id]}
+    columns = {
+        f"mute_{pk}": ExpressionWrapper(selectors.matching(m), output_field=BooleanField()) for pk, m in mutes.items()
+    }
+    matched: dict[int, set[int]] = {pk: set() for pk in mutes}
+    for paper_id, *hits in Paper.objects.filter(pk__in=papers).annotate(**columns).values_list("pk", *columns):
+        for mute_id, hit in zip(mutes, hits, strict=True):
+            if hit:
+                matched[mute_id].add(paper_id)
+    return {
+        user_id: set().union(*(matched[mute.pk] for mute in readers[user_id].mutes))
+        for user_id in offered
+        if readers[user_id].mutes
+    }
 
 
 def _decided(offered: dict[int, dict[int, float]]) -> dict[int, set[int]]:

@@ -264,6 +264,7 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     kept = likes_quantum(reader)
     DeckSettings.objects.create(user=reader, include_cross_lists=False)
     deck_services.set_interest(user=reader, kind=Interest.Kind.AUTHOR, value="Mallory Muted", stance="mute")
+    deck_services.set_interest(user=reader, kind=Interest.Kind.KEYWORD, value="Tonpi", stance="mute")
     ranking.update_queue(user=reader)
     quant_ph, math_ag = Category.objects.get(code="quant-ph"), Category.objects.get(code="math.AG")
     like = Paper.objects.get(pk=kept[0])
@@ -272,9 +273,11 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     cross = PaperFactory(primary_category=quant_ph, announce_type="cross", **text)
     muted = PaperFactory(primary_category=quant_ph, authors=[{"name": "Mallory Muted"}], **text)
     elsewhere = PaperFactory(primary_category=math_ag, **text)
+    # The deck's SQL matches a keyword's English word forms (PostgreSQL's stemming): "Tonpi" mutes "tonpis".
+    stemmed = PaperFactory(primary_category=quant_ph, title=f"{like.title} of tonpis", abstract=like.abstract)
     decided = PaperFactory(primary_category=quant_ph, **text)
     deck_services.decide(user=reader, paper=decided, decision="skip")
-    new = [wanted, cross, muted, elsewhere, decided]
+    new = [wanted, cross, muted, stemmed, elsewhere, decided]
     compute_features(paper_ids=[p.pk for p in new])
 
     arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[p.pk for p in new])
@@ -282,7 +285,7 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("paper_id", "rank"))
     papers = [pk for pk, _ in cards]
     assert wanted.pk in papers
-    assert not {cross.pk, muted.pk, elsewhere.pk, decided.pk} & set(papers)
+    assert not {cross.pk, muted.pk, stemmed.pk, elsewhere.pk, decided.pk} & set(papers)
     assert [rank for _, rank in cards] == list(range(len(cards)))  # ranks without gaps or repeats
     assert len(set(papers)) == len(papers) <= ranking.QUEUE_LENGTH
     card = DeckCard.objects.get(user=reader, paper=wanted)
