@@ -6,7 +6,8 @@ The database, `<DATABASE_URL's name>_announcement`, is kept and reused by later 
 by bench/readers.py (COPY, as bench_digests.py's readers): two to five of the twelve busiest categories each,
 decisions (up to 300; one reader in twenty 3,000 on the newest papers of five categories), a default list,
 keyword and author mutes, deck settings without replacements. One follower in fifty is new: no decision, no
-queue, no model, so the merge gives them a full rebuild. Every other follower with a decision has a
+queue, no model, so their deck reads the newest papers, the announced ones first, and the merge writes nothing
+for them. Every other follower with a decision has a
 `ReaderModel` checkpoint: 36 are fitted for real (`deck.reader_model.learned`), and each other follower gets
 the packed weights of the one whose categories overlap theirs most, with their own `keeps`, `skips`,
 `learned_through` (their latest decision) and `refit_at` (the preparation), so that `learned()` absorbs
@@ -27,7 +28,8 @@ kinds and text), then calls `papers.feature_store.compute_features(paper_ids=…
 published (task id → followers).
 
 Reached, precisely: a follower is reached when the merge task that holds them has succeeded (its queue then
-holds the announced papers that beat its weakest ranked card, or none did, or it was rebuilt in full). The
+holds the announced papers that beat its weakest ranked card, or none did, or the follower is new and their
+deck newest first). The
 figure is from the announcement's commit to the worker log's timestamp of the last merge task's success,
 every follower of any of the new papers' categories included. The papers' commit, not the features' write,
 starts the clock: computing the vectors is part of reaching the decks. Also reported: followers whose queue
@@ -155,7 +157,7 @@ def write_models_and_queues(rng: random.Random, made: list[Any]) -> None:
 
     from accounts.models import User
     from bench import readers
-    from deck import candidate_pool, ranker, reader_model
+    from deck import candidate_pool, ranker, ranking, reader_model
     from deck.models import DeckSettings
     from papers.feature_store import matrix_for
 
@@ -228,8 +230,9 @@ def write_models_and_queues(rng: random.Random, made: list[Any]) -> None:
             continue  # no decision and no model: the deck newest first, as for a new reader
         score = scores[best][wanted]
         # As a full rescore orders them: the predicted top, every fifth card exploring from outside it.
-        for rank, (i, explores) in enumerate(ranker.order(score, rng=shuffle, limit=QUEUE)):
+        for slot, (i, explores) in enumerate(ranker.order(score, rng=shuffle, limit=QUEUE)):
             reason = "Exploring" if explores else "Ranked by what you keep"
+            rank = (slot + 1) * ranking.RANK_STEP  # as ranking._write_queue writes it
             cards.append((reader.user_id, ids[wanted[i]], rank, float(min(score[i], 1.0)), explores, False, reason))
         stamps.append((reader.user_id, now, now, False))
     model_columns = (

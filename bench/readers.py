@@ -24,6 +24,7 @@ from accounts.models import User
 from deck import selectors
 from deck.management.commands.seed_bench import MIX, in_parallel, secondary_indexes
 from deck.models import DeckCard, DeckSettings, Interest
+from deck.ranking import RANK_STEP
 from library.models import ReadingList
 from papers.models import Category, Paper
 
@@ -142,7 +143,10 @@ def make_readers(
         reader = Reader(index, user_id, followed, decided, new, heavy, [p for p in pool[:4000] if p not in seen])
         if queues and not new:
             queue = rng.sample(reader.unseen[:3000], min(QUEUE, len(reader.unseen[:3000])))
-            cards += [(user_id, p, rank, 1.0 - rank / QUEUE, False, False, "") for rank, p in enumerate(queue)]
+            cards += [
+                (user_id, p, (rank + 1) * RANK_STEP, 1.0 - rank / QUEUE, False, False, "")
+                for rank, p in enumerate(queue)
+            ]
         if index % 10 == 3:
             word = rng.choice(rng.choice(titles)[0].split())
             mutes.append(Interest(user_id=user_id, kind=Interest.Kind.KEYWORD, value=word, stance="mute"))

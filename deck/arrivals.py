@@ -1,7 +1,8 @@
 """New papers into their followers' queues after a harvest, a batch of followers at once.
 
 Each follower's stored model (`ReaderModel`) scores the papers they may see; only those that beat the weakest
-ranked card of their queue go in, with their reason, and the cards they push down move. No refit and no
+ranked card of their queue go in, with their reason, at ranks between the queued cards' (`RANK_STEP`), so that
+only the new rows and the ones pushed past the end are written. No refit and no
 rescore of the rest: the reader's next rerank does that. A batch is read in a handful of queries whatever its
 size, and written in one short transaction that holds its followers' accounts (a decision of one of them
 waits for it, tens of milliseconds).
@@ -27,7 +28,17 @@ from papers.models import Paper
 
 from . import candidate_pool, ranker, reader_model, selectors
 from .models import DeckCard, ReaderModel, Swipe
-from .ranking import QUEUE_LENGTH, Ranking, explain, interleave, refresh_queue, words_of_papers, write_ranks
+from .ranking import (
+    NEWEST_BONUS,
+    QUEUE_LENGTH,
+    RANK_STEP,
+    Ranking,
+    explain,
+    interleave,
+    refresh_queue,
+    words_of_papers,
+    write_ranks,
+)
 
 
 @dataclass
@@ -111,8 +122,11 @@ class _Offer:
 
 
 def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
-    """New papers (a harvest) into these readers' queues. A reader without a queue or a model gets a full
-    rebuild instead. Returns how many cards went in, in all."""
+    """New papers (a harvest) into these readers' queues. Returns how many cards went in, in all.
+
+    A reader without a model yet (no decision) has a queue newest first, popular ones pulled up: the new papers
+    go in at its head. One without a queue either is shown the newest papers until their first decision, and
+    these lead: nothing to do. A model without a queue (emptied meanwhile) is ranked whole again."""
     arrivals = _Arrivals.read(paper_ids)
     users = list(User.objects.filter(pk__in=user_ids).order_by("pk"))
     readers = selectors.readers_of(users=users)
@@ -122,10 +136,10 @@ def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
     queues = _queues([user.pk for user in users])
     merged = 0
     for user in users:
-        if user.pk not in queues or user.pk not in checkpoints:
+        if user.pk not in queues and user.pk in checkpoints:
             refresh_queue(user=user)
             merged += DeckCard.objects.filter(user=user, paper_id__in=arrivals.ids).count()
-    users = [user for user in users if user.pk in queues and user.pk in checkpoints]
+    users = [user for user in users if user.pk in queues]
     offers = _offers(users, arrivals, readers, eligible, queues, checkpoints)
     return merged + _take(offers)
 
@@ -150,12 +164,17 @@ def _offers(
     """Each follower's papers that beat the weakest ranked card of their queue as it was read, scored by
     their model, muted and decided ones left out, each with its reason."""
     absorbing = _decided_since(checkpoints)  # the stored model lacks their latest decisions: brought up to date
-    weights = reader_model.weights_of([checkpoints[u.pk] for u in users if u.pk not in absorbing])
+    weights = reader_model.weights_of(
+        [checkpoints[u.pk] for u in users if u.pk in checkpoints and u.pk not in absorbing]
+    )
     updated = {user.pk: reader_model.learned(user=user, refit=False).reader for user in users if user.pk in absorbing}
+    empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
 
     def model_of(user: User) -> AbstractContextManager[ranker.Reader]:
         if user.pk in updated:
             return nullcontext(updated[user.pk])
+        if user.pk not in checkpoints:
+            return nullcontext(ranker.Reader(kept=empty, skipped=empty, weights=None))
         return _stored_model(checkpoints[user.pk], weights[user.pk])
 
     best: dict[int, dict[int, float]] = {}
@@ -163,6 +182,8 @@ def _offers(
         position = np.flatnonzero(eligible[user.pk])
         with model_of(user) as model:
             scores = ranker.predict(model, arrivals.matrix[position])
+            if not model.knows_anything:  # newest first, as ranking._scores orders such a queue: ahead of it
+                scores = scores + NEWEST_BONUS + np.linspace(NEWEST_BONUS / 10, 0, len(scores))
         rows = queues[user.pk]
         ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
         floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
@@ -183,7 +204,8 @@ def _offers(
         ids = [pk for pk in best[user.pk] if pk not in left_out.get(user.pk, set())]
         cards = [DeckCard(user=user, paper_id=pk, rank=0, score=best[user.pk][pk]) for pk in ids]
         with model_of(user) as model:
-            learned = reader_model.Learned(reader=model, checkpoint=checkpoints[user.pk], refitted=False, absorbed=0)
+            checkpoint = checkpoints.get(user.pk)
+            learned = reader_model.Learned(reader=model, checkpoint=checkpoint, refitted=False, absorbed=0)
             ranking = Ranking(ids=ids, matrix=arrivals.matrix[[index[pk] for pk in ids]], learned=learned)
             explain(user, cards, ranking, kept=kept[user.pk], papers=papers)
         offers.append(_Offer(user=user, cards={card.paper_id: card for card in cards}))
@@ -244,6 +266,31 @@ def _muted(offered: dict[int, dict[int, float]], readers: dict[int, selectors.Re
     }
 
 
+def _placed(rows: list[_Queued], fresh: list[_Queued]) -> list[tuple[_Queued, int]] | None:
+    """The queue with the fresh cards in it, as (card, rank), QUEUE_LENGTH at most: each fresh card just
+    before the first ranked card it outscores, at a rank between its neighbours', so that no queued card
+    moves; the exploring cards keep their places (a few slots later, until the next full rescore). None when
+    two neighbours leave no rank between them."""
+    slots: dict[int, list[_Queued]] = {}  # index of the queued card it goes before -> fresh cards, best first
+    for card in sorted(fresh, key=lambda c: -c.score):
+        before = next(
+            (i for i, row in enumerate(rows) if not row.exploring and not row.from_follow and row.score < card.score),
+            len(rows),
+        )
+        slots.setdefault(before, []).append(card)
+    placed: list[tuple[_Queued, int]] = []
+    for i in range(len(rows) + 1):
+        if cards := slots.get(i):
+            low = rows[i - 1].rank if i else -1
+            high = rows[i].rank if i < len(rows) else low + RANK_STEP * (len(cards) + 1)
+            if high - low <= len(cards):
+                return None
+            placed += [(card, low + (high - low) * (n + 1) // (len(cards) + 1)) for n, card in enumerate(cards)]
+        if i < len(rows):
+            placed.append((rows[i], rows[i].rank))
+    return placed[:QUEUE_LENGTH]
+
+
 def _decided(offered: dict[int, dict[int, float]]) -> dict[int, set[int]]:
     """Which of the offered papers each reader has decided already, in one query."""
     if not offered:
@@ -275,17 +322,16 @@ def _take(offers: list[_Offer]) -> int:
                 continue
             queued = {row.paper_id for row in rows} | decided.get(offer.user.pk, set())
             fresh = [_Queued(None, pk, 0, card.score) for pk, card in offer.cards.items() if pk not in queued]
-            merged = interleave(rows, fresh)
-            if not any(card.pk is None for card in merged):
-                continue  # none beat the queue as it is now: nothing moves
-            for rank, card in enumerate(merged):
+            placed = _placed(rows, fresh)
+            if placed is None:  # no room between two neighbours: the whole queue renumbered, in RANK_STEPs
+                placed = [(card, (rank + 1) * RANK_STEP) for rank, card in enumerate(interleave(rows, fresh))]
+                moved += [(card.pk, rank, card.score) for card, rank in placed if card.pk and card.rank != rank]
+            for card, rank in placed:
                 if card.pk is None:
                     new = offer.cards[card.paper_id]
                     new.rank = rank
                     taken.append(new)
-                elif card.rank != rank:
-                    moved.append((card.pk, rank, card.score))
-            kept = {card.pk for card in merged}
+            kept = {card.pk for card, _ in placed}
             dropped += [row.pk for row in rows if row.pk not in kept and row.pk is not None]
         DeckCard.objects.filter(pk__in=dropped).delete()
         write_ranks(moved)

@@ -28,6 +28,10 @@ from . import candidate_pool, ranker, reader_model, selectors
 from .models import DeckCard, Interest, QueueStamp, Swipe
 
 QUEUE_LENGTH = 300  # cards kept ready; a decision reorders them, a full rescore refills them
+# A written queue's ranks are its positions (from 1) times this: a merge puts a new card between two queued
+# ones, or before the first, without renumbering the 300 (which rewrote every row of every follower's queue
+# after an announcement).
+RANK_STEP = 1024
 CANDIDATE_LIMIT = 20_000  # the newest unseen papers are ranked; older ones wait behind them
 FOLLOW_WINDOW = timedelta(days=60)  # how far back papers by followed authors and keywords are looked for
 POPULAR_WINDOW = timedelta(days=30)
@@ -36,6 +40,7 @@ LIKE_THRESHOLD = 0.15  # cosine above which "Like <a kept paper>" is fair: the m
 # decision would lift in waits for the next full rescore, at most this many decisions away.
 FULL_RESCORE_EVERY = 20
 FOLLOW_BONUS = 1.0  # papers a follow brought in go before every other
+NEWEST_BONUS = 1e-3  # the newest candidate's, down to 0 for the oldest
 
 
 @dataclass
@@ -210,7 +215,7 @@ def _write_queue(user: User, cards: list[DeckCard], *, built_from: datetime | No
         )
         cards = [card for card in cards if card.paper_id not in decided]
         for rank, card in enumerate(cards):
-            card.pk, card.rank, card.user = None, rank, user
+            card.pk, card.rank, card.user = None, (rank + 1) * RANK_STEP, user
         DeckCard.objects.filter(user=user).delete()
         DeckCard.objects.bulk_create(cards)
         if built_from is not None:
@@ -360,7 +365,7 @@ def _scores(ranking: Ranking) -> np.ndarray:
     scores = np.full(len(ranking.ids), 0.5)
     if ranking.reader.knows_anything and ranking.matrix.shape[0]:
         scores[: ranking.matrix.shape[0]] = ranker.predict(ranking.reader, ranking.matrix)
-    scores += np.linspace(1e-3, 0, len(ranking.ids))  # ties go to the newer paper
+    scores += np.linspace(NEWEST_BONUS, 0, len(ranking.ids))  # ties go to the newer paper
     scores += np.array([min(ranking.popular.get(pk, 0), 10) / 100 for pk in ranking.ids])
     scores += np.array([FOLLOW_BONUS if pk in ranking.followed else 0.0 for pk in ranking.ids])
     return scores

@@ -555,8 +555,8 @@ def queue_for_export(user: User) -> dict[str, Any]:
                 "reason": reason,
                 "like_kept_paper": like,
             }
-            for rank, arxiv_id, score, exploring, reason, like in cards.values_list(
-                "rank", "paper__arxiv_id", "score", "exploring", "reason", "reason_paper__arxiv_id"
+            for rank, (arxiv_id, score, exploring, reason, like) in enumerate(
+                cards.values_list("paper__arxiv_id", "score", "exploring", "reason", "reason_paper__arxiv_id")
             )
         ],
     }

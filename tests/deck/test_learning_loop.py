@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from scipy import sparse
 from scipy.stats import spearmanr
 
-from deck import arrivals, ranker, ranking, reader_model
+from deck import arrivals, ranker, ranking, reader_model, selectors
 from deck import services as deck_services
 from deck.models import DeckCard, QueueStamp, ReaderModel, Swipe
 from deck.tasks import queue_rerank, rerank
@@ -286,7 +286,8 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     papers = [pk for pk, _ in cards]
     assert wanted.pk in papers
     assert not {cross.pk, muted.pk, stemmed.pk, elsewhere.pk, decided.pk} & set(papers)
-    assert [rank for _, rank in cards] == list(range(len(cards)))  # ranks without gaps or repeats
+    ranks = [rank for _, rank in cards]
+    assert ranks == sorted(set(ranks))  # no two cards at one rank
     assert len(set(papers)) == len(papers) <= ranking.QUEUE_LENGTH
     card = DeckCard.objects.get(user=reader, paper=wanted)
     assert card.reason or card.reason_paper_id  # a merged card says why, too
@@ -346,10 +347,25 @@ def test_a_batch_of_followers_is_merged_in_queries_that_do_not_grow_with_it(read
         assert decided or any(cards[alike.pk])  # a merged card says why, too
         assert len(cards) <= ranking.QUEUE_LENGTH
 
-    new = UserFactory()
-    new.followed_categories.set(reader.followed_categories.all())
-    assert arrivals.merge_papers(user_ids=[new.pk], paper_ids=[alike.pk]) == 1
-    assert DeckCard.objects.filter(user=new).count() > 1  # rebuilt whole, not just the new paper
+
+def test_a_reader_without_a_model_gets_the_new_papers_first(reader, small_history):
+    """Before a first decision the deck is newest first: a queue has the new papers put at its head; without a
+    queue the deck reads the newest papers, these first, and nothing is written."""
+    quant_ph = Category.objects.get(code="quant-ph")
+    fresh = PaperFactory(primary_category=quant_ph, title="Tax policy", abstract="Fiscal rules for small towns.")
+    compute_features(paper_ids=[fresh.pk])
+    newcomer = UserFactory()
+    newcomer.followed_categories.set(reader.followed_categories.all())
+
+    assert arrivals.merge_papers(user_ids=[newcomer.pk], paper_ids=[fresh.pk]) == 0
+    assert not DeckCard.objects.filter(user=newcomer).exists()
+    assert selectors.next_cards(user=newcomer)[0].pk == fresh.pk
+
+    ranking.refresh_queue(user=newcomer)  # as following categories has a worker do
+    DeckCard.objects.filter(user=newcomer, paper=fresh).delete()  # as if built before the paper came
+    assert arrivals.merge_papers(user_ids=[newcomer.pk], paper_ids=[fresh.pk]) == 1
+    first = DeckCard.objects.filter(user=newcomer).order_by("rank").first()
+    assert (first.paper_id, first.reason) == (fresh.pk, "Newest in your categories")
 
 
 def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reader, small_history):
@@ -374,6 +390,46 @@ def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reade
     assert liked.pk in papers
     assert disliked.pk not in papers
     assert len(papers) == ranking.QUEUE_LENGTH
+
+
+def test_a_merge_writes_the_new_cards_between_the_queued_ones_without_moving_them(reader, small_history):
+    kept = likes_quantum(reader)
+    ranking.refresh_queue(user=reader)
+    before = dict(DeckCard.objects.filter(user=reader).values_list("pk", "rank"))
+    quant_ph = Category.objects.get(code="quant-ph")
+    like = Paper.objects.get(pk=kept[0])
+    liked = PaperFactory(primary_category=quant_ph, title=like.title, abstract=like.abstract)
+    compute_features(paper_ids=[liked.pk])
+
+    assert arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk]) == 1
+
+    after = dict(DeckCard.objects.filter(user=reader).values_list("pk", "rank"))
+    assert len(after) == ranking.QUEUE_LENGTH
+    (dropped,) = before.keys() - after.keys()  # the last card, pushed out of a full queue
+    assert before[dropped] == max(before.values())
+    assert all(after[pk] == rank for pk, rank in before.items() if pk != dropped)  # no queued card rewritten
+    cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
+    at = [c.paper_id for c in cards].index(liked.pk)
+    ranked_below = [c.score for c in cards[at + 1 :] if not c.exploring]
+    assert all(score < cards[at].score for score in ranked_below)
+
+
+def test_a_queue_without_room_between_its_ranks_is_renumbered_by_a_merge(reader, small_history):
+    """Ranks written before RANK_STEP (0, 1, 2, ...) leave no room: the merge renumbers that queue once."""
+    kept = likes_quantum(reader)
+    ranking.refresh_queue(user=reader)
+    for position, card in enumerate(DeckCard.objects.filter(user=reader).order_by("rank")):
+        DeckCard.objects.filter(pk=card.pk).update(rank=position)
+    quant_ph = Category.objects.get(code="quant-ph")
+    like = Paper.objects.get(pk=kept[0])
+    liked = PaperFactory(primary_category=quant_ph, title=like.title, abstract=like.abstract)
+    compute_features(paper_ids=[liked.pk])
+
+    assert arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk]) == 1
+
+    ranks = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("rank", flat=True))
+    assert ranks == [(i + 1) * ranking.RANK_STEP for i in range(ranking.QUEUE_LENGTH)]
+    assert liked.pk in queue(reader)
 
 
 # ---------------------------------------------------------------- the nudge within the request
