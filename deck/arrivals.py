@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from scipy import sparse
 
@@ -33,6 +32,7 @@ from .ranking import (
     QUEUE_LENGTH,
     RANK_STEP,
     Ranking,
+    derived_write,
     explain,
     interleave,
     refresh_queue,
@@ -309,7 +309,7 @@ def _take(offers: list[_Offer]) -> int:
     again under the followers' locks, so that a decision or a rerank meanwhile is not undone."""
     if not offers:
         return 0
-    with transaction.atomic():
+    with derived_write():
         locked = lock_accounts([offer.user.pk for offer in offers])
         queues = _queues(sorted(locked))
         decided = _decided({o.user.pk: dict.fromkeys(o.cards, 0.0) for o in offers if o.user.pk in locked})

@@ -474,3 +474,21 @@ def test_a_keep_brings_the_cards_most_like_it_forward(reader):
     assert 0 < alike.sum() < len(after)
     assert list(alike) == sorted(alike, reverse=True)  # every card like it before every other
     assert [c.paper_id for c in after] != [c.paper_id for c in window]
+
+
+def test_queue_writes_commit_without_waiting_for_the_disk_and_decisions_wait(reader, catalog):
+    """A rerank's rows can be rebuilt (rerank_stale finds a queue older than the last decision): they skip the
+    WAL flush; a decision is acknowledged only once it is on disk."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    relaxed = "SET LOCAL synchronous_commit TO OFF"
+    with CaptureQueriesContext(connection) as rerank:
+        ranking.refresh_queue(user=reader)
+    with CaptureQueriesContext(connection) as decision:
+        deck_services.decide_in_deck(user=reader, paper=catalog.first(), decision="skip")
+    assert relaxed in [q["sql"] for q in rerank.captured_queries]
+    assert relaxed not in [q["sql"] for q in decision.captured_queries]
+    with ranking.derived_write(), connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"
