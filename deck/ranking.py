@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.services import lock_account
 from papers import features
 from papers.feature_store import Key, matrix_for, stamped, vectors
-from papers.models import Paper
+from papers.models import Paper, PaperFeatures
 
 from . import candidate_pool, ranker, reader_model, selectors
 from .models import DeckCard, Interest, QueueStamp, Swipe
@@ -258,9 +258,18 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
     """After a keep, the next cards most like the paper come forward; after a skip, they go back behind the
     others of the window. A cheap similarity on stored vectors, not learning: the rerank that follows
     orders the queue by the updated model. Returns the papers moved back, which a page showing them drops."""
-    window = list(selectors.unseen_queue(user=user).values_list("pk", "paper_id", "rank", "score")[:NUDGE_WINDOW])
-    ids, rows = matrix_for([paper_id, *(card[1] for card in window)])
-    if not ids or ids[0] != paper_id or len(ids) < 2:
+    # The window with its vectors' times and the decided paper's, in one query: a decision's round trips add
+    # up when PostgreSQL is busy.
+    decided_at = PaperFeatures.objects.filter(paper_id=paper_id).values("computed_at")[:1]
+    read = selectors.unseen_queue(user=user).annotate(decided_at=Subquery(decided_at))
+    fields = ("pk", "paper_id", "rank", "score", "paper__features__computed_at", "decided_at")
+    window = list(read.values_list(*fields)[:NUDGE_WINDOW])
+    if not window or window[0][5] is None:  # nothing queued, or the decided paper has no vector yet
+        return []
+    keys = [(paper_id, window[0][5].timestamp())]
+    keys += [(card[1], card[4].timestamp()) for card in window if card[4] is not None]
+    ids, rows = [pk for pk, _ in keys], vectors.matrix(keys)
+    if len(ids) < 2:
         return []
     similarity = dict(zip(ids[1:], (rows[1:] @ rows[0].T).toarray().ravel().tolist(), strict=True))
     alike = {pk for pk, s in similarity.items() if s >= NUDGE_SIMILARITY}
@@ -269,7 +278,7 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
     # Stable: within each group the ranker's order stays.
     moved = sorted(window, key=lambda card: (card[1] in alike) != kept)
     ranks = sorted(card[2] for card in window)
-    write_ranks([(pk, rank, score) for (pk, _, old, score), rank in zip(moved, ranks, strict=True) if old != rank])
+    write_ranks([(card[0], rank, card[3]) for card, rank in zip(moved, ranks, strict=True) if card[2] != rank])
     return [] if kept else sorted(alike)
 
 

@@ -96,6 +96,28 @@ def test_every_page_stays_within_six_queries_whatever_the_size(client, reader):
     assert max(large.values()) <= BUDGET, large
 
 
+def test_a_decision_from_the_deck_is_a_fixed_number_of_statements(client, reader):
+    """The decision, the nudge of the next cards and the reply's progress line: every round trip waits on a
+    busy PostgreSQL at 60 readers, so their number is held here (the transaction's own statements included:
+    a savepoint in this test's transaction, BEGIN and COMMIT outside it)."""
+    user, category = reader
+    client.force_login(user)
+    papers = grow(user, category, 12)
+    refresh_queue(user=user)
+    client.get("/")
+    spent = {}
+    for decision, paper in (("skip", papers[2]), ("keep", papers[4])):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/deck/decide/", {"paper": paper.pk, "decision": decision}, HTTP_ACCEPT="application/json"
+            )
+        assert response.status_code == 200
+        spent[decision] = len(queries)
+    # A keep also files the paper in the default list (read the list and entry, insert in a savepoint, link).
+    assert spent["skip"] <= 11, spent
+    assert spent["keep"] <= 17, spent
+
+
 def test_the_cached_reader_is_forgotten_by_each_write_that_changes_it(client, reader):
     """Followed categories, mutes and deck settings are cached per reader; the writes clear them."""
     user, category = reader
