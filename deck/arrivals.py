@@ -168,13 +168,12 @@ def _offers(
         [checkpoints[u.pk] for u in users if u.pk in checkpoints and u.pk not in absorbing]
     )
     updated = {user.pk: reader_model.learned(user=user, refit=False).reader for user in users if user.pk in absorbing}
-    empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
 
     def model_of(user: User) -> AbstractContextManager[ranker.Reader]:
         if user.pk in updated:
             return nullcontext(updated[user.pk])
         if user.pk not in checkpoints:
-            return nullcontext(ranker.Reader(kept=empty, skipped=empty, weights=None))
+            return nullcontext(ranker.Reader(kept=_NO_ROWS, skipped=_NO_ROWS, weights=None))
         return _stored_model(checkpoints[user.pk], weights[user.pk])
 
     best: dict[int, dict[int, float]] = {}
@@ -212,6 +211,7 @@ def _offers(
     return offers
 
 
+_NO_ROWS = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)  # a scoring model's kept and skipped
 _dense = threading.local()  # a worker thread's one dense weight vector, filled for a reader and cleared after
 
 
@@ -223,9 +223,8 @@ def _stored_model(checkpoint: ReaderModel, weights: tuple[np.ndarray, np.ndarray
     if (dense := getattr(_dense, "weights", None)) is None:
         dense = _dense.weights = np.zeros(features.N_FEATURES, dtype=np.float32)
     dense[cols] = values
-    empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
     try:
-        yield ranker.Reader(kept=empty, skipped=empty, weights=dense, intercept=checkpoint.intercept)
+        yield ranker.Reader(kept=_NO_ROWS, skipped=_NO_ROWS, weights=dense, intercept=checkpoint.intercept)
     finally:
         dense[cols] = 0.0
 

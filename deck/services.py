@@ -88,7 +88,8 @@ def _insert_once(swipe: Swipe) -> bool:
         f"ON CONFLICT ({quote('user_id')}, {quote('paper_id')}) DO NOTHING RETURNING {quote('id')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [getattr(swipe, field) for field in fields])
+        columns_of = {field.attname: field for field in Swipe._meta.concrete_fields}
+        cursor.execute(sql, [columns_of[f].get_db_prep_save(getattr(swipe, f), connection) for f in fields])
         row = cursor.fetchone()
     if row is None:
         return False
