@@ -207,6 +207,11 @@ CELERY_RESULT_EXTENDED = True  # the task's name and arguments beside the error
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes the database connection before and after every task unless this is set: a new
+# PostgreSQL backend (a fork, cold caches, a login) for every rerank, a sixth of a worker's CPU at 60 readers.
+# Tasks keep theirs as requests do instead (paperswipe/celery.py: CONN_MAX_AGE, a health check after an
+# error); the fixup still closes it every thousand tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One queue per kind of work, so that no kind waits behind another and each can have workers of its own
 # (README, "Scaling out"). `harvest`: minutes per task, most of them waiting for the turn at arXiv that

@@ -5,9 +5,11 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
+from django.db import connection
 
 from papers.arxiv import RedisThrottle
 from papers.models import Category, HarvestRun, Paper
@@ -101,3 +103,62 @@ def test_two_beats_queue_each_tick_once(standin, monkeypatch):
     assert first == Category.objects.offered().count() > 0
     assert second == 0
     assert len(queued) == first  # one harvest per category
+
+
+backends: list[int] = []
+
+
+@app.task(name="tests.backend_pid")
+def backend_pid() -> None:
+    """The PostgreSQL backend this task's connection talks to."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backends.append(cursor.fetchone()[0])
+
+
+def run_backend_pid() -> int:
+    before = len(backends)
+    backend_pid.delay()
+    wait_for(lambda: len(backends) > before, 30)
+    return backends[-1]
+
+
+@pytest.fixture
+def kept_backends():
+    """A connection a worker keeps outlives the test: ended here, or the test database could not be dropped."""
+    yield
+    with psycopg.connect(**psycopg_params(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [backends])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_keep_their_database_connection_as_requests_do_and_reconnect_after_a_restart(
+    broker, kept_backends, monkeypatch
+):
+    """Celery's own fixup would open a new PostgreSQL backend for every task (a rerank after every decision);
+    tasks keep theirs for CONN_MAX_AGE, and one the server dropped is replaced before the next task."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)  # Django's default: one per request
+    assert run_backend_pid() != run_backend_pid()
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # production's; every thread reads it
+    first = run_backend_pid()
+    assert run_backend_pid() == first
+    assert run_backend_pid() == first
+    with psycopg.connect(**psycopg_params(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [first])
+    wait_for(lambda: not is_alive(first), 10)
+    # The task that meets the dead connection fails, as a request would; the next one reconnects.
+    for _ in range(3):
+        backend_pid.delay()
+    replaced = wait_for(lambda: backends[-1] != first and backends[-1], 30)
+    assert run_backend_pid() == replaced
+
+
+def psycopg_params() -> dict[str, object]:
+    db = connection.settings_dict
+    return {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": "postgres"}
+
+
+def is_alive(pid: int) -> bool:
+    with psycopg.connect(**psycopg_params(), autocommit=True) as admin:
+        return bool(admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone())
