@@ -63,17 +63,22 @@ def update_queue(*, user: User) -> int:
     candidate scored again when that is due (a change of categories, mutes or settings, a short queue, or
     enough decisions since the last time), else only the head of the queue. Returns the queue's length."""
     began = timezone.now()
-    stamp = QueueStamp.objects.filter(user=user).first()
-    queued = DeckCard.objects.filter(user=user).count()
-    if _full_rescore_due(user, stamp, queued):
+    state = _queue_state(user)
+    if state.full_rescore_due:
         # What the deck may show is read afresh only when it changed; otherwise the last read, updated.
-        return _refresh(user, began, fresh=stamp is None or stamp.rescore_due)
-    head = list(DeckCard.objects.filter(user=user).order_by("rank")[:RESCORE_HEAD])
-    ids, matrix = matrix_for([row.paper_id for row in head])
+        return _refresh(user, began, fresh=state.fresh)
+    # The head with its vectors' times in one query: the vectors themselves are mostly in this worker's cache.
+    # A subquery, not a join: the index on (user, rank) hands over the head alone, in order.
+    stamp = PaperFeatures.objects.filter(paper_id=OuterRef("paper_id")).values("computed_at")[:1]
+    cards = DeckCard.objects.filter(user=user).annotate(computed_at=Subquery(stamp))
+    head: list[DeckCard] = list(cards.order_by("rank")[:RESCORE_HEAD])
+    stamps = [(card.paper_id, card.computed_at) for card in head]  # type: ignore[attr-defined]
+    keys = [(pk, stamp.timestamp()) for pk, stamp in stamps if stamp is not None]
+    ids, matrix = [pk for pk, _ in keys], vectors.matrix(keys)
     sample = _unseen_sample(user)
     learned = reader_model.learned(user=user, unseen=matrix if sample is None else sample)
     _reorder(user, head, ids, matrix, learned.reader, built_from=began)
-    return queued
+    return state.queued
 
 
 # Between full rescores a decision reorders the cards the reader meets next: their scores change with the
@@ -136,15 +141,37 @@ def write_ranks(moves: list[tuple[int, int, float]]) -> None:
         )
 
 
-def _full_rescore_due(user: User, stamp: QueueStamp | None, queued: int) -> bool:
-    """Every FULL_RESCORE_EVERY decisions; a new reader's first ones sooner (after 2, 4, 6, 8, 10, 15…), when
-    each decision still changes the model most."""
-    if stamp is None or stamp.rescore_due or stamp.rescored_from is None or queued < QUEUE_LENGTH // 2:
-        return True
-    history = Swipe.objects.filter(user=user)[: FULL_RESCORE_EVERY * 5].count()
+@dataclass(frozen=True)
+class _QueueState:
+    fresh: bool  # what the deck may show must be read afresh: no queue yet, or categories, mutes… changed
+    full_rescore_due: bool
+    queued: int
+
+
+def _queue_state(user: User) -> _QueueState:
+    """Whether every candidate is scored again now: on a change of what the deck may show, a short queue,
+    and every FULL_RESCORE_EVERY decisions; a new reader's first ones sooner (after 2, 4, 6, 8, 10, 15…),
+    when each decision still changes the model most. One round trip: a rerank runs after every decision."""
+    quote = connection.ops.quote_name
+    swipes, cards, stamps = (quote(m._meta.db_table) for m in (Swipe, DeckCard, QueueStamp))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Our own tables' names; the values go as parameters. Each count stops where the answer is known.
+            f"SELECT stamp.rescore_due, stamp.rescored_from IS NULL,"  # noqa: S608
+            f" (SELECT COUNT(*) FROM {cards} WHERE user_id = %s),"
+            f" (SELECT COUNT(*) FROM (SELECT 1 FROM {swipes} WHERE user_id = %s LIMIT %s) AS history),"
+            f" (SELECT COUNT(*) FROM (SELECT 1 FROM {swipes} WHERE user_id = %s"
+            f"   AND created_at >= stamp.rescored_from LIMIT %s) AS since)"
+            f" FROM {stamps} AS stamp WHERE stamp.user_id = %s",
+            [user.pk, user.pk, FULL_RESCORE_EVERY * 5, user.pk, FULL_RESCORE_EVERY, user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:  # never ranked
+        return _QueueState(fresh=True, full_rescore_due=True, queued=0)
+    rescore_due, never_rescored, queued, history, since = row
     every = min(FULL_RESCORE_EVERY, max(2, history // 5))
-    since = Swipe.objects.filter(user=user, created_at__gte=stamp.rescored_from)
-    return since[:every].count() >= every
+    due = bool(rescore_due) or bool(never_rescored) or queued < QUEUE_LENGTH // 2 or since >= every
+    return _QueueState(fresh=bool(rescore_due), full_rescore_due=due, queued=queued)
 
 
 def _unseen_sample(user: User) -> sparse.csr_matrix | None:
@@ -271,7 +298,7 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
     ids, rows = [pk for pk, _ in keys], vectors.matrix(keys)
     if len(ids) < 2:
         return []
-    similarity = dict(zip(ids[1:], (rows[1:] @ rows[0].T).toarray().ravel().tolist(), strict=True))
+    similarity = dict(zip(ids[1:], _similarities_to_first(rows).tolist(), strict=True))
     alike = {pk for pk, s in similarity.items() if s >= NUDGE_SIMILARITY}
     if not alike:
         return []
@@ -280,6 +307,21 @@ def nudge_queue(*, user: User, paper_id: int, kept: bool) -> list[int]:
     ranks = sorted(card[2] for card in window)
     write_ranks([(card[0], rank, card[3]) for card, rank in zip(moved, ranks, strict=True) if card[2] != rank])
     return [] if kept else sorted(alike)
+
+
+def _similarities_to_first(rows: sparse.csr_matrix) -> np.ndarray:
+    """Each row's dot product with the first: the window's 30 rows against one, in one pass over their
+    entries. scipy's `rows @ first.T` converts the transposed row to CSC first, most of the nudge's CPU."""
+    first, others = rows.indptr[1], rows.shape[0] - 1
+    if first == 0:
+        return np.zeros(others)
+    order = np.argsort(rows.indices[:first])
+    first_cols, first_values = rows.indices[:first][order], rows.data[:first][order]
+    cols, values = rows.indices[first:], rows.data[first:]
+    at = np.minimum(np.searchsorted(first_cols, cols), first - 1)
+    products = np.where(first_cols[at] == cols, values * first_values[at], 0.0)
+    row_of = np.repeat(np.arange(others), np.diff(rows.indptr[1:]))
+    return np.bincount(row_of, weights=products, minlength=others)
 
 
 def rescore_due(*, user: User) -> None:

@@ -476,6 +476,24 @@ def test_a_keep_brings_the_cards_most_like_it_forward(reader):
     assert [c.paper_id for c in after] != [c.paper_id for c in window]
 
 
+@pytest.mark.parametrize("rows", [1, 2, 31])
+def test_the_nudge_measures_likeness_as_the_sparse_product_does(rows):
+    rng = np.random.default_rng(rows)
+    matrix = sparse.random(rows, features.N_FEATURES, density=3e-4, format="csr", dtype=np.float32, random_state=rng)
+    shared = matrix.indices[: matrix.indptr[1]][:5]
+    matrix = sparse.vstack(
+        [
+            matrix,
+            sparse.csr_matrix((np.ones(len(shared)), (np.zeros(len(shared)), shared)), shape=(1, features.N_FEATURES)),
+        ]
+    ).tocsr()
+    expected = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    assert np.allclose(ranking._similarities_to_first(matrix), expected)
+    assert expected[-1] > 0  # the row sharing the first's words is measured alike
+    empty_first = sparse.vstack([sparse.csr_matrix((1, features.N_FEATURES)), matrix]).tocsr()
+    assert list(ranking._similarities_to_first(empty_first)) == [0.0] * matrix.shape[0]
+
+
 def test_queue_writes_commit_without_waiting_for_the_disk_and_decisions_wait(reader, catalog):
     """A rerank's rows can be rebuilt (rerank_stale finds a queue older than the last decision): they skip the
     WAL flush; a decision is acknowledged only once it is on disk."""
