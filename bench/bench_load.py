@@ -266,6 +266,50 @@ class Learning:
         return lags
 
 
+@dataclass
+class CpuUse:
+    """Where the machine's cores go during a run: CPU seconds by process group (gunicorn, the Celery worker,
+    PostgreSQL, Redis, these clients, anything else), read from /proc once a second so that a process that
+    ends during the run (a recycled gunicorn worker) still counts; one that lives less than a second is missed
+    (a PostgreSQL backend for a single connection). Linux only; elsewhere it stays empty."""
+
+    started: dict[int, tuple[str, float]] = field(default_factory=dict)
+    latest: dict[int, tuple[str, float]] = field(default_factory=dict)
+
+    @staticmethod
+    def snapshot() -> dict[int, tuple[str, float]]:
+        ticks, mine = os.sysconf("SC_CLK_TCK"), os.getpid()
+        found = {}
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # ended meanwhile
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            pid = int(entry)
+            group = "clients" if pid == mine else next((name for name, mark in CPU_GROUPS if mark in command), "other")
+            found[pid] = (group, (int(fields[11]) + int(fields[12])) / ticks)
+        return found
+
+    def start(self) -> None:
+        self.started = self.latest = self.snapshot()
+
+    def sample(self) -> None:
+        self.latest = self.latest | self.snapshot()
+
+    def seconds(self) -> dict[str, float]:
+        used: Counter[str] = Counter()
+        for pid, (group, seconds) in self.latest.items():
+            used[group] += seconds - self.started.get(pid, (group, 0.0))[1]
+        return {group: round(seconds, 1) for group, seconds in used.most_common()}
+
+
+CPU_GROUPS = [("gunicorn", "gunicorn"), ("celery", "celery"), ("postgres", "postgres"), ("redis", "redis-server")]
+
+
 # --- the clients ----------------------------------------------------------------------------------------
 
 
@@ -518,6 +562,7 @@ def run_load(
         watcher = Learning(database_url, broker_url)
         watching = threading.Thread(target=watcher.watch, daemon=True)
         drained = 0.0
+        cpu_use = CpuUse()
         try:
             team = readers_of(sessions, port=port, seed=seed, double_click_every=double_click_every, jitter=worker)
             barrier = threading.Barrier(len(team) + 1)  # every client starts at once, for `seconds` from then
@@ -526,11 +571,15 @@ def run_load(
                 thread.start()
             barrier.wait()
             began, cpu_before = time.perf_counter(), time.process_time()
+            cpu_use.start()
             if worker:
                 watching.start()
             for thread in threads:
-                thread.join()
+                while thread.is_alive():
+                    thread.join(timeout=1.0)
+                    cpu_use.sample()
             elapsed = time.perf_counter() - began
+            cpu_use.sample()
             if worker:
                 drained = drain(watcher, database_url, before)
             load_after = os.getloadavg()[0]
@@ -564,6 +613,7 @@ def run_load(
         results |= learning
         results["passed"] = all(results["checks"].values())
     results["client_cpu_s"] = cpu  # the clients' own share of the machine's cores
+    results["cpu_s_by_process"] = cpu_use.seconds()  # during the run, drain left out
     results["papers"] = papers
     results["pause_s"] = pause
     results["gunicorn"] = gunicorn_config(django_env(database_url, broker_url))
@@ -722,6 +772,8 @@ def summary(results: dict[str, Any]) -> str:
         f"request (retried: {results['unanswered']} unanswered), other non-2xx: {results['other_non_2xx'] or 'none'}; "
         f"gunicorn booted {results['workers_booted']} workers; the clients used {results['client_cpu_s']:.1f} s "
         f"of CPU in {results['elapsed_s']:.0f} s",
+        "CPU seconds during the run: "
+        + ", ".join(f"{group} {seconds:.1f}" for group, seconds in results.get("cpu_s_by_process", {}).items()),
     ]
     for kind in ("cards", "decide"):
         p = results[kind]

@@ -172,6 +172,14 @@ def _load_learning(runs: dict[str, Any] | None) -> list[str]:
         "Targets: 60 readers, lag p90 ≤ 2 s, decision and next card p99 ≤ 150 ms; 150 readers, lag p90 ≤ 5 s; "
         "the rank queue never longer than the readers; no 5xx.",
     ]
+    used = {label: r["cpu_s_by_process"] for label, r in runs.items() if r.get("cpu_s_by_process")}
+    if used:
+        lines += ["", "Where the machine's two cores went during each run (CPU seconds, from /proc):", ""]
+        for label, groups in used.items():
+            seconds = runs[label]["elapsed_s"]
+            parts = ", ".join(f"{group} {cpu:.0f} s" for group, cpu in groups.items() if cpu >= 0.5)
+            busy = sum(groups.values()) / (seconds * (runs[label]["cores"] or 1))
+            lines.append(f"- {label}: {parts}, in {seconds:.0f} s: the machine {busy:.0%} busy")
     return lines
 
 
