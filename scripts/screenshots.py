@@ -70,8 +70,22 @@ def _shoot(base: str) -> None:
     with sync_playwright() as p:
         flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
-        for name, viewport, scheme in (("deck-desktop", (1280, 900), "light"), ("deck-phone", (390, 844), "dark")):
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, color_scheme=scheme)
+        # A laptop's common window, and a phone as the browser sees one (touch, mobile viewport rules).
+        shots = (
+            ("deck-desktop", {"viewport": {"width": 1280, "height": 720}, "color_scheme": "light"}),
+            (
+                "deck-phone",
+                {
+                    "viewport": {"width": 390, "height": 844},
+                    "color_scheme": "dark",
+                    "has_touch": True,
+                    "is_mobile": True,
+                    "device_scale_factor": 2,
+                },
+            ),
+        )
+        for name, options in shots:
+            page = browser.new_page(**options)
             page.goto(f"{base}/accounts/login/")
             page.get_by_label("Email").fill(EMAIL)
             page.get_by_label("Password").fill(PASSWORD)

@@ -7,6 +7,9 @@ import pytest
 from .arxiv_standin import StandIn
 from .zotero_standin import KEY, OTHER_USER, OTHER_USERS_KEY, READ_ONLY_KEY, USER, ZoteroStandIn
 
+# The browser fixtures (`browser`, `page`, `phone`) for every module that drives Chromium.
+pytest_plugins = ["tests.browsing"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "papers" / "sample_data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"

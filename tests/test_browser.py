@@ -1,82 +1,18 @@
 """In Chromium, as a new user would: sign up, confirm, pick categories, swipe, undo, find the list."""
 
-import os
 import re
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from deck.models import Swipe
 from papers.models import Category, Paper
 
+from .browsing import PASSWORD, centre, sign_in, touch
 from .conftest import wait_for
 from .factories import PaperFactory
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "a very long passphrase"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread while the browser is open; the tests'
-    # own ORM calls are still synchronous, so Django's async guard is lifted for this module only.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser):
-    """A phone as the browser sees one: touch, mobile viewport rules, 390 by 844 CSS pixels."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=3, has_touch=True, is_mobile=True
-    )
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def sign_in(page: Page, base_url: str, user) -> None:
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
-
-
-def touch(page: Page, points: list[tuple[float, float]]) -> None:
-    """One finger down at the first point, through the others, and up: real touch input through CDP."""
-    cdp = page.context.new_cdp_session(page)
-    (x, y), *moves = points
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for x, y in moves:
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    cdp.detach()
-
-
-def centre(locator) -> tuple[float, float]:
-    box = locator.bounding_box()
-    return box["x"] + min(box["width"] / 2, 40), box["y"] + box["height"] / 2
 
 
 def top_id(page: Page) -> str:

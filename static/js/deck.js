@@ -135,6 +135,8 @@
           const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(id))}"]`);
           if (held) held.remove();
         });
+        // What went back is still to come: a refill that found nothing new meanwhile did not mean the end.
+        if ((data.withdrawn || []).length) exhausted = false;
       })
       .catch(() => {
         // Put the card back so nothing is lost.

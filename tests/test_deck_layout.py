@@ -1,0 +1,82 @@
+"""The decision in reach: on a laptop both buttons are inside the window on every card, however long the card.
+
+Ten real cards from the arXiv sample, one of them with 300 authors and one with an abstract of over
+2,000 characters (real papers run to 59 authors and 1,863 characters in the sample: the two are a real
+paper's with the list and the abstract lengthened from other real papers')."""
+
+import dataclasses
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from deck.models import Swipe
+from papers.models import Category
+from papers.parsers import parse_document
+from papers.records import ParsedPage
+from papers.services import import_page
+
+from .browsing import PASSWORD, sign_in
+from .conftest import ARXIV_RAW_PAGE
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("taxonomy")]
+
+CATEGORY = "hep-th"
+
+
+@pytest.fixture
+def ten_real_cards() -> dict[str, str]:
+    """Ten hep-th papers from the sample, two of them stretched; returns what each stretched one is."""
+    records = parse_document(ARXIV_RAW_PAGE.read_bytes()).records
+    chosen = [r for r in records if r.primary_category == CATEGORY][:10]
+    authors = [a for r in records for a in r.authors]
+    abstracts = " ".join(r.abstract for r in records[:5])
+    many, long = chosen[3], chosen[6]
+    chosen[3] = dataclasses.replace(many, authors=(many.authors + authors)[:300])
+    chosen[6] = dataclasses.replace(long, abstract=(long.abstract + " " + abstracts)[:2400])
+    assert len(chosen) == 10
+    assert len(chosen[3].authors) == 300
+    assert len(chosen[6].abstract) > 2000
+    import_page(page=ParsedPage(format="arXivRaw", records=chosen))
+    return {many.arxiv_id: "300 authors", long.arxiv_id: "2,400-character abstract"}
+
+
+def fully_inside(page: Page, selector: str, wait: float = 3.0) -> bool:
+    """Whether the element's whole box is inside the window, once the card has settled (math, fonts)."""
+    deadline = time.monotonic() + wait
+    while True:
+        box, size = page.locator(selector).bounding_box(), page.viewport_size
+        inside = bool(box) and box["x"] >= 0 and box["y"] >= 0
+        inside = inside and box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"]
+        if inside or time.monotonic() > deadline:
+            return inside
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1024, 768)])
+def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(
+    live_server, browser, django_user_model, ten_real_cards, width, height
+):
+    user = django_user_model.objects.create_user(email=f"laptop{width}@example.org", password=PASSWORD)
+    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
+    page = browser.new_page(viewport={"width": width, "height": height})
+    sign_in(page, live_server.url, user)
+    seen = []
+    for _ in range(10):
+        card = page.locator("#deck .deck-card").first
+        expect(card, f"after {seen}").to_be_visible()
+        arxiv_id = card.get_attribute("data-arxiv-id")
+        seen.append(arxiv_id)
+        for button in ("Keep", "Skip"):
+            selector = f"#deck .deck-card:first-child .decide button:text-is('{button}')"
+            assert fully_inside(page, selector), (
+                f"{button} is outside the {width} by {height} window on {arxiv_id} "
+                f"({ten_real_cards.get(arxiv_id, 'a real card')}): {page.locator(selector).bounding_box()}"
+            )
+        page.locator("#deck .deck-card:first-child .decide button:text-is('Skip')").click()
+        expect(page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")).to_have_count(0)
+    expect(page.locator("#caught-up")).to_be_visible()
+    assert set(ten_real_cards) <= set(seen)  # the long ones were among them
+    assert len(set(seen)) == 10
+    assert Swipe.objects.filter(user=user).count() == 10
+    page.close()
