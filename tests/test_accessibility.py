@@ -1,0 +1,107 @@
+"""axe-core in Chromium on every page a reader sees, signed in and out, in the light and the dark scheme:
+no violation at all (the target is none serious or critical; the moderate ones, a missing h1 or a skipped
+heading level, are as cheap to keep out). axe-core is vendored (tests/vendor/axe-core, MPL-2.0): the suite runs
+offline. The context bypasses the site's CSP so that the test may inject axe; the site is not changed."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from deck import services as deck_services
+from library import services as library_services
+from library.selectors import default_list
+from papers.models import Category, Paper
+from papers.parsers import parse_document
+from papers.services import import_page
+
+from .browsing import PASSWORD, sign_in
+from .conftest import API_PAGE
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("taxonomy")]
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+# Paths with {paper} (a paper with math in its title or abstract) and {token} (a shared list).
+PUBLIC = [
+    "/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/papers/",
+    "/papers/{paper}/",
+    "/papers/trending/",
+    "/search/?q=quantum",
+    "/shared/{token}/",
+]
+PRIVATE = [
+    "/",
+    "/history/",
+    "/stats/",
+    "/settings/interests/",
+    "/settings/categories/",
+    "/settings/digest/",
+    "/settings/zotero/",
+    "/settings/data/",
+    "/lists/",
+    "/lists/reading-list/",
+    "/lists/empty/",
+    "/papers/{paper}/",
+    "/search/?q=quantum",
+    "/accounts/email/",
+    "/accounts/password/change/",
+]
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} nodes, e.g. `
+      + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | "));
+}"""
+
+
+@pytest.fixture
+def reader(django_user_model):
+    """A reader with a history, a kept paper in a shared list, an empty list and papers with math."""
+    import_page(page=parse_document(API_PAGE.read_bytes()))
+    user = django_user_model.objects.create_user(email="reader@example.org", password=PASSWORD)
+    codes = Paper.objects.values_list("primary_category__code", flat=True).distinct()
+    user.followed_categories.set(Category.objects.filter(code__in=codes))
+    papers = list(Paper.objects.order_by("-listed_at")[:4])
+    for paper, decision in zip(papers, ["keep", "skip", "keep", "skip"], strict=True):
+        deck_services.decide(user=user, paper=paper, decision=decision)
+    library_services.create_list(user=user, name="Empty")
+    library_services.share_list(reading_list=default_list(user=user))
+    return user
+
+
+def axe_violations(browser: Browser, base: str, paths: list[str], scheme: str, user=None) -> dict[str, list[str]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme, bypass_csp=True)
+    page = context.new_page()
+    if user is not None:
+        sign_in(page, base, user)
+    found = {}
+    for path in paths:
+        response = page.goto(base + path)
+        assert response.ok, f"{path}: {response.status}"
+        page.add_script_tag(path=AXE)
+        if violations := page.evaluate(RUN_AXE):
+            found[path] = violations
+    context.close()
+    return found
+
+
+def filled(paths: list[str], user) -> list[str]:
+    math = Paper.objects.filter(abstract__contains="$").first() or Paper.objects.first()
+    token = default_list(user=user).share_token
+    return [p.format(paper=math.arxiv_id, token=token) for p in paths]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_page_has_a_serious_accessibility_violation_signed_out(live_server, browser, reader, scheme):
+    found = axe_violations(browser, live_server.url, filled(PUBLIC, reader), scheme)
+    assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_page_has_a_serious_accessibility_violation_signed_in(live_server, browser, reader, scheme):
+    found = axe_violations(browser, live_server.url, filled(PRIVATE, reader), scheme, user=reader)
+    assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
