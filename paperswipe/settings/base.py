@@ -142,6 +142,10 @@ ACCOUNT_RATE_LIMITS = {
     "zotero_key_check": "5/m/user,20/h/user",
 }
 ACCOUNT_LOGOUT_REDIRECT_URL = "papers:list"
+# The link in the confirmation email signs the new reader in (in the browser they signed up in) and the deck
+# sends them on to pick categories: no third typing of the password. Emails name the site, not the host.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "PaperSwipe: "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PaperSwipe"
 # allauth's rate limits stay on (its defaults: e.g. 5 failed logins per account per 5 minutes); they use

@@ -36,6 +36,25 @@ def test_signup_with_email_and_password_sends_a_confirmation(client, mailoutbox)
     assert "/accounts/confirm-email/" in mailoutbox[0].body
 
 
+@pytest.mark.usefixtures("taxonomy")
+def test_the_confirmation_email_names_paperswipe_and_its_link_signs_the_reader_in_on_to_categories(client, mailoutbox):
+    password = "a long enough passphrase"
+    client.post("/accounts/signup/", {"email": "new@example.org", "password1": password, "password2": password})
+    email = mailoutbox[0]
+    assert email.subject == "PaperSwipe: Confirm your email address"
+    assert email.body.startswith("Hello from PaperSwipe!")
+    assert "signed up for PaperSwipe" in email.body
+    assert "testserver!" not in email.body  # the host is not the site's name
+    link = email.body.split("http://testserver", 1)[1].split()[0]
+    page = client.get(link).content.decode()
+    assert "Confirm that <strong>new@example.org</strong> is your address" in page
+    assert "for user" not in page
+    confirmed = client.post(link, follow=True)
+    assert confirmed.context["user"].email == "new@example.org"  # signed in: no third typing of the password
+    assert confirmed.redirect_chain[-1][0] == "/settings/categories/"
+    assert User.objects.get(email="new@example.org").emailaddress_set.get().verified
+
+
 def test_short_and_common_passwords_are_refused(client):
     for password in ("short pass", "password1234"):
         response = client.post(
