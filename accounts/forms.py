@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
@@ -37,3 +40,14 @@ class DeleteAccountForm(forms.Form):
         if email.lower() != self.user.email.lower():
             raise forms.ValidationError("Type your email address to confirm that you want to delete your account.")
         return email
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, which says nothing of a mistyped second password while the first is refused."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()
+        first, second = self.data.get("password1", ""), self.data.get("password2", "")
+        if first and second and first != second and not self.has_error("password2"):
+            self.add_error("password2", "The two passwords differ: type the same one twice.")
+        return cleaned

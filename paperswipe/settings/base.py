@@ -146,6 +146,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "papers:list"
 # sends them on to pick categories: no third typing of the password. Emails name the site, not the host.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "PaperSwipe: "
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PaperSwipe"
 # allauth's rate limits stay on (its defaults: e.g. 5 failed logins per account per 5 minutes); they use

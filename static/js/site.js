@@ -14,6 +14,10 @@
       event.stopPropagation();
     });
   }
+  // A form sent back with errors: the first field in error takes the focus, and a screen reader reads its
+  // error with it (aria-describedby).
+  const invalid = document.querySelector("[aria-invalid=true]");
+  if (invalid) invalid.focus();
   document.addEventListener("submit", (event) => {
     const message = event.target.dataset && event.target.dataset.confirm;
     if (message && !window.confirm(message)) event.preventDefault();

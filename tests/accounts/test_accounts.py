@@ -1,3 +1,4 @@
+import lxml.html
 import pytest
 
 from accounts.models import User
@@ -53,6 +54,34 @@ def test_the_confirmation_email_names_paperswipe_and_its_link_signs_the_reader_i
     assert confirmed.context["user"].email == "new@example.org"  # signed in: no third typing of the password
     assert confirmed.redirect_chain[-1][0] == "/settings/categories/"
     assert User.objects.get(email="new@example.org").emailaddress_set.get().verified
+
+
+def field_of(html: str, name: str) -> lxml.html.HtmlElement:
+    """The box of the form field named `name`: its input, its label and whatever is said of it."""
+    (field,) = lxml.html.fromstring(html).xpath(f'//div[contains(@class, "field")][.//*[@name="{name}"]]')
+    return field
+
+
+def test_sign_up_errors_sit_under_their_own_field_and_are_linked_to_it(client):
+    response = client.post("/accounts/signup/", {"email": "x@example.org", "password1": "short", "password2": "other"})
+    html = response.content.decode()
+    for name, said in (("password1", "This password is too short"), ("password2", "The two passwords differ")):
+        field = field_of(html, name)
+        (box,) = field.xpath(f'.//*[@name="{name}"]')
+        (error,) = field.xpath('.//ul[contains(@class, "errorlist")]')
+        assert said in error.text_content()
+        assert box.getparent() is error.getparent()  # in the field's own box
+        assert list(box.getparent()).index(error) > list(box.getparent()).index(box)  # under the input
+        assert box.get("aria-invalid") == "true"
+        assert error.get("id") in box.get("aria-describedby").split()
+    email = field_of(html, "email")
+    assert not email.xpath('.//ul[contains(@class, "errorlist")]')  # nothing said under a field that is right
+
+
+def test_a_failed_sign_in_is_announced_above_the_form(client):
+    html = client.post("/accounts/login/", {"login": "x@example.org", "password": "not the password"}).content
+    (alert,) = lxml.html.fromstring(html).xpath('//form//*[@role="alert"]')
+    assert "not correct" in alert.text_content()
 
 
 def test_short_and_common_passwords_are_refused(client):
