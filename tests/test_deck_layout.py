@@ -17,7 +17,7 @@ from papers.records import ParsedPage
 from papers.services import import_page
 
 from .browsing import PASSWORD, sign_in
-from .conftest import ARXIV_RAW_PAGE
+from .conftest import ARXIV_RAW_PAGE, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("taxonomy")]
 
@@ -79,4 +79,31 @@ def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(
     assert set(ten_real_cards) <= set(seen)  # the long ones were among them
     assert len(set(seen)) == 10
     assert Swipe.objects.filter(user=user).count() == 10
+    page.close()
+
+
+def test_a_decision_the_server_refuses_keeps_the_card_and_says_so_in_view(
+    live_server, browser, django_user_model, ten_real_cards
+):
+    user = django_user_model.objects.create_user(email="refused@example.org", password=PASSWORD)
+    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    sign_in(page, live_server.url, user)
+    top = page.locator("#deck .deck-card").first
+    arxiv_id = top.get_attribute("data-arxiv-id")
+    page.route("**/deck/decide/", lambda route: route.fulfill(status=500, body="Server Error"))
+    page.locator("#deck .deck-card:first-child .decide button:text-is('Keep')").click()
+
+    toast = page.get_by_role("alert")
+    expect(toast).to_contain_text("Your keep was not saved: the server had a problem (500)")
+    assert fully_inside(page, "#deck-error")
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", arxiv_id)  # the card is back
+    expect(page.locator("#deck .deck-card").first).to_be_visible()
+    assert not Swipe.objects.filter(user=user).exists()
+
+    page.unroute("**/deck/decide/")
+    page.locator("#deck .deck-card:first-child .decide button:text-is('Keep')").click()
+    expect(toast).to_be_hidden()  # the next saved decision clears it
+    expect(page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")).to_have_count(0)
+    assert wait_for(lambda: Swipe.objects.filter(user=user).first(), 10).paper.arxiv_id == arxiv_id
     page.close()

@@ -53,10 +53,13 @@
     if (card) prepare(card);
   }
 
+  // A failure shows as a toast over the card, above the decision bar, and a screen reader announces it
+  // (role="alert"); it goes when the next decision is saved, or when dismissed.
   function fail(message) {
-    errorBox.textContent = message;
+    errorBox.querySelector(".toast-text").textContent = message;
     errorBox.hidden = false;
   }
+  errorBox.querySelector("button").addEventListener("click", () => { errorBox.hidden = true; });
 
   // Every background request answers in one format: {cards: [html…], progress, can_undo, …}; a refill
   // leaves out progress and can_undo, which it does not change.
@@ -66,7 +69,11 @@
       headers: { Accept: "application/json", "X-CSRFToken": csrf },
       credentials: "same-origin",
     });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) {
+      const error = new Error(`HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
     const data = await response.json();
     if ("progress" in data) progress.textContent = data.progress;
     if ("can_undo" in data) undoButton.disabled = !data.can_undo;
@@ -138,13 +145,17 @@
         // What went back is still to come: a refill that found nothing new meanwhile did not mean the end.
         if ((data.withdrawn || []).length) exhausted = false;
       })
-      .catch(() => {
+      .catch((error) => {
         // Put the card back so nothing is lost.
         failed = true;
         card.classList.remove("leaving-left", "leaving-right", "dragging");
         card.style.transform = "";
         deck.prepend(card);
-        fail("That decision was not saved. Check your connection and try again.");
+        fail(
+          error.status
+            ? `Your ${decision} was not saved: the server had a problem (${error.status}). The card is back; try again in a moment.`
+            : `Your ${decision} was not saved: no connection. The card is back; try again when you are online.`,
+        );
       })
       .finally(() => { inFlight -= 1; pending.delete(card.dataset.paper); showState(); refill(); });
     refill();
