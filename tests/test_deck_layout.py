@@ -107,3 +107,28 @@ def test_a_decision_the_server_refuses_keeps_the_card_and_says_so_in_view(
     expect(page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")).to_have_count(0)
     assert wait_for(lambda: Swipe.objects.filter(user=user).first(), 10).paper.arxiv_id == arxiv_id
     page.close()
+
+
+def test_a_long_abstract_stops_at_a_whole_line_and_shows_the_rest_on_demand(
+    live_server, browser, django_user_model, ten_real_cards
+):
+    user = django_user_model.objects.create_user(email="abstract@example.org", password=PASSWORD)
+    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
+    long = next(arxiv_id for arxiv_id, what in ten_real_cards.items() if "abstract" in what)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    sign_in(page, live_server.url, user)
+    page.goto(f"{live_server.url}/?show={long}")
+    abstract = page.locator("#deck .deck-card:first-child .abstract")
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", long)
+    size = abstract.evaluate(
+        "(el) => ({shown: el.clientHeight, full: el.scrollHeight, line: parseFloat(getComputedStyle(el).lineHeight)})"
+    )
+    assert size["full"] > size["shown"] * 1.5  # clamped
+    lines = size["shown"] / size["line"]
+    assert abs(lines - round(lines)) < 0.05, size  # at a line boundary, not through a line of letters
+    show = page.get_by_role("button", name="Show full abstract")
+    expect(show).to_have_attribute("aria-expanded", "false")
+    show.click()
+    expect(page.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
+    assert abstract.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1")  # all of it
+    page.close()

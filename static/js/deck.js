@@ -34,13 +34,14 @@
     if (abstract && !card.querySelector(".more") && abstract.scrollHeight > abstract.clientHeight + 4) {
       const more = document.createElement("button");
       more.type = "button";
-      more.className = "more link";
-      more.textContent = "more";
+      more.className = "more";
+      more.textContent = "Show full abstract";
       more.setAttribute("aria-expanded", "false");
       more.setAttribute("aria-controls", abstract.id);
+      abstract.classList.add("clamped"); // the fade over its last line
       more.addEventListener("click", () => {
         const open = abstract.classList.toggle("open");
-        more.textContent = open ? "less" : "more";
+        more.textContent = open ? "Show less" : "Show full abstract";
         more.setAttribute("aria-expanded", String(open));
       });
       abstract.after(more);
