@@ -70,3 +70,27 @@ def touch(page: Page, points: list[tuple[float, float]]) -> None:
 def centre(locator) -> tuple[float, float]:
     box = locator.bounding_box()
     return box["x"] + min(box["width"] / 2, 40), box["y"] + box["height"] / 2
+
+
+@pytest.fixture
+def reader_with_history(django_user_model):
+    """A reader with a history, a kept paper in a shared list, an empty list and papers with math."""
+    from deck import services as deck_services
+    from library import services as library_services
+    from library.selectors import default_list
+    from papers.models import Category, Paper
+    from papers.parsers import parse_document
+    from papers.services import import_page
+
+    from .conftest import API_PAGE
+
+    import_page(page=parse_document(API_PAGE.read_bytes()))
+    user = django_user_model.objects.create_user(email="reader@example.org", password=PASSWORD)
+    codes = Paper.objects.values_list("primary_category__code", flat=True).distinct()
+    user.followed_categories.set(Category.objects.filter(code__in=codes))
+    papers = list(Paper.objects.order_by("-listed_at")[:4])
+    for paper, decision in zip(papers, ["keep", "skip", "keep", "skip"], strict=True):
+        deck_services.decide(user=user, paper=paper, decision=decision)
+    library_services.create_list(user=user, name="Empty")
+    library_services.share_list(reading_list=default_list(user=user))
+    return user

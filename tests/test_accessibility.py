@@ -8,15 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from deck import services as deck_services
-from library import services as library_services
 from library.selectors import default_list
-from papers.models import Category, Paper
-from papers.parsers import parse_document
-from papers.services import import_page
+from papers.models import Paper
 
-from .browsing import PASSWORD, sign_in
-from .conftest import API_PAGE
+from .browsing import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("taxonomy")]
 
@@ -58,21 +53,6 @@ RUN_AXE = """async () => {
 }"""
 
 
-@pytest.fixture
-def reader(django_user_model):
-    """A reader with a history, a kept paper in a shared list, an empty list and papers with math."""
-    import_page(page=parse_document(API_PAGE.read_bytes()))
-    user = django_user_model.objects.create_user(email="reader@example.org", password=PASSWORD)
-    codes = Paper.objects.values_list("primary_category__code", flat=True).distinct()
-    user.followed_categories.set(Category.objects.filter(code__in=codes))
-    papers = list(Paper.objects.order_by("-listed_at")[:4])
-    for paper, decision in zip(papers, ["keep", "skip", "keep", "skip"], strict=True):
-        deck_services.decide(user=user, paper=paper, decision=decision)
-    library_services.create_list(user=user, name="Empty")
-    library_services.share_list(reading_list=default_list(user=user))
-    return user
-
-
 def axe_violations(browser: Browser, base: str, paths: list[str], scheme: str, user=None) -> dict[str, list[str]]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme, bypass_csp=True)
     page = context.new_page()
@@ -96,12 +76,13 @@ def filled(paths: list[str], user) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_page_has_a_serious_accessibility_violation_signed_out(live_server, browser, reader, scheme):
-    found = axe_violations(browser, live_server.url, filled(PUBLIC, reader), scheme)
+def test_no_page_has_a_serious_accessibility_violation_signed_out(live_server, browser, reader_with_history, scheme):
+    found = axe_violations(browser, live_server.url, filled(PUBLIC, reader_with_history), scheme)
     assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_page_has_a_serious_accessibility_violation_signed_in(live_server, browser, reader, scheme):
+def test_no_page_has_a_serious_accessibility_violation_signed_in(live_server, browser, reader_with_history, scheme):
+    reader = reader_with_history
     found = axe_violations(browser, live_server.url, filled(PRIVATE, reader), scheme, user=reader)
     assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
