@@ -636,3 +636,15 @@ def top_unseen(*, user: User, limit: int, exclude: QuerySet[Any] | None = None) 
     ids = ranked or list(deck.values_list("pk", flat=True)[:limit])
     papers = Paper.objects.select_related("primary_category").prefetch_related("categories").in_bulk(ids)
     return [papers[pk] for pk in ids if pk in papers and not (ranked and is_muted(papers[pk], mutes))][:limit]
+
+
+TRIAL_CARDS = 8
+
+
+def trial_papers(*, count: int = TRIAL_CARDS) -> list[Paper]:
+    """The newest papers of the offered categories, as the public trial deck and the front door show them:
+    the same for every visitor, so the pages can be cached."""
+    offered = Category.objects.offered()
+    newest = Paper.objects.filter(primary_category__in=offered).exclude(announce_type__startswith="replace")
+    newest = newest.select_related("primary_category").prefetch_related("categories")
+    return list(newest.order_by("-listed_at", "-pk")[:count])

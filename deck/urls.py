@@ -5,7 +5,8 @@ from . import digest_views, feeds, views
 app_name = "deck"
 
 urlpatterns = [
-    path("", views.deck, name="deck"),
+    path("", views.home, name="deck"),
+    path("try/", views.try_deck, name="try"),
     path("papers/trending/", views.trending, name="trending"),
     path("deck/cards/", views.cards, name="cards"),
     path("deck/decide/", views.decide, name="decide"),

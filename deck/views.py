@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
@@ -57,6 +58,32 @@ def _deck_reply(
         reply["progress"] = deck_state.progress.text
         reply["can_undo"] = deck_state.can_undo if can_undo is None else can_undo
     return JsonResponse(reply | extra)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The deck for a reader; for anyone else the front door."""
+    if request.user.is_authenticated:
+        return deck(request)  # type: ignore[arg-type]
+    return landing(request)
+
+
+# The front door and the trial deck are the same for every visitor: a shared cache may keep them a few
+# minutes (a signed-in reader's pages are private: accounts.middleware.PrivateResponsesMiddleware).
+PUBLIC_MAX_AGE = 300
+
+
+@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def landing(request: HttpRequest) -> HttpResponse:
+    """What PaperSwipe is, in a sentence and a real card from the catalog, with the ways in."""
+    example = selectors.trial_papers(count=1)
+    return render(request, "deck/landing.html", {"example": example[0] if example else None})
+
+
+@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def try_deck(request: HttpRequest) -> HttpResponse:
+    """A few of the newest cards to keep or skip without an account: the decisions stay in the browser
+    (static/js/try.js) until the visitor signs up, and are stored then (static/js/site.js)."""
+    return render(request, "deck/try.html", {"cards": selectors.trial_papers()})
 
 
 @login_required

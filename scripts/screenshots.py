@@ -1,7 +1,8 @@
 """`make screenshots`: the deck at desktop and phone sizes, from the bundled sample, into docs/.
 
 It builds a throwaway SQLite site, signs a demo user in with Debian's Chromium through Playwright,
-and writes docs/deck-desktop.png, docs/deck-phone.png, docs/reading-list.png, docs/papers.png and docs/paper.png.
+and writes docs/landing.png, docs/deck-desktop.png, docs/deck-phone.png, docs/reading-list.png,
+docs/papers.png and docs/paper.png.
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ def _shoot(base: str) -> None:
                 page.screenshot(path=ROOT / "docs" / "reading-list.png", full_page=True)
             page.close()
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{base}/")  # the front door, signed out
+        page.wait_for_selector(".landing .deck-card")
+        page.screenshot(path=ROOT / "docs" / "landing.png")
         page.goto(f"{base}/papers/")
         page.screenshot(path=ROOT / "docs" / "papers.png")
         page.goto(f"{base}/papers/0811.3648/")

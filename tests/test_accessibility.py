@@ -19,6 +19,7 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 # Paths with {paper} (a paper with math in its title or abstract) and {token} (a shared list).
 PUBLIC = [
     "/",
+    "/try/",
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",

@@ -534,3 +534,42 @@ def test_a_reader_connects_zotero_and_sends_a_list_with_notes(live_server, page,
         "Sent 4 of 4 to Zotero in the collection “Thesis”.", timeout=10_000
     )
     assert len(zotero.items_of(USER)) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_a_visitor_tries_the_deck_signs_up_and_finds_the_trial_decisions_stored(live_server, page):
+    Category.objects.filter(code="cs.LG").update(is_active=True)
+    now = timezone.now()
+    papers = [
+        PaperFactory(
+            title=f"Trial paper {i}",
+            primary_category=Category.objects.get(code="cs.LG"),
+            listed_at=now - timezone.timedelta(minutes=i),
+        )
+        for i in range(3)
+    ]
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keep up with arXiv, one card at a time")
+    page.get_by_role("link", name="Try the deck").click()
+    expect(page.get_by_text("your decisions cannot be stored")).to_be_visible()
+    page.get_by_role("link", name="Keep").click()  # only the top card shows
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("k")
+    expect(page.locator("#trial-summary")).to_contain_text("You kept 2 of 3")
+
+    page.locator("#trial-done").get_by_role("link", name="Sign up").click()
+    page.get_by_label("Email").fill("trial@example.org")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again):").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body)[0]
+    page.goto(link.replace("http://testserver", live_server.url))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/settings/categories/$"))
+    expect(page.get_by_role("status").filter(has_text="from the trial deck")).to_contain_text("Your 3 decisions")
+    stored = dict(Swipe.objects.filter(user__email="trial@example.org").values_list("paper_id", "decision"))
+    assert stored == {papers[0].pk: "keep", papers[1].pk: "skip", papers[2].pk: "keep"}
+    assert page.evaluate("() => localStorage.getItem('paperswipe:trial')") is None  # stored once, then forgotten
+    page.reload()
+    assert Swipe.objects.filter(user__email="trial@example.org").count() == 3

@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {
+    "",  # the front door for a visitor, the deck for a reader
+    "try/",
     "papers/",
     "papers/trending/",
     "papers/<path:arxiv_id>/",

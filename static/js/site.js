@@ -18,6 +18,38 @@
   // error with it (aria-describedby).
   const invalid = document.querySelector("[aria-invalid=true]");
   if (invalid) invalid.focus();
+  // Decisions made in the trial deck (static/js/try.js) before the reader had an account: stored now, once.
+  const decideUrl = document.body.dataset.decideUrl;
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  let trial = [];
+  try {
+    trial = JSON.parse(localStorage.getItem("paperswipe:trial") || "[]");
+  } catch (error) {
+    trial = [];
+  }
+  if (decideUrl && token && Array.isArray(trial) && trial.length) {
+    (async () => {
+      let stored = 0;
+      for (const { paper, decision } of trial) {
+        const body = new FormData();
+        body.set("paper", paper);
+        body.set("decision", decision);
+        body.set("source", "button");
+        const response = await fetch(decideUrl, {
+          method: "POST", body, credentials: "same-origin",
+          headers: { Accept: "application/json", "X-CSRFToken": token.value },
+        }).catch(() => null);
+        if (response && (response.ok || response.status === 404)) stored += 1; // 404: a paper gone since
+        else return; // kept for the next page: nothing is lost
+      }
+      localStorage.removeItem("paperswipe:trial");
+      const note = document.createElement("p");
+      note.className = "message";
+      note.setAttribute("role", "status");
+      note.textContent = `Your ${stored} decision${stored === 1 ? "" : "s"} from the trial deck are stored in your account.`;
+      document.getElementById("main").prepend(note);
+    })();
+  }
   document.addEventListener("submit", (event) => {
     const message = event.target.dataset && event.target.dataset.confirm;
     if (message && !window.confirm(message)) event.preventDefault();
