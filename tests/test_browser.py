@@ -553,6 +553,7 @@ def test_a_visitor_tries_the_deck_signs_up_and_finds_the_trial_decisions_stored(
     expect(page.get_by_role("heading", level=1)).to_have_text("Keep up with arXiv, one card at a time")
     page.get_by_role("link", name="Try the deck").click()
     expect(page.get_by_text("your decisions cannot be stored")).to_be_visible()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # the trial's script is running
     page.get_by_role("link", name="Keep").click()  # only the top card shows
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("k")
@@ -573,3 +574,28 @@ def test_a_visitor_tries_the_deck_signs_up_and_finds_the_trial_decisions_stored(
     assert page.evaluate("() => localStorage.getItem('paperswipe:trial')") is None  # stored once, then forgotten
     page.reload()
     assert Swipe.objects.filter(user__email="trial@example.org").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_katex_loads_only_where_a_card_or_page_holds_math(live_server, page, django_user_model):
+    category = Category.objects.get(code="cs.LG")
+    plain = PaperFactory(title="Plain words only", abstract="No formulas here.", primary_category=category)
+    maths = PaperFactory(
+        title="Bounds on $\\alpha$-divergences",
+        abstract="Plain.",
+        primary_category=category,
+        listed_at=timezone.now() - timezone.timedelta(days=400),  # far behind the plain one in the deck
+    )
+    user = django_user_model.objects.create_user(email="plain@example.org", password=PASSWORD)
+    user.followed_categories.set([category])
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    sign_in(page, live_server.url, user)
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", plain.arxiv_id)
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in fetched if "katex" in url]  # the deck's first card has no math: no KaTeX
+
+    page.goto(f"{live_server.url}{maths.get_absolute_url()}")
+    expect(page.locator(".katex").first).to_be_visible()
+    assert [url for url in fetched if url.endswith("katex.min.js")]

@@ -305,7 +305,14 @@ const [mathJs, katexJs, formulas] = process.argv.slice(1);
 const katex = require(katexJs);
 const warnings = [];
 global.window = {};
-global.document = { addEventListener() {} };
+// The page as math.js sees it: KaTeX's files "load" at once (renderMathInElement below stands in for them).
+global.document = {
+  addEventListener() {},
+  querySelectorAll: () => [],
+  currentScript: { dataset: {} },
+  createElement: () => ({}),
+  head: { append(element) { setTimeout(() => element.onload(), 0); } },
+};
 console.warn = (...args) => warnings.push(args.map(String).join(" "));
 let options = null;
 window.renderMathInElement = (el, opts) => {
@@ -318,9 +325,11 @@ window.renderMathInElement = (el, opts) => {
   }
 };
 new Function(fs.readFileSync(mathJs, "utf8"))();
-const elements = JSON.parse(formulas).map((tex) => ({ tex, html: null }));
-window.renderMath({ querySelectorAll: (selector) => (selector === ".math" ? elements : []) });
-process.stdout.write(JSON.stringify({ options, warnings, html: elements.map((el) => el.html) }));
+const shown = () => [{}];
+const elements = JSON.parse(formulas).map((tex) => ({ tex, textContent: `$${tex}$`, getClientRects: shown }));
+window.renderMath({ querySelectorAll: (selector) => (selector === ".math" ? elements : []) }).then(() => {
+  process.stdout.write(JSON.stringify({ options, warnings, html: elements.map((el) => el.html) }));
+});
 """
 
 
