@@ -369,11 +369,13 @@ class Progress:
 
     @property
     def text(self) -> str:
+        """Always what is left to read, so the unit stays when the day's announcement runs out."""
+        papers = "paper" if self.total == 1 else "papers"
         if self.today:
-            return f"{min(self.done + 1, self.total):,} of {self.total:,} new in your categories"
+            return f"{max(self.total - self.done, 0):,} of {self.total:,} new {papers} left today"
         if self.total > COUNT_CAP:
-            return f"{COUNT_CAP:,}+ unseen in your categories"
-        return f"{self.total:,} unseen in your categories"
+            return f"{COUNT_CAP:,}+ unseen papers left"
+        return f"{self.total:,} unseen {papers} left"
 
 
 LATEST_DAY_TTL = 300  # a new announcement shows in the progress line within five minutes

@@ -100,8 +100,9 @@ def _insert_once(swipe: Swipe) -> bool:
 
 
 @transaction.atomic
-def undo_last(*, user: User) -> Paper | None:
-    """Take back the latest decision and its side effects; returns the paper, to show it again."""
+def undo_last(*, user: User) -> Swipe | None:
+    """Take back the latest decision and its side effects; returns it (deleted, its paper read), to say what
+    was undone and show the paper again."""
     lock_account(user)
     swipe = Swipe.objects.select_for_update().filter(user=user).select_related("paper").order_by("-created_at", "-id")
     last = swipe.first()
@@ -112,7 +113,7 @@ def undo_last(*, user: User) -> Paper | None:
     _learn_after_commit(user)
     if last.list_entry_id:
         library_services.take_out_untouched(entry_id=last.list_entry_id)
-    return last.paper
+    return last
 
 
 @transaction.atomic

@@ -145,13 +145,21 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def undo(request: AuthenticatedRequest) -> HttpResponse:
-    paper = services.undo_last(user=request.user)
+    undone = services.undo_last(user=request.user)
     if _wants_json(request):
-        return _deck_reply(request, [paper] if paper else [], undone=paper.arxiv_id if paper else None)
-    if paper is None:
+        if undone is None:
+            return _deck_reply(request, [], undone=None, undid="There is nothing to undo.")
+        return _deck_reply(request, [undone.paper], undone=undone.paper.arxiv_id, undid=_undid(undone))
+    if undone is None:
         messages.info(request, "There is nothing to undo.")
         return redirect("deck:deck")
-    return redirect(f"{reverse('deck:deck')}?{urlencode({'show': paper.arxiv_id})}")
+    messages.info(request, _undid(undone))
+    return redirect(f"{reverse('deck:deck')}?{urlencode({'show': undone.paper.arxiv_id})}")
+
+
+def _undid(swipe: Swipe) -> str:
+    """What an undo took back, said as the deck says it: "Undid: Keep · <title>"."""
+    return f"Undid: {swipe.get_decision_display()} · {swipe.paper.title}"
 
 
 @login_required

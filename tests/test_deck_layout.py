@@ -132,3 +132,28 @@ def test_a_long_abstract_stops_at_a_whole_line_and_shows_the_rest_on_demand(
     expect(page.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
     assert abstract.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1")  # all of it
     page.close()
+
+
+def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was_done(
+    live_server, browser, django_user_model, ten_real_cards
+):
+    user = django_user_model.objects.create_user(email="focus@example.org", password=PASSWORD)
+    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    sign_in(page, live_server.url, user)
+    first = page.locator("#deck .deck-card").first
+    title, arxiv_id = first.locator(".paper-title").inner_text(), first.get_attribute("data-arxiv-id")
+    expect(page.locator(".messages")).to_contain_text("Successfully signed in")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(".messages")).to_have_count(0)  # a one-time note goes with the first decision
+    status = page.get_by_role("status").filter(has_text="Kept")
+    expect(status).to_have_text(f"Kept: {title}")
+    # The card that came up has the focus: a screen reader reads its title (the card is labelled by it).
+    expect(page.locator("#deck .deck-card").first).to_be_focused()
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-labelledby')").startswith("title-")
+
+    page.keyboard.press("u")
+    expect(page.locator("#deck-status")).to_have_text(f"Undid: Keep · {title}")
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", arxiv_id)
+    expect(page.locator("#deck .deck-card").first).to_be_focused()
+    page.close()

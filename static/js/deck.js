@@ -7,6 +7,7 @@
   const progress = document.getElementById("progress");
   const caughtUp = document.getElementById("caught-up");
   const errorBox = document.getElementById("deck-error");
+  const status = document.getElementById("deck-status");
   const undoForm = document.getElementById("undo-form");
   const undoButton = undoForm.querySelector("button");
   const pdfDialog = document.getElementById("pdf-dialog");
@@ -56,6 +57,19 @@
 
   // A failure shows as a toast over the card, above the decision bar, and a screen reader announces it
   // (role="alert"); it goes when the next decision is saved, or when dismissed.
+  // What the last action did ("Kept: <title>", "Undid: Keep · <title>"), shown and announced; and the focus
+  // on the card that came up, whose title a screen reader then reads (the card is labelled by it).
+  function say(message) {
+    status.textContent = message;
+  }
+  function focusTop() {
+    const card = top();
+    if (!card) return;
+    card.tabIndex = -1;
+    card.focus({ preventScroll: true });
+    if (card.getBoundingClientRect().top < 0) card.scrollIntoView({ block: "start" });
+  }
+
   function fail(message) {
     errorBox.querySelector(".toast-text").textContent = message;
     errorBox.hidden = false;
@@ -133,7 +147,16 @@
     inFlight += 1;
     pending.add(card.dataset.paper);
     let failed = false;
-    afterTransition(card, () => { if (!failed) { card.remove(); showState(); } });
+    const title = card.querySelector(".paper-title").textContent.trim();
+    // The page's one-time notes ("You follow 2 categories.") have been read by the first decision.
+    document.querySelectorAll(".messages").forEach((notes) => notes.remove());
+    afterTransition(card, () => {
+      if (failed) return;
+      card.remove();
+      showState();
+      say(`${decision === "keep" ? "Kept" : "Skipped"}: ${title}`);
+      focusTop();
+    });
     post(form.action, body)
       .then((data) => {
         errorBox.hidden = true;
@@ -173,6 +196,11 @@
         if (old) old.remove();
         deck.prepend(restored);
         exhausted = false;
+      }
+      if (data.undid) say(data.undid);
+      if (restored) {
+        showState();
+        focusTop();
       }
     } catch (e) {
       undoButton.disabled = false;

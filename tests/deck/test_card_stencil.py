@@ -136,4 +136,4 @@ def test_deck_state_says_whether_undo_has_anything(cs_cy, paper):
     deck_services.decide(user=user, paper=paper, decision="skip")
     state = selectors.deck_state(user=user)
     assert state.can_undo is True
-    assert state.progress.text == "0 unseen in your categories"
+    assert state.progress.text == "0 unseen papers left"

@@ -51,7 +51,7 @@ def top_card(client):
     return client.get("/").context["cards"][0]
 
 
-PRIVATE_GET = ["/", "/deck/cards/", "/history/", "/lists/", "/settings/categories/"]
+PRIVATE_GET = ["/deck/cards/", "/history/", "/lists/", "/settings/categories/"]  # / is the front door: test_landing
 PRIVATE_POST = ["/deck/decide/", "/deck/undo/", "/history/1/", "/settings/categories/"]
 
 
@@ -194,12 +194,23 @@ def test_undo_can_be_repeated_for_twenty_decisions(client, cs_cy):
     many = [PaperFactory(primary_category=cs_cy) for _ in range(25)]
     for i, paper in enumerate(many):
         deck_services.decide(user=user, paper=paper, decision="keep" if i % 2 else "skip")
-    for expected in reversed(many[5:]):
+    for i, expected in reversed(list(enumerate(many))[5:]):
         data = client.post("/deck/undo/", HTTP_ACCEPT="application/json").json()
         assert data["undone"] == expected.arxiv_id
         assert f'data-arxiv-id="{expected.arxiv_id}"' in data["cards"][0]
+        assert data["undid"] == f"Undid: {'Keep' if i % 2 else 'Skip'} · {expected.title}"  # what it took back
     assert Swipe.objects.count() == 5
     assert ReadingListEntry.objects.count() == 2
+
+
+def test_undo_without_javascript_says_what_it_took_back(client, cs_cy):
+    user = UserFactory()
+    user.followed_categories.add(cs_cy)
+    client.force_login(user)
+    paper = PaperFactory(primary_category=cs_cy, title="On <b>bold</b> claims")
+    deck_services.decide(user=user, paper=paper, decision="keep")
+    page = client.post("/deck/undo/", follow=True).content.decode()
+    assert "Undid: Keep · On &lt;b&gt;bold&lt;/b&gt; claims" in page
 
 
 def test_undo_with_nothing_to_undo(logged_in, papers):
@@ -233,10 +244,10 @@ def test_progress_counts_todays_announcement(client, cs_cy):
     user.followed_categories.add(Category.objects.get(code="quant-ph"))
     client.force_login(user)
     total = sum("quant-ph" in r.categories for r in page.records)  # from the listing itself
-    assert f"1 of {total} new in your categories" in client.get("/").content.decode()
+    assert f"{total} of {total} new papers left today" in client.get("/").content.decode()
     first = client.get("/").context["cards"][0]
     data = decide(client, first, HTTP_ACCEPT="application/json").json()
-    assert data["progress"] == f"2 of {total} new in your categories"
+    assert data["progress"] == f"{total - 1} of {total} new papers left today"
 
 
 def test_history_lists_newest_first_filters_and_changes(logged_in, user, papers):

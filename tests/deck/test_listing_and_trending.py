@@ -140,10 +140,10 @@ def test_the_days_count_leaves_out_what_the_deck_will_never_show(user, listing):
 
     listing["api-v2"].listed_at = timezone.now() - timedelta(days=30)  # older than the day's listing
     listing["api-v2"].save()
-    assert progress(user=user).text == "1 of 3 new in your categories"  # new, cross and replace were announced
+    assert progress(user=user).text == "3 of 3 new papers left today"  # new, cross and replace were announced
     DeckSettings.objects.create(user=user, include_cross_lists=False)
     user = type(user).objects.get(pk=user.pk)
-    assert progress(user=user).text == "1 of 2 new in your categories"
+    assert progress(user=user).text == "2 of 2 new papers left today"
     deck_services.set_interest(user=user, kind="keyword", value=listing["replace"].title, stance="mute")
     user = type(user).objects.get(pk=user.pk)
-    assert progress(user=user).text == "1 of 1 new in your categories"
+    assert progress(user=user).text == "1 of 1 new paper left today"

@@ -46,20 +46,20 @@ def test_papers_older_than_a_week_are_counted_and_the_count_follows_decisions(cl
     client.force_login(user)
     page = client.get("/")
     assert page.context["cards"]
-    assert page.context["progress"].text == "3 unseen in your categories"
-    assert "3 unseen in your categories" in page.content.decode()
+    assert page.context["progress"].text == "3 unseen papers left"
+    assert "3 unseen papers left" in page.content.decode()
     data = client.post(
         "/deck/decide/", {"paper": papers[0].pk, "decision": "skip", "source": "key"}, HTTP_ACCEPT="application/json"
     ).json()
-    assert data["progress"] == "2 unseen in your categories"
+    assert data["progress"] == "2 unseen papers left"
 
 
 def test_more_than_a_thousand_unseen_is_capped(client, user, cs_cy):
     many_old_papers(cs_cy, 1001)
     client.force_login(user)
-    assert client.get("/").context["progress"].text == "1,000+ unseen in your categories"
+    assert client.get("/").context["progress"].text == "1,000+ unseen papers left"
     deck_services.decide(user=user, paper=Paper.objects.get(arxiv_id="1901.00000"), decision="skip")
-    assert progress(user=user).text == "1,000 unseen in your categories"
+    assert progress(user=user).text == "1,000 unseen papers left"
 
 
 def test_once_the_days_announcement_is_done_the_older_cards_are_counted(client, user, cs_cy):
@@ -70,13 +70,13 @@ def test_once_the_days_announcement_is_done_the_older_cards_are_counted(client, 
     ]
     old_papers(cs_cy, 4)
     client.force_login(user)
-    assert client.get("/").context["progress"].text == "1 of 2 new in your categories"
+    assert client.get("/").context["progress"].text == "2 of 2 new papers left today"
     deck_services.decide(user=user, paper=announced[0], decision="keep")
-    assert client.get("/").context["progress"].text == "2 of 2 new in your categories"
+    assert client.get("/").context["progress"].text == "1 of 2 new papers left today"
     deck_services.decide(user=user, paper=announced[1], decision="skip")
     page = client.get("/")
     assert page.context["cards"]
-    assert page.context["progress"].text == "4 unseen in your categories"
+    assert page.context["progress"].text == "4 unseen papers left"
 
 
 def test_the_announcement_form_only_when_the_deck_shows_that_announcement(client, user, cs_cy):
@@ -85,12 +85,12 @@ def test_the_announcement_form_only_when_the_deck_shows_that_announcement(client
     # Harvested since, not announced yet: the deck shows it first, so the line counts cards instead.
     PaperFactory(primary_category=cs_cy, listed_at=timezone.now())
     client.force_login(user)
-    assert client.get("/").context["progress"].text == "2 unseen in your categories"
+    assert client.get("/").context["progress"].text == "2 unseen papers left"
 
 
 def test_never_zero_above_a_card(client, user, cs_cy):
     client.force_login(user)
-    assert client.get("/").context["progress"].text == "0 unseen in your categories"  # caught up: no card
+    assert client.get("/").context["progress"].text == "0 unseen papers left"  # caught up: no card
     for weeks in (0, 2, 52):
         old_papers(cs_cy, 1, weeks=weeks)
         page = client.get("/")
@@ -107,7 +107,7 @@ def test_the_count_stays_cheap(user, cs_cy):
     for paper in Paper.objects.order_by("-listed_at")[:50]:
         deck_services.decide(user=user, paper=paper, decision="skip")
     with CaptureQueriesContext(connection) as queries:
-        assert progress(user=user).text == "1,000+ unseen in your categories"
+        assert progress(user=user).text == "1,000+ unseen papers left"
     # The followed categories, the mutes, the deck settings, the latest announcement, the next card, the count.
     assert len(queries) <= 6
     if connection.vendor == "postgresql":
@@ -125,5 +125,5 @@ def test_a_refill_sends_cards_only_and_a_decision_sends_the_new_state(client, us
     decided = client.post(
         "/deck/decide/", {"paper": papers[0].pk, "decision": "skip"}, HTTP_ACCEPT="application/json"
     ).json()
-    assert decided["progress"] == "3 unseen in your categories"
+    assert decided["progress"] == "3 unseen papers left"
     assert decided["can_undo"] is True
