@@ -41,6 +41,24 @@ def ten_real_cards() -> dict[str, str]:
     return {many.arxiv_id: "300 authors", long.arxiv_id: "2,400-character abstract"}
 
 
+@pytest.fixture
+def reader_at(live_server, browser, django_user_model, ten_real_cards):
+    """A hep-th reader signed in, in a window of the given size: returns (user, page)."""
+    pages = []
+
+    def open_deck(email: str, width: int = 1280, height: int = 720):
+        user = django_user_model.objects.create_user(email=email, password=PASSWORD)
+        user.followed_categories.set(Category.objects.filter(code=CATEGORY))
+        page = browser.new_page(viewport={"width": width, "height": height})
+        pages.append(page)
+        sign_in(page, live_server.url, user)
+        return user, page
+
+    yield open_deck
+    for page in pages:
+        page.close()
+
+
 def fully_inside(page: Page, selector: str, wait: float = 3.0) -> bool:
     """Whether the element's whole box is inside the window, once the card has settled (math, fonts)."""
     deadline = time.monotonic() + wait
@@ -54,13 +72,8 @@ def fully_inside(page: Page, selector: str, wait: float = 3.0) -> bool:
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1024, 768)])
-def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(
-    live_server, browser, django_user_model, ten_real_cards, width, height
-):
-    user = django_user_model.objects.create_user(email=f"laptop{width}@example.org", password=PASSWORD)
-    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
-    page = browser.new_page(viewport={"width": width, "height": height})
-    sign_in(page, live_server.url, user)
+def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(reader_at, ten_real_cards, width, height):
+    user, page = reader_at(f"laptop{width}@example.org", width, height)
     seen = []
     for _ in range(10):
         card = page.locator("#deck .deck-card").first
@@ -79,16 +92,10 @@ def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(
     assert set(ten_real_cards) <= set(seen)  # the long ones were among them
     assert len(set(seen)) == 10
     assert Swipe.objects.filter(user=user).count() == 10
-    page.close()
 
 
-def test_a_decision_the_server_refuses_keeps_the_card_and_says_so_in_view(
-    live_server, browser, django_user_model, ten_real_cards
-):
-    user = django_user_model.objects.create_user(email="refused@example.org", password=PASSWORD)
-    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    sign_in(page, live_server.url, user)
+def test_a_decision_the_server_refuses_keeps_the_card_and_says_so_in_view(reader_at, ten_real_cards):
+    user, page = reader_at("refused@example.org")
     top = page.locator("#deck .deck-card").first
     arxiv_id = top.get_attribute("data-arxiv-id")
     page.route("**/deck/decide/", lambda route: route.fulfill(status=500, body="Server Error"))
@@ -106,17 +113,11 @@ def test_a_decision_the_server_refuses_keeps_the_card_and_says_so_in_view(
     expect(toast).to_be_hidden()  # the next saved decision clears it
     expect(page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")).to_have_count(0)
     assert wait_for(lambda: Swipe.objects.filter(user=user).first(), 10).paper.arxiv_id == arxiv_id
-    page.close()
 
 
-def test_a_long_abstract_stops_at_a_whole_line_and_shows_the_rest_on_demand(
-    live_server, browser, django_user_model, ten_real_cards
-):
-    user = django_user_model.objects.create_user(email="abstract@example.org", password=PASSWORD)
-    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
+def test_a_long_abstract_stops_at_a_whole_line_and_shows_the_rest_on_demand(live_server, reader_at, ten_real_cards):
+    _, page = reader_at("abstract@example.org")
     long = next(arxiv_id for arxiv_id, what in ten_real_cards.items() if "abstract" in what)
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    sign_in(page, live_server.url, user)
     page.goto(f"{live_server.url}/?show={long}")
     abstract = page.locator("#deck .deck-card:first-child .abstract")
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", long)
@@ -131,16 +132,10 @@ def test_a_long_abstract_stops_at_a_whole_line_and_shows_the_rest_on_demand(
     show.click()
     expect(page.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
     assert abstract.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1")  # all of it
-    page.close()
 
 
-def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was_done(
-    live_server, browser, django_user_model, ten_real_cards
-):
-    user = django_user_model.objects.create_user(email="focus@example.org", password=PASSWORD)
-    user.followed_categories.set(Category.objects.filter(code=CATEGORY))
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    sign_in(page, live_server.url, user)
+def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was_done(reader_at, ten_real_cards):
+    _, page = reader_at("focus@example.org")
     first = page.locator("#deck .deck-card").first
     title, arxiv_id = first.locator(".paper-title").inner_text(), first.get_attribute("data-arxiv-id")
     expect(page.locator(".messages")).to_contain_text("Successfully signed in")
@@ -156,4 +151,3 @@ def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was
     expect(page.locator("#deck-status")).to_have_text(f"Undid: Keep · {title}")
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", arxiv_id)
     expect(page.locator("#deck .deck-card").first).to_be_focused()
-    page.close()
