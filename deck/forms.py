@@ -15,6 +15,7 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(choices=Swipe.Decision.choices)
     source = forms.ChoiceField(choices=Swipe.Source.choices, required=False)
     next = forms.CharField(required=False, max_length=2000)
+    list = IdField(required=False)  # "Keep and save to <list>": a keep that goes to this list, not the default
 
 
 class DeckForm(forms.Form):

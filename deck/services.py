@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.services import lock_account
 from library import selectors as library_selectors
 from library import services as library_services
-from library.models import ReadingListEntry
+from library.models import ReadingList, ReadingListEntry
 from papers.models import Paper
 
 from . import ranking, reader_model, selectors
@@ -50,17 +50,27 @@ class Decided:
 
 
 @transaction.atomic
-def decide_in_deck(*, user: User, paper: Paper, decision: str, source: str = Swipe.Source.BUTTON) -> Decided:
+def decide_in_deck(
+    *,
+    user: User,
+    paper: Paper,
+    decision: str,
+    source: str = Swipe.Source.BUTTON,
+    reading_list: ReadingList | None = None,
+) -> Decided:
     """A decision from the deck: recorded as `decide` does, and the next cards react at once, before the
-    rerank (ranking.nudge_queue), in the same transaction and under the same lock."""
-    swipe, created = _record(user, paper, decision, source)
+    rerank (ranking.nudge_queue), in the same transaction and under the same lock. A keep with
+    `reading_list` ("Keep and save to <list>") goes to that list instead of the default one."""
+    swipe, created = _record(user, paper, decision, source, reading_list)
     if not created:
         return Decided(swipe=swipe, created=False, withdrawn=[])
     withdrawn = ranking.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
     return Decided(swipe=swipe, created=True, withdrawn=withdrawn)
 
 
-def _record(user: User, paper: Paper, decision: str, source: str) -> tuple[Swipe, bool]:
+def _record(
+    user: User, paper: Paper, decision: str, source: str, reading_list: ReadingList | None = None
+) -> tuple[Swipe, bool]:
     lock_account(user)
     swipe = Swipe(user=user, paper=paper, decision=decision, source=source, created_at=timezone.now())
     if not _insert_once(swipe):
@@ -70,7 +80,7 @@ def _record(user: User, paper: Paper, decision: str, source: str) -> tuple[Swipe
     DeckCard.objects.filter(user=user, paper=paper).delete()
     _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
-        swipe.list_entry = _fill_default_list(user, paper)
+        swipe.list_entry = _fill_list(user, paper, reading_list)
         if swipe.list_entry:
             swipe.save(update_fields=["list_entry"])
     return swipe, True
@@ -130,7 +140,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     reader_model.history_changed(user=user)
     _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
-        swipe.list_entry = _fill_default_list(user, swipe.paper)
+        swipe.list_entry = _fill_list(user, swipe.paper)
     else:
         if swipe.list_entry_id:
             library_services.take_out_untouched(entry_id=swipe.list_entry_id)
@@ -139,9 +149,11 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     return swipe
 
 
-def _fill_default_list(user: User, paper: Paper) -> ReadingListEntry | None:
-    """The entry a keep creates in the default list, or None when the paper was there already."""
-    entry, created = library_services.add_to_list(reading_list=library_selectors.default_list(user=user), paper=paper)
+def _fill_list(user: User, paper: Paper, reading_list: ReadingList | None = None) -> ReadingListEntry | None:
+    """The entry a keep creates in its list (the default one unless the reader chose), or None when the paper
+    was there already."""
+    the_list = reading_list or library_selectors.default_list(user=user)
+    entry, created = library_services.add_to_list(reading_list=the_list, paper=paper)
     return entry if created else None
 
 

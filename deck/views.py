@@ -13,6 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
+from library.models import ReadingList
 from papers.models import Category, Paper
 from papers.references import ReferenceFileError
 from papers.schedule import next_harvest_at
@@ -132,13 +133,23 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     # The id and version are all a decision needs: the wide row (abstract, search vector) stays unread.
     paper = get_object_or_404(Paper.objects.only("pk", "version"), pk=form.cleaned_data["paper"])
     source = form.cleaned_data["source"] or Swipe.Source.BUTTON
+    chosen = form.cleaned_data["list"]
+    reading_list = get_object_or_404(ReadingList, user=request.user, pk=chosen) if chosen else None
     done = services.decide_in_deck(
-        user=request.user, paper=paper, decision=form.cleaned_data["decision"], source=source
+        user=request.user,
+        paper=paper,
+        decision=form.cleaned_data["decision"],
+        source=source,
+        reading_list=reading_list,
     )
     if _wants_json(request):
         decided = {"created": done.created, "decision": done.swipe.decision}
+        if reading_list is not None:
+            decided["saved_to"] = reading_list.name
         # The next cards reacted at once, before the rerank: the page drops the ones a skip moved back.
         return _deck_reply(request, [], can_undo=True, decided=decided, withdrawn=done.withdrawn)
+    if reading_list is not None and done.created:
+        messages.success(request, f"Kept and saved in “{reading_list.name}”: {done.swipe.paper.title}")
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 

@@ -247,7 +247,10 @@ def save(request: AuthenticatedRequest) -> HttpResponse:
     the_list = get_object_or_404(ReadingList, user=request.user, pk=form.cleaned_data["list"])
     paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
     _, created = services.add_to_list(reading_list=the_list, paper=paper)
-    messages.success(request, f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}")
+    said = f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}"
+    if "application/json" in request.headers.get("Accept", ""):  # the deck's card saves in the background
+        return JsonResponse({"saved": created, "message": said})
+    messages.success(request, said)
     return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[the_list.slug]))
 
 

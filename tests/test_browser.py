@@ -56,8 +56,8 @@ def test_a_new_user_signs_up_swipes_undoes_and_finds_the_kept_papers(live_server
     page.get_by_label("cs.CY · Computers and Society").check()
     page.get_by_role("button", name="Save").click()
     expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # the deck's script is running
-    expect(page.get_by_role("button", name="Keep")).to_be_visible()
-    expect(page.get_by_role("button", name="Skip")).to_be_visible()
+    expect(page.get_by_role("button", name="Keep", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Skip", exact=True)).to_be_visible()
     expect(page.locator("#deck .katex").first).to_be_visible()  # math rendered by our own KaTeX
 
     # 3. Keep two with →, 4. skip one with ←.
@@ -109,7 +109,7 @@ def test_the_deck_works_without_javascript(live_server, browser, django_user_mod
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     first = top_id(page)
-    page.locator("#deck .deck-card").first.get_by_role("button", name="Keep").click()
+    page.locator("#deck .deck-card").first.get_by_role("button", name="Keep", exact=True).click()
     expect(page.locator("#deck .deck-card").first).not_to_have_attribute("data-arxiv-id", first)
     page.get_by_role("button", name="Undo").click()
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", first)

@@ -151,3 +151,27 @@ def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was
     expect(page.locator("#deck-status")).to_have_text(f"Undid: Keep · {title}")
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", arxiv_id)
     expect(page.locator("#deck .deck-card").first).to_be_focused()
+
+
+def test_saving_from_the_card_stays_on_the_card_and_keep_and_save_is_one_decision(reader_at, ten_real_cards):
+    from library import services as library_services
+
+    user, page = reader_at("saver@example.org")
+    thesis = library_services.create_list(user=user, name="Thesis")
+    page.reload()  # the card's list menu now has it
+    page.evaluate("() => { window.stillHere = true; }")  # gone if the page reloads
+    card = page.locator("#deck .deck-card").first
+    title, arxiv_id = card.locator(".paper-title").inner_text(), card.get_attribute("data-arxiv-id")
+    card.get_by_label("Save to list").select_option(label="Thesis")
+    card.get_by_role("button", name="Save to…").click()
+    expect(page.locator("#deck-status")).to_have_text(f"Saved in “Thesis”: {title}")
+    assert page.evaluate("() => window.stillHere") is True  # a background request, not a reload
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", arxiv_id)  # still deciding
+    assert thesis.entries.filter(paper__arxiv_id=arxiv_id).exists()
+    assert not Swipe.objects.filter(user=user).exists()
+
+    card.get_by_role("button", name="Keep and save").click()
+    expect(page.locator("#deck-status")).to_have_text(f"Kept and saved in “Thesis”: {title}")
+    expect(page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")).to_have_count(0)
+    swipe = wait_for(lambda: Swipe.objects.filter(user=user).first(), 10)
+    assert (swipe.decision, swipe.paper.arxiv_id) == ("keep", arxiv_id)

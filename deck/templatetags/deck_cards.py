@@ -112,8 +112,9 @@ def render_cards(papers: list[Paper], request: HttpRequest) -> list[SafeString]:
         return []
     csrf = escape(get_token(request))
     # The Save-to form is the same on every card but for the paper's id: rendered once for the page.
+    # On a card the list also takes a keep: "Keep and save to <list>" is one decision (deck:decide).
     lists_form = render_to_string(
-        "library/_save_to.html", save_to({"request": request, "csrf_token": csrf}, _PaperHole())
+        "library/_save_to.html", save_to({"request": request, "csrf_token": csrf}, _PaperHole()) | {"with_keep": True}
     )
     shared = {"next": escape(back_to(request)), "csrf": csrf}
     found = stencils(papers)

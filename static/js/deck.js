@@ -137,12 +137,14 @@
     }
   }
 
-  function decide(decision, source) {
+  // `list`: "Keep and save to <list>", a keep that goes to that list (its id and name) instead of the default.
+  function decide(decision, source, list = null) {
     const card = top();
     if (!card) return;
     const form = card.querySelector(`.decide-form input[name=decision][value=${decision}]`).form;
     const body = new FormData(form);
     body.set("source", source);
+    if (list) body.set("list", list.id);
     card.classList.add(decision === "keep" ? "leaving-right" : "leaving-left");
     inFlight += 1;
     pending.add(card.dataset.paper);
@@ -154,7 +156,7 @@
       if (failed) return;
       card.remove();
       showState();
-      say(`${decision === "keep" ? "Kept" : "Skipped"}: ${title}`);
+      say(list ? `Kept and saved in “${list.name}”: ${title}` : `${decision === "keep" ? "Kept" : "Skipped"}: ${title}`);
       focusTop();
     });
     post(form.action, body)
@@ -224,7 +226,29 @@
   }
 
   // Buttons: intercept the plain forms.
+  // Save to a list in the background (the card stays, the status line says where it went), or keep and
+  // save in one decision.
+  async function saveOnly(form) {
+    try {
+      const data = await post(form.action, new FormData(form));
+      say(data.message);
+    } catch (error) {
+      fail("Not saved to the list. Check your connection and try again.");
+    }
+  }
   deck.addEventListener("submit", (event) => {
+    const save = event.target.closest(".save-to");
+    if (save) {
+      event.preventDefault();
+      if (save.closest(".deck-card") !== top()) return;
+      const select = save.elements.list;
+      if (event.submitter && event.submitter.classList.contains("keep-and-save")) {
+        decide("keep", "button", { id: select.value, name: select.selectedOptions[0].textContent });
+      } else {
+        saveOnly(save);
+      }
+      return;
+    }
     const form = event.target.closest(".decide-form");
     if (!form) return;
     event.preventDefault();

@@ -305,3 +305,34 @@ def test_deck_query_count_stays_flat_with_many_decisions(logged_in, user, cs_cy,
     logged_in.get("/")  # the reader's settings and the lists menu are cached from here on
     with django_assert_max_num_queries(7):  # tests/test_query_budget.py's 6, and the session row
         logged_in.get("/")
+
+
+def test_keep_and_save_to_a_list_is_one_decision_and_its_undo_takes_the_entry_back(logged_in, user, papers):
+    from library import services as library_services
+    from library.selectors import default_list
+
+    thesis = library_services.create_list(user=user, name="Thesis")
+    reply = logged_in.post(
+        "/deck/decide/",
+        {"paper": papers[0].pk, "decision": "keep", "list": thesis.pk},
+        HTTP_ACCEPT="application/json",
+    ).json()
+    assert reply["decided"] == {"created": True, "decision": "keep", "saved_to": "Thesis"}
+    swipe = Swipe.objects.get(user=user, paper=papers[0])
+    assert swipe.list_entry.reading_list == thesis  # in the chosen list, not the default one
+    assert not default_list(user=user).entries.filter(paper=papers[0]).exists()
+    logged_in.post("/deck/undo/", HTTP_ACCEPT="application/json")
+    assert not thesis.entries.exists()
+    # Without JavaScript the same form says it on the next page.
+    page = logged_in.post("/deck/decide/", {"paper": papers[1].pk, "decision": "keep", "list": thesis.pk}, follow=True)
+    assert f"Kept and saved in “Thesis”: {papers[1].title}" in page.content.decode()
+
+
+def test_keep_and_save_to_another_readers_list_is_refused(logged_in, papers):
+    from library import services as library_services
+
+    someone_else = library_services.create_list(user=UserFactory(), name="Theirs")
+    response = logged_in.post("/deck/decide/", {"paper": papers[0].pk, "decision": "keep", "list": someone_else.pk})
+    assert response.status_code == 404
+    assert not Swipe.objects.exists()
+    assert not someone_else.entries.exists()

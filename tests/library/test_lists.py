@@ -350,3 +350,16 @@ def test_bulk_actions_refuse_unknown_actions_and_foreign_targets(as_alice, alice
     default = default_list(user=alice)
     as_alice.post("/lists/reading-list/entries/copy/", {"entries": ids, "target": default.pk})
     assert default.entries.count() == 3  # copying onto the same list changes nothing
+
+
+def test_saving_from_a_card_in_the_background_answers_json_with_where_it_went(as_alice, alice, kept):
+    from library import services as library_services
+
+    thesis = library_services.create_list(user=alice, name="Thesis")
+    paper = kept[0]
+    reply = as_alice.post("/save/", {"list": thesis.pk, "paper": paper.pk}, HTTP_ACCEPT="application/json")
+    assert reply.status_code == 200
+    assert reply.json() == {"saved": True, "message": f"Saved in “Thesis”: {paper.title}"}
+    again = as_alice.post("/save/", {"list": thesis.pk, "paper": paper.pk}, HTTP_ACCEPT="application/json").json()
+    assert again == {"saved": False, "message": f"Already in “Thesis”: {paper.title}"}
+    assert thesis.entries.filter(paper=paper).count() == 1
