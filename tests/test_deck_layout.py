@@ -86,8 +86,13 @@ def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(reader_at
                 f"{button} is outside the {width} by {height} window on {arxiv_id} "
                 f"({ten_real_cards.get(arxiv_id, 'a real card')}): {page.locator(selector).bounding_box()}"
             )
-        page.locator("#deck .deck-card:first-child .decide button:text-is('Skip')").click()
-        expect(page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")).to_have_count(0)
+        page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}'] .decide button:text-is('Skip')").click()
+        gone = page.locator(f"#deck .deck-card[data-arxiv-id='{arxiv_id}']")
+        try:
+            expect(gone).to_have_count(0, timeout=10_000)
+        except AssertionError as error:  # say what the page said
+            said = page.locator("#deck-status").inner_text(), page.locator("#deck-error").inner_text()
+            raise AssertionError(f"{arxiv_id} stayed after Skip; the page said {said}") from error
     expect(page.locator("#caught-up")).to_be_visible()
     assert set(ten_real_cards) <= set(seen)  # the long ones were among them
     assert len(set(seen)) == 10

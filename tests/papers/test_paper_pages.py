@@ -153,8 +153,10 @@ def test_detail_query_count_is_fixed(client, seed_paper, django_assert_max_num_q
         client.get("/papers/2511.19863/")
 
 
-def test_home_is_the_deck_and_asks_anonymous_visitors_to_log_in(client):
-    assert client.get("/")["Location"] == "/accounts/login/?next=/"
+def test_home_is_the_front_door_for_anonymous_visitors_with_the_way_to_sign_in(client):
+    html = client.get("/").content.decode()
+    assert 'href="/accounts/login/"' in html
+    assert 'href="/accounts/signup/"' in html
 
 
 def test_pagination_keeps_the_filter(client):
