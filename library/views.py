@@ -70,12 +70,15 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         words=filters.get("q", ""),
         sort=filters.get("sort") or "added",
     )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     context = {
         "list": the_list,
-        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "page": page,
         "filters": filters,
         "other_lists": selectors.lists_of(user=request.user).exclude(pk=the_list.pk),
         "zotero_send": zotero_send,
+        # An empty list offers what fills it (import, the deck), not exports, filters and bulk actions.
+        "is_empty": not page.paginator.count and not any(filters.get(name) for name in ("q", "state", "category")),
         "categories": selectors.categories_in(reading_list=the_list),
         "states": ReadingListEntry.State.choices,
         "note_max": ReadingListEntry.NOTE_MAX,

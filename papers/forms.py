@@ -29,3 +29,12 @@ class SearchForm(forms.Form):
     def clean_q(self) -> str:
         query, self.shortened = bounded_query(self.cleaned_data["q"])
         return query
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            # Said under To, and neither date filters: "Nothing matches" would blame the words.
+            self.add_error("to", f"To ({end:%b %-d, %Y}) is before From ({start:%b %-d, %Y}): the dates are reversed.")
+            cleaned.pop("from", None)
+        return cleaned

@@ -161,13 +161,15 @@ def test_a_researcher_organises_exports_and_shares_a_list(live_server, page, dja
     # 4. Mark one read, 5. add a note.
     row = page.locator(f'li.entry[data-arxiv-id="{kept[1]}"]')
     row.get_by_label("State").select_option("read")
-    row.get_by_role("button", name="Save").click()
+    row.get_by_role("button", name="Save", exact=True).click()
     row = page.locator(f'li.entry[data-arxiv-id="{kept[2]}"]')
+    expect(row.get_by_label("Note")).to_be_hidden()  # a note is written on demand
+    row.get_by_text("Add a note").click()
     row.get_by_label("Note").fill("Compare with section 4 of the thesis draft")
-    row.get_by_role("button", name="Save").click()
-    expect(page.locator(f'li.entry[data-arxiv-id="{kept[2]}"] textarea')).to_have_value(
-        "Compare with section 4 of the thesis draft"
-    )
+    row.get_by_role("button", name="Save note").click()
+    row = page.locator(f'li.entry[data-arxiv-id="{kept[2]}"]')
+    expect(row.locator(".entry-note")).to_have_text("Compare with section 4 of the thesis draft")  # shown, not a box
+    expect(row.get_by_text("Edit note")).to_be_visible()
     page.goto(f"{live_server.url}/lists/reading-list/?state=read")
     expect(page.locator("li.entry")).to_have_count(1)
     expect(page.locator("li.entry").first).to_have_attribute("data-arxiv-id", kept[1])

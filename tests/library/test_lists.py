@@ -363,3 +363,17 @@ def test_saving_from_a_card_in_the_background_answers_json_with_where_it_went(as
     again = as_alice.post("/save/", {"list": thesis.pk, "paper": paper.pk}, HTTP_ACCEPT="application/json").json()
     assert again == {"saved": False, "message": f"Already in “Thesis”: {paper.title}"}
     assert thesis.entries.filter(paper=paper).count() == 1
+
+
+def test_an_empty_list_offers_what_fills_it_not_exports_filters_or_bulk_actions(as_alice, alice, kept):
+    from library import services as library_services
+
+    library_services.create_list(user=alice, name="Empty")
+    empty = as_alice.get("/lists/empty/").content.decode()
+    for absent in ("Export:", 'id="bulk-form"', "Send to Zotero", 'class="filter list-filter"'):
+        assert absent not in empty, absent
+    assert "Import…" in empty
+    assert "No papers here yet" in empty
+    full = as_alice.get("/lists/reading-list/").content.decode()
+    for present in ("Export:", 'id="bulk-form"', "Send to Zotero", 'class="filter list-filter"'):
+        assert present in full, present

@@ -52,6 +52,20 @@ def test_filters_by_category_and_date(client):
     assert all(p.published.year >= 2024 for p in dated)
 
 
+def test_reversed_dates_are_said_under_to_and_do_not_filter(client):
+    reversed_dates = client.get("/search/?q=testing&from=2026-12-31&to=2024-01-01")
+    html = reversed_dates.content.decode()
+    assert "To (Jan 1, 2024) is before From (Dec 31, 2026): the dates are reversed." in html
+    assert 'aria-invalid="true" aria-describedby="to-error"' in html  # the message is the field's
+    assert reversed_dates.context["page"].paginator.count > 0  # not "Nothing matches"
+    assert "Nothing matches" not in html
+
+
+def test_the_search_box_takes_the_focus_only_before_a_search(client):
+    assert "autofocus" in client.get("/search/").content.decode()
+    assert "autofocus" not in client.get("/search/?q=testing").content.decode()  # reading results, not typing
+
+
 def test_results_can_be_kept_skipped_or_saved(client):
     user = UserFactory()
     client.force_login(user)
