@@ -51,10 +51,11 @@ class InterestForm(forms.Form):
         if data.get("choice"):
             kind, _, value = data["choice"].partition(":")
             data["kind"], data["value"] = kind, self.fields["value"].clean(value)
+        # Said under the value field, the one a reader corrects.
         if data.get("kind") not in Interest.Kind.values or not data.get("value"):
-            raise forms.ValidationError("Choose an author, a keyword or a category.")
-        if data["kind"] == Interest.Kind.KEYWORD and len(data["value"]) < 3:
-            raise forms.ValidationError("A keyword has at least 3 characters.")
+            self.add_error("value", "Type an author, a keyword or a category code.")
+        elif data["kind"] == Interest.Kind.KEYWORD and len(data["value"]) < 3:
+            self.add_error("value", "A keyword has at least 3 characters.")
         return data
 
 

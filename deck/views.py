@@ -199,18 +199,22 @@ def change_decision(request: AuthenticatedRequest, swipe_id: int) -> HttpRespons
 @login_required
 def interests(request: AuthenticatedRequest) -> HttpResponse:
     """/settings/interests/: follows, mutes (with what each hides now) and seed papers."""
+    return _interests_page(request, InterestForm())
+
+
+def _interests_page(request: AuthenticatedRequest, form: InterestForm, status: int = 200) -> HttpResponse:
     reader = selectors.reader_of(user=request.user)
     context = {
         "follows": selectors.follows_of(user=request.user),
         "mutes": selectors.hidden_by_mutes(user=request.user, followed=reader.followed, mutes=reader.mutes),
         "seeds": selectors.seeds_of(user=request.user),
         "kinds": Interest.Kind.choices,
-        "form": InterestForm(),
+        "form": form,
         "seed_form": SeedPapersForm(),
         "deck_settings_form": DeckSettingsForm(instance=selectors.settings_of(user=request.user)),
         "feed_url": _feed_url(request),
     }
-    return render(request, "deck/interests.html", context)
+    return render(request, "deck/interests.html", context, status=status)
 
 
 def _feed_url(request: AuthenticatedRequest) -> str:
@@ -225,8 +229,10 @@ def _feed_url(request: AuthenticatedRequest) -> str:
 def set_interest(request: AuthenticatedRequest) -> HttpResponse:
     """Follow or mute, from the settings page or from a card's "Fewer like this" / "Follow"."""
     form = InterestForm(request.POST)
+    if not form.is_valid() and not request.POST.get("next"):
+        return _interests_page(request, form, status=400)  # the page again, the error under its field
     if not form.is_valid():
-        messages.error(request, form_errors(form))
+        messages.error(request, form_errors(form))  # from a card: said on the page it goes back to
     else:
         interest = services.set_interest(
             user=request.user,
