@@ -42,8 +42,12 @@ def _own_list(request: AuthenticatedRequest, slug: str) -> ReadingList:
 
 @login_required
 def lists(request: AuthenticatedRequest) -> HttpResponse:
-    context = {"lists": selectors.lists_with_counts(user=request.user), "name_max": NAME_MAX}
-    return render(request, "library/lists.html", context)
+    return _lists_page(request, ListNameForm())
+
+
+def _lists_page(request: AuthenticatedRequest, form: ListNameForm, status: int = 200) -> HttpResponse:
+    context = {"lists": selectors.lists_with_counts(user=request.user), "name_max": NAME_MAX, "form": form}
+    return render(request, "library/lists.html", context, status=status)
 
 
 @login_required
@@ -51,8 +55,7 @@ def lists(request: AuthenticatedRequest) -> HttpResponse:
 def create(request: AuthenticatedRequest) -> HttpResponse:
     form = ListNameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("library:lists")
+        return _lists_page(request, form, status=400)  # the page again, the error under the name
     created = services.create_list(user=request.user, name=form.cleaned_data["name"])
     messages.success(request, f"Created the list “{created.name}”.")
     return redirect("library:detail", slug=created.slug)

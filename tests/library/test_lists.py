@@ -56,7 +56,11 @@ def test_overview_shows_the_default_list_and_creates_named_lists(as_alice, alice
     assert response["Location"] == "/lists/thesis/"
     as_alice.post("/lists/new/", {"name": "Thesis"})
     assert list(alice.reading_lists.values_list("slug", flat=True)) == ["reading-list", "thesis", "thesis-2"]
-    assert "A list needs a name" in as_alice.post("/lists/new/", {"name": "  "}, follow=True).content.decode()
+    blank = as_alice.post("/lists/new/", {"name": "  "})
+    assert blank.status_code == 400  # the lists page again, the error under the name it belongs to
+    html = blank.content.decode()
+    assert '<p class="field-error" id="new-list-name-error">A list needs a name of visible characters.</p>' in html
+    assert 'aria-invalid="true" aria-describedby="new-list-name-error"' in html
 
 
 def test_rename_reorder_and_delete(as_alice, alice):
