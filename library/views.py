@@ -63,6 +63,13 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    return _detail_page(request, slug)
+
+
+def _detail_page(
+    request: AuthenticatedRequest, slug: str, *, rename: ListNameForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The list's page; `rename`: a refused rename, shown with its error under the name field."""
     the_list, zotero_send = selectors.list_with_latest_send(user=request.user, slug=slug)
     form = ListFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -91,7 +98,8 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         if the_list.share_token
         else "",
     }
-    return render(request, "library/list_detail.html", context)
+    context["rename_form"] = rename
+    return render(request, "library/list_detail.html", context, status=status)
 
 
 def _bulk(
@@ -153,9 +161,9 @@ entries_remove = _bulk(EntriesForm, _remove)
 def rename(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     the_list = _own_list(request, slug)
     form = ListNameForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, slug, rename=form, status=400)  # the error under the name field
     try:
-        if not form.is_valid():
-            raise services.ListError(form_errors(form))
         services.rename_list(reading_list=the_list, name=form.cleaned_data["name"])
     except services.ListError as error:
         messages.error(request, str(error))

@@ -381,3 +381,16 @@ def test_an_empty_list_offers_what_fills_it_not_exports_filters_or_bulk_actions(
     full = as_alice.get("/lists/reading-list/").content.decode()
     for present in ("Export:", 'id="bulk-form"', "Send to Zotero", 'class="filter list-filter"'):
         assert present in full, present
+
+
+def test_a_refused_rename_is_said_under_the_name_field_with_what_was_typed(as_alice, alice):
+    from library import services as library_services
+
+    library_services.create_list(user=alice, name="Thesis")
+    response = as_alice.post("/lists/thesis/rename/", {"name": "x" * 101})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<p class="field-error" id="rename-error">Ensure this value has at most 100 characters' in html
+    assert f'value="{"x" * 101}"' in html
+    assert 'aria-invalid="true" aria-describedby="rename-error"' in html
+    assert alice.reading_lists.get(slug="thesis").name == "Thesis"
