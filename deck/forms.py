@@ -65,11 +65,12 @@ class SeedPapersForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean() or {}
-        if not data.get("ids", "").strip() and not data.get("file"):
-            raise forms.ValidationError("Paste arXiv ids or links, or choose a BibTeX, RIS or CSL-JSON file.")
+        # Each said under the field it is about.
         upload = data.get("file")
-        if upload and upload.size > MAX_SEED_FILE:
-            raise forms.ValidationError(f"Files are at most {MAX_SEED_FILE // 1_000_000} MB.")
+        if not data.get("ids", "").strip() and not upload and not self.errors:
+            self.add_error("ids", "Paste arXiv ids or links, or choose a BibTeX, RIS or CSL-JSON file.")
+        elif upload and upload.size > MAX_SEED_FILE:
+            self.add_error("file", f"Files are at most {MAX_SEED_FILE // 1_000_000} MB.")
         return data
 
 

@@ -202,7 +202,13 @@ def interests(request: AuthenticatedRequest) -> HttpResponse:
     return _interests_page(request, InterestForm())
 
 
-def _interests_page(request: AuthenticatedRequest, form: InterestForm, status: int = 200) -> HttpResponse:
+def _interests_page(
+    request: AuthenticatedRequest,
+    form: InterestForm,
+    seed_form: SeedPapersForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The interests page, with a refused form's errors under their fields."""
     reader = selectors.reader_of(user=request.user)
     context = {
         "follows": selectors.follows_of(user=request.user),
@@ -210,7 +216,7 @@ def _interests_page(request: AuthenticatedRequest, form: InterestForm, status: i
         "seeds": selectors.seeds_of(user=request.user),
         "kinds": Interest.Kind.choices,
         "form": form,
-        "seed_form": SeedPapersForm(),
+        "seed_form": seed_form or SeedPapersForm(),
         "deck_settings_form": DeckSettingsForm(instance=selectors.settings_of(user=request.user)),
         "feed_url": _feed_url(request),
     }
@@ -261,8 +267,7 @@ def drop_interest(request: AuthenticatedRequest, interest_id: int) -> HttpRespon
 def add_seeds(request: AuthenticatedRequest) -> HttpResponse:
     form = SeedPapersForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("deck:interests")
+        return _interests_page(request, InterestForm(), seed_form=form, status=400)
     upload = form.cleaned_data.get("file")
     try:
         report = add_seed_papers(

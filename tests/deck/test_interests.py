@@ -132,11 +132,20 @@ def test_a_file_without_arxiv_ids_adds_nothing_and_lists_the_titles(logged_in, u
     assert not SeedPaper.objects.filter(user=user).exists()
 
 
-def test_an_oversized_upload_is_refused(logged_in, user):
+def test_an_oversized_upload_is_refused_under_the_file_field(logged_in, user):
     upload = SimpleUploadedFile("huge.bib", b"@misc{a, title={x}}\n" * 300_000)
-    response = logged_in.post("/settings/interests/seeds/", {"file": upload}, follow=True)
-    assert "Files are at most 5 MB" in response.content.decode()
+    response = logged_in.post("/settings/interests/seeds/", {"file": upload})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<p class="field-error" id="seed-file-error">Files are at most 5 MB.</p>' in html
+    assert 'aria-invalid="true" aria-describedby="seed-file-error"' in html
     assert not SeedPaper.objects.exists()
+
+
+def test_seeds_with_nothing_in_them_say_so_under_the_ids(logged_in, user):
+    response = logged_in.post("/settings/interests/seeds/", {"ids": "   "})
+    assert response.status_code == 400
+    assert 'id="seed-ids-error">Paste arXiv ids or links' in response.content.decode()
 
 
 @pytest.mark.parametrize("choice", ["author:", "x:y", "author:" + "a" * 120, "keyword:\u200b\u200b", ":"])
