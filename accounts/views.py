@@ -38,6 +38,9 @@ def my_data(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/my_data.html")
 
 
+_CONFIRM_DELETE = "Type your email address to confirm that you want to delete your account."
+
+
 @login_required
 def my_data_download(request: AuthenticatedRequest) -> HttpResponse:
     data = export_user_data(request.user)
@@ -50,9 +53,9 @@ def my_data_download(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def delete_account(request: AuthenticatedRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST, user=request.user)
-    if not form.is_valid():
-        messages.error(request, "Type your email address to confirm that you want to delete your account.")
-        return redirect("accounts:my_data")
+    if not form.is_valid():  # the page again, the message under the field, nothing deleted
+        context = {"delete_error": _CONFIRM_DELETE, "typed": request.POST.get("confirm_email", "")[:320]}
+        return render(request, "accounts/my_data.html", context, status=400)
     services.delete_account(user=request.user)  # first, in one transaction; then the session goes
     logout(request)
     messages.success(request, "Your account and all its data are deleted.")

@@ -226,7 +226,11 @@ def test_download_my_data(as_alice, alice, kept):
 
 
 def test_delete_my_account_asks_for_confirmation_then_removes_everything(as_alice, alice, kept):
-    as_alice.post("/settings/delete/", {"confirm_email": "wrong@example.org"})
+    wrong = as_alice.post("/settings/delete/", {"confirm_email": "wrong@example.org"})
+    assert wrong.status_code == 400  # said under the field, with what was typed
+    html = wrong.content.decode()
+    assert '<p class="field-error" id="confirm-email-error">Type your email address to confirm' in html
+    assert 'value="wrong@example.org" aria-invalid="true" aria-describedby="confirm-email-error"' in html
     assert User.objects.filter(pk=alice.pk).exists()
     response = as_alice.post("/settings/delete/", {"confirm_email": "Alice@Example.org"}, follow=True)
     assert "all its data are deleted" in response.content.decode()
