@@ -723,6 +723,16 @@ def test_a_reader_chooses_frequency_size_and_hour_in_their_time_zone(client, rea
     assert "data-guess-zone" not in page
 
 
+def test_digest_errors_are_linked_to_their_fields_the_time_zone_too(client, reader):
+    client.force_login(reader)
+    fields = {"frequency": "daily", "size": "51", "hour": "8", "weekday": "0", "time_zone": "Mars/Olympus_Mons"}
+    html = client.post("/settings/digest/", fields).content.decode()
+    for name in ("size", "time_zone"):
+        assert f'aria-invalid="true" aria-describedby="id_{name}_error"' in html, name
+        assert f'<ul class="errorlist" id="id_{name}_error">' in html, name
+    assert not DigestSubscription.objects.filter(user=reader).exists()
+
+
 @pytest.mark.parametrize(
     "bad",
     [
