@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from paperswipe.negotiation import wants_json
+
 from .models import User
 from .services import AccountDeleted
 
@@ -35,7 +37,7 @@ class PrivateResponsesMiddleware:
         if User.objects.filter(pk=request.user.pk).exists():
             return None
         logout(request)
-        if "application/json" in request.headers.get("Accept", ""):
+        if wants_json(request):
             return JsonResponse({"error": "This account has been deleted."}, status=410)
         messages.info(request, "This account has been deleted.")
         return redirect("account_login")

@@ -278,10 +278,13 @@ class CpuUse:
 
     @staticmethod
     def snapshot() -> dict[int, tuple[str, float]]:
+        from paperswipe.forms import parse_count
+
         ticks, mine = os.sysconf("SC_CLK_TCK"), os.getpid()
         found = {}
         for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-            if not entry.isdigit():
+            pid = parse_count(entry)
+            if pid is None:  # not a process
                 continue
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
@@ -289,7 +292,6 @@ class CpuUse:
             except OSError:  # ended meanwhile
                 continue
             fields = stat.rsplit(")", 1)[1].split()
-            pid = int(entry)
             group = "clients" if pid == mine else next((name for name, mark in CPU_GROUPS if mark in command), "other")
             found[pid] = (group, (int(fields[11]) + int(fields[12])) / ticks)
         return found

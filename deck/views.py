@@ -18,6 +18,7 @@ from papers.models import Category, Paper
 from papers.references import ReferenceFileError
 from papers.schedule import next_harvest_at
 from paperswipe.forms import form_errors
+from paperswipe.negotiation import wants_json
 from paperswipe.redirects import back_to
 
 from . import selectors, services
@@ -36,10 +37,6 @@ from .models import DeckSettings, Interest, Swipe
 from .seeds import add_seed_papers
 from .stats import stats_of
 from .templatetags.deck_cards import render_cards
-
-
-def _wants_json(request: AuthenticatedRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _deck_reply(
@@ -142,7 +139,7 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
         source=source,
         reading_list=reading_list,
     )
-    if _wants_json(request):
+    if wants_json(request):
         decided = {"created": done.created, "decision": done.swipe.decision}
         if reading_list is not None:
             decided["saved_to"] = reading_list.name
@@ -157,7 +154,7 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def undo(request: AuthenticatedRequest) -> HttpResponse:
     undone = services.undo_last(user=request.user)
-    if _wants_json(request):
+    if wants_json(request):
         if undone is None:
             return _deck_reply(request, [], undone=None, undid="There is nothing to undo.")
         return _deck_reply(request, [undone.paper], undone=undone.paper.arxiv_id, undid=_undid(undone))

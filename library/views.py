@@ -17,6 +17,7 @@ from papers.models import Paper
 from papers.references import ReferenceFileError
 from papers.similar import like_these
 from paperswipe.forms import form_errors
+from paperswipe.negotiation import wants_json
 from paperswipe.redirects import back_to
 
 from . import exports, selectors, services
@@ -228,9 +229,9 @@ def entry_update(request: AuthenticatedRequest, slug: str, entry_id: int) -> Htt
     entries = ReadingListEntry.objects.select_related("paper", "reading_list")
     entry = get_object_or_404(entries, pk=entry_id, reading_list=_own_list(request, slug))
     form = EntryForm(request.POST)
-    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    background = wants_json(request)
     if not form.is_valid():
-        if wants_json:
+        if background:
             return JsonResponse({"error": form_errors(form)}, status=400)
         # Shown again with what the user typed, so nothing they wrote is lost.
         return render(request, "library/entry_edit.html", {"entry": entry, "form": form}, status=400)
@@ -238,7 +239,7 @@ def entry_update(request: AuthenticatedRequest, slug: str, entry_id: int) -> Htt
         services.update_entry(entry=entry, state=form.cleaned_data["state"], note=form.cleaned_data["note"])
     except ReadingListEntry.DoesNotExist:
         raise Http404("This paper was removed from the list meanwhile.") from None
-    if wants_json:
+    if background:
         return JsonResponse({"state": entry.state, "note": entry.note})
     messages.success(request, "Saved.")
     return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[slug]))
@@ -262,7 +263,7 @@ def save(request: AuthenticatedRequest) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
     _, created = services.add_to_list(reading_list=the_list, paper=paper)
     said = f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}"
-    if "application/json" in request.headers.get("Accept", ""):  # the deck's card saves in the background
+    if wants_json(request):  # the deck's card saves in the background
         return JsonResponse({"saved": created, "message": said})
     messages.success(request, said)
     return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[the_list.slug]))

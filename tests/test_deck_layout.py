@@ -5,7 +5,6 @@ Ten real cards from the arXiv sample, one of them with 300 authors and one with 
 paper's with the list and the abstract lengthened from other real papers')."""
 
 import dataclasses
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -61,14 +60,11 @@ def reader_at(live_server, browser, django_user_model, ten_real_cards):
 
 def fully_inside(page: Page, selector: str, wait: float = 3.0) -> bool:
     """Whether the element's whole box is inside the window, once the card has settled (math, fonts)."""
-    deadline = time.monotonic() + wait
-    while True:
-        box, size = page.locator(selector).bounding_box(), page.viewport_size
-        inside = bool(box) and box["x"] >= 0 and box["y"] >= 0
-        inside = inside and box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"]
-        if inside or time.monotonic() > deadline:
-            return inside
-        time.sleep(0.1)
+    try:
+        expect(page.locator(selector)).to_be_in_viewport(ratio=1, timeout=wait * 1000)
+    except AssertionError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1024, 768)])

@@ -9,13 +9,14 @@ from django.urls import reverse
 
 from deck.selectors import decisions_on
 from papers import features
+from paperswipe.negotiation import wants_json
 
 register = template.Library()
 
 
 def back_to(request: Any) -> str:
     """Where a card's forms return: the page, or the deck for cards fetched by its background requests."""
-    if "application/json" in request.headers.get("Accept", ""):
+    if wants_json(request):
         return reverse("deck:deck")
     return request.get_full_path()
 

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 
 from library.menu import menu_lists
+from paperswipe.negotiation import wants_json
 
 register = template.Library()
 
@@ -20,8 +21,6 @@ def save_to(context: dict[str, Any], paper: object) -> dict[str, Any]:
         "lists": menu_lists(user=request.user),
         "paper": paper,
         # Cards fetched by the deck's background requests return to the deck, not to that JSON address.
-        "next": reverse("deck:deck")
-        if "application/json" in request.headers.get("Accept", "")
-        else request.get_full_path(),
+        "next": reverse("deck:deck") if wants_json(request) else request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }
