@@ -34,6 +34,7 @@ from .forms import (
 from .models import ReadingList, ReadingListEntry
 
 NAME_MAX = ReadingList._meta.get_field("name").max_length
+BULK = "bulk"  # the tag of messages shown in the list's bulk-action bar
 FORMATS = [("bibtex", "BibTeX"), ("ris", "RIS"), ("csl-json", "CSL-JSON"), ("csv", "CSV")]
 
 
@@ -113,12 +114,13 @@ def _bulk(
     def view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         the_list = _own_list(request, slug)
         form = form_class(request.POST)
+        # A refused action is said in the "With selected" bar, where the reader clicked, not atop the page.
         if not form.is_valid():
-            messages.error(request, form_errors(form))
+            messages.error(request, form_errors(form), extra_tags=BULK)
         elif chosen := list(the_list.entries.filter(pk__in=form.cleaned_data["entries"]).select_related("paper")):
             messages.success(request, act(request, the_list, chosen, form.cleaned_data))
         else:
-            messages.error(request, "Select at least one paper first.")
+            messages.error(request, "Select at least one paper first.", extra_tags=BULK)
         return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[the_list.slug]))
 
     return view

@@ -151,8 +151,12 @@ def test_a_researcher_organises_exports_and_shares_a_list(live_server, page, dja
 
     # 3. Move one paper into it.
     page.goto(f"{live_server.url}/lists/reading-list/")
+    page.get_by_role("button", name="Move", exact=True).click()  # nothing ticked: said in the bar, no request
+    expect(page.locator("#bulk-form").get_by_role("alert")).to_have_text("Select at least one paper first.")
+    expect(page.locator("li.entry")).to_have_count(3)
     row = page.locator(f'li.entry[data-arxiv-id="{kept[0]}"]')
     row.get_by_role("checkbox").check()
+    expect(page.locator("#bulk-error")).to_be_hidden()
     page.get_by_label("Target list").select_option(label="Thesis")
     page.get_by_role("button", name="Move", exact=True).click()
     expect(page.get_by_text("Moved 1 to “Thesis”.")).to_be_visible()

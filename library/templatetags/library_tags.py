@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.contrib.messages.storage.base import Message
 from django.urls import reverse
 
 from library.menu import menu_lists
@@ -24,3 +26,15 @@ def save_to(context: dict[str, Any], paper: object) -> dict[str, Any]:
         "next": reverse("deck:deck") if wants_json(request) else request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def tagged(messages: Iterable[Message], tag: str) -> list[Message]:
+    """The messages carrying `tag` (shown next to the form they belong to), e.g. the bulk-action bar's."""
+    return [message for message in messages if tag in message.extra_tags.split()]
+
+
+@register.filter
+def untagged(messages: Iterable[Message], tag: str) -> list[Message]:
+    """The messages for the top of the page: all but those shown by their form."""
+    return [message for message in messages if tag not in message.extra_tags.split()]

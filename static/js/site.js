@@ -54,4 +54,19 @@
     const message = event.target.dataset && event.target.dataset.confirm;
     if (message && !window.confirm(message)) event.preventDefault();
   });
+  // A list's bulk actions with nothing ticked: said in the bar at once, no round trip (the server says the same).
+  const bulk = document.getElementById("bulk-form");
+  const bulkError = document.getElementById("bulk-error");
+  if (bulk && bulkError) {
+    const ticked = () => document.querySelectorAll("input[name=entries][form=bulk-form]:checked").length;
+    bulk.addEventListener("submit", (event) => {
+      if (ticked()) return;
+      event.preventDefault();
+      bulkError.textContent = "Select at least one paper first.";
+      bulkError.hidden = false;
+    });
+    document.addEventListener("change", (event) => {
+      if (event.target.matches("input[name=entries]") && ticked()) bulkError.hidden = true;
+    });
+  }
 })();

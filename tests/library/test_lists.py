@@ -398,3 +398,23 @@ def test_a_refused_rename_is_said_under_the_name_field_with_what_was_typed(as_al
     assert f'value="{"x" * 101}"' in html
     assert 'aria-invalid="true" aria-describedby="rename-error"' in html
     assert alice.reading_lists.get(slug="thesis").name == "Thesis"
+
+
+def test_a_bulk_action_with_nothing_ticked_is_said_in_the_bar_not_atop_the_page(as_alice, alice, kept):
+    response = as_alice.post(
+        "/lists/reading-list/entries/remove/", {"next": "/lists/reading-list/?sort=title"}, follow=True
+    )
+    assert response.redirect_chain == [("/lists/reading-list/?sort=title", 302)]
+    html = response.content.decode()
+    bar = html[html.index('id="bulk-form"') : html.index("</form>", html.index('id="bulk-form"'))]
+    assert '<p class="field-error bulk-error" id="bulk-error" role="alert">Select at least one paper first.</p>' in bar
+    assert 'class="messages"' not in html  # said once, where the reader clicked
+    assert ReadingListEntry.objects.filter(reading_list__user=alice).count() == 3
+
+
+def test_other_messages_still_show_atop_a_list_page(as_alice, alice, kept):
+    ids = [entry_of(p).pk for p in kept]
+    response = as_alice.post("/lists/reading-list/entries/state/", {"state": "read", "entries": ids}, follow=True)
+    html = response.content.decode()
+    assert '<li class="message success">Marked 3 papers read.</li>' in html
+    assert '<p class="field-error bulk-error" id="bulk-error" role="alert" hidden></p>' in html
