@@ -411,7 +411,7 @@ class Client:
         self.csrf = found[1]
 
     def decide(self, paper: int, decision: str, slot: int) -> tuple[int, bool | None]:
-        body = urlencode({"paper": paper, "decision": decision, "source": "key"})
+        body = urlencode({"paper": paper, "decision": decision, "source": "key", "origin": "deck"})
         status, data = self.send("decide", "POST", "/deck/decide/", body, slot)
         created = None
         if status == 200:

@@ -156,7 +156,7 @@ def measure_in_process() -> dict[str, Any]:
     decisions = []
     for _ in range(min(200, REPEAT)):
         paper = selectors.next_cards(user=user)[0]
-        data = {"paper": paper.pk, "decision": "skip", "source": "key"}
+        data = {"paper": paper.pk, "decision": "skip", "source": "key", "origin": "deck"}
         started = time.perf_counter()
         response = client.post("/deck/decide/", data, HTTP_ACCEPT="application/json")
         decisions.append(time.perf_counter() - started)

@@ -62,7 +62,7 @@ def digest_keep(request: HttpRequest, paper_id: int, token: str) -> HttpResponse
     context: dict[str, object] = {"paper": paper, "expires_days": settings.DIGEST_LINK_DAYS}
     if request.method == "POST":
         keep, email = Swipe.Decision.KEEP, Swipe.Source.EMAIL
-        swipe, created = services.decide(user=user, paper=paper, decision=keep, source=email)
+        swipe, created = services.decide(user=user, paper=paper, decision=keep, source=email, origin=Swipe.Origin.EMAIL)
         context.update(swipe=swipe, created=created)
     else:
         context["swipe"] = Swipe.objects.filter(user=user, paper=paper).first()

@@ -155,7 +155,8 @@ class OurRanker(Method):
     def order(self, kept: list[int], skipped: list[int], unseen: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         scores = self.scores(kept, skipped, unseen)
         explore = self.explore and bool(kept or skipped)
-        return unseen[[i for i, _ in ranker.order(scores, rng=rng, explore=explore)]]
+        phase = len(kept) + len(skipped)  # as the site counts: one decision in five meets an exploring card
+        return unseen[[i for i, _ in ranker.order(scores, rng=rng, explore=explore, phase=phase)]]
 
 
 class CheckpointedRanker(OurRanker):

@@ -14,6 +14,8 @@ class DecideForm(forms.Form):
     paper = IdField()
     decision = forms.ChoiceField(choices=Swipe.Decision.choices)
     source = forms.ChoiceField(choices=Swipe.Source.choices, required=False)
+    # Where the paper was shown: the deck's cards say "deck"; a paper page, search or a list leave it out.
+    origin = forms.ChoiceField(choices=Swipe.Origin.choices, required=False)
     next = forms.CharField(required=False, max_length=2000)
     list = IdField(required=False)  # "Keep and save to <list>": a keep that goes to this list, not the default
 

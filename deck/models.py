@@ -18,6 +18,15 @@ class Swipe(models.Model):
         HISTORY = "history", "History"
         EMAIL = "email", "Email digest"
 
+    class Origin(models.TextChoices):
+        """Where the paper was shown when the reader decided: the deck's ranked queue judges the ranker, the
+        others do not. Blank on decisions made before the log began."""
+
+        DECK = "deck", "Deck"
+        PAGE = "page", "Paper page, search or list"
+        EMAIL = "email", "Email digest"
+        TRIAL = "trial", "Trial deck before sign-up"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="swipes")
     # Indexed as (paper, user) below, so the deck's NOT EXISTS probe never reads the table itself.
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="swipes", db_index=False)
@@ -28,6 +37,17 @@ class Swipe(models.Model):
         "library.ReadingListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # How the card was served (deck/serving_log.py): what the queue said of it when the reader decided.
+    # Null when the deck did not serve it from the ranked queue (another page, or before the queue existed).
+    origin = models.CharField(max_length=5, choices=Origin.choices, blank=True)
+    served_rank = models.PositiveIntegerField(null=True, blank=True, help_text="Its place when the queue was built.")
+    served_score = models.FloatField(null=True, blank=True, help_text="The predicted probability of a keep.")
+    served_exploring = models.BooleanField(null=True, blank=True, help_text="Drawn at random from outside the top.")
+    served_reason = models.CharField(max_length=300, blank=True, help_text="The reason the card showed.")
+    served_reason_paper = models.ForeignKey(
+        "papers.Paper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    model_version = models.PositiveIntegerField(null=True, blank=True, help_text="The reader's model then.")
 
     class Meta:
         db_table = "accounts_swipe"  # the table from before the deck had its own app
@@ -35,6 +55,12 @@ class Swipe(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="swipe_history_idx"),
             models.Index(fields=["paper", "user"], name="swipe_paper_user_idx"),
+            # Only decisions whose card named a kept paper: deleting a paper finds them without a scan.
+            models.Index(
+                fields=["served_reason_paper"],
+                condition=models.Q(served_reason_paper__isnull=False),
+                name="swipe_reason_paper_idx",
+            ),
         ]
 
     def __str__(self) -> str:

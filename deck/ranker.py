@@ -137,10 +137,14 @@ def predict(reader: Reader, candidates: sparse.csr_matrix) -> np.ndarray:
 
 
 def order(
-    scores: np.ndarray, *, rng: np.random.Generator, explore: bool = True, limit: int | None = None
+    scores: np.ndarray, *, rng: np.random.Generator, explore: bool = True, limit: int | None = None, phase: int = 0
 ) -> list[tuple[int, bool]]:
     """The first `limit` candidates by predicted keep, best first, with every EXPLORE_EVERY-th card drawn
-    at random from outside the predicted top: (candidate index, exploring)."""
+    at random from outside the predicted top: (candidate index, exploring).
+
+    `phase`: the reader's decisions so far. The exploring slots continue the count across rebuilds, so that
+    one decision in EXPLORE_EVERY meets an exploring card: slots counted afresh from each rebuild put the
+    first one fifth, and a reader whose queue is rebuilt every few decisions never reached it."""
     limit = len(scores) if limit is None else min(limit, len(scores))
     ranked = np.argsort(-scores, kind="stable")
     if not explore or len(ranked) < EXPLORE_EVERY:
@@ -150,7 +154,7 @@ def order(
     outside = list(rng.permutation(ranked[top:]))
     placed: list[tuple[int, bool]] = []
     while len(placed) < limit:
-        if len(placed) % EXPLORE_EVERY == EXPLORE_EVERY - 1 and outside:
+        if (len(placed) + phase) % EXPLORE_EVERY == EXPLORE_EVERY - 1 and outside:
             placed.append((int(outside.pop()), True))
         elif (nxt := next(inside, None)) is not None:
             placed.append((int(nxt), False))

@@ -200,7 +200,9 @@ def _refresh(user: User, began: datetime, *, fresh: bool = True) -> int:
         return 0
     scores = _scores(ranking)
     explore = ranking.reader.knows_anything
-    placed = ranker.order(scores, rng=np.random.default_rng(), explore=explore, limit=QUEUE_LENGTH)
+    placed = ranker.order(
+        scores, rng=np.random.default_rng(), explore=explore, limit=QUEUE_LENGTH, phase=ranking.learned.decisions
+    )
     cards = [
         DeckCard(
             user=user,
@@ -239,13 +241,18 @@ def interleave(rows: list[CardT], new_rows: list[CardT]) -> list[CardT]:
 
 
 def _rescore(rows: list[DeckCard], ids: list[int], matrix: sparse.csr_matrix, reader: ranker.Reader) -> None:
-    """The queue's cards scored by the model now and put in order again, exploring cards in their slots."""
+    """The head's cards scored by the model now and the ranked ones put in order again. An exploring card
+    keeps its place, so that it comes up as the reader decides the cards before it: placed again in the
+    head's fifth slot after every decision, it was never shown (found by the serving log, issue 23)."""
     if not reader.knows_anything or not ids:
         return
     scores = dict(zip(ids, ranker.predict(reader, matrix).tolist(), strict=True))
     for row in rows:
         row.score = scores.get(row.paper_id, row.score)
-    rows[:] = interleave(rows, [])
+    slots = [i for i, row in enumerate(rows) if not row.exploring]
+    ranked = sorted((rows[i] for i in slots), key=lambda row: (-row.from_follow, -row.score))
+    for i, row in zip(slots, ranked, strict=True):
+        rows[i] = row
 
 
 def _write_queue(user: User, cards: list[DeckCard], *, built_from: datetime | None, rescored: bool) -> None:

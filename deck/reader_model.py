@@ -43,6 +43,13 @@ class Learned:
     refitted: bool  # fitted from the history in this call (a new version)
     absorbed: int  # decisions absorbed after the checkpoint
 
+    @property
+    def decisions(self) -> int:
+        """The decisions (and seeds) learned, the checkpoint's and those absorbed since."""
+        if self.checkpoint is None:
+            return 0
+        return self.checkpoint.keeps + self.checkpoint.skips + self.absorbed
+
 
 def learned(*, user: User, unseen: sparse.csr_matrix | None = None, refit: bool = True) -> Learned:
     """The reader's model now: the checkpoint plus the decisions since, or a refit when one is due.

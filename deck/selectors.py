@@ -500,12 +500,27 @@ def decisions_on(*, user: User, paper_ids: Iterable[int]) -> dict[int, str]:
 
 
 def decisions_for_export(user: User) -> list[dict[str, Any]]:
-    """The deck's part of "Download my data"."""
+    """The deck's part of "Download my data": each decision with how its card was served, when the deck did."""
+    fields = ["paper__arxiv_id", "decision", "source", "created_at", "origin", "served_rank", "served_score"]
+    fields += ["served_exploring", "served_reason", "served_reason_paper__arxiv_id", "model_version"]
+    rows = Swipe.objects.filter(user=user).order_by("created_at").values_list(*fields)
     return [
-        {"arxiv_id": arxiv_id, "decision": decision, "source": source, "at": at.isoformat()}
-        for arxiv_id, decision, source, at in Swipe.objects.filter(user=user)
-        .order_by("created_at")
-        .values_list("paper__arxiv_id", "decision", "source", "created_at")
+        {"arxiv_id": arxiv_id, "decision": decision, "source": source, "at": at.isoformat(), "shown_in": origin}
+        | (
+            {
+                "served": {
+                    "rank": rank,
+                    "predicted_keep": score,
+                    "exploring": exploring,
+                    "reason": reason,
+                    "like_kept_paper": like,
+                    "model_version": version,
+                }
+            }
+            if exploring is not None
+            else {}
+        )
+        for arxiv_id, decision, source, at, origin, rank, score, exploring, reason, like, version in rows
     ]
 
 

@@ -16,7 +16,7 @@ from library import services as library_services
 from library.models import ReadingList, ReadingListEntry
 from papers.models import Paper
 
-from . import ranking, reader_model, selectors
+from . import ranking, reader_model, selectors, serving_log
 from .models import DeckCard, DeckSettings, DigestSubscription, Interest, Swipe
 from .tasks import queue_rerank
 
@@ -34,12 +34,15 @@ def _rescore_after_commit(user: User) -> None:
 
 
 @transaction.atomic
-def decide(*, user: User, paper: Paper, decision: str, source: str = Swipe.Source.BUTTON) -> tuple[Swipe, bool]:
+def decide(
+    *, user: User, paper: Paper, decision: str, source: str = Swipe.Source.BUTTON, origin: str = Swipe.Origin.PAGE
+) -> tuple[Swipe, bool]:
     """Record a keep or a skip once. A repeat (double click, replayed request, second tab) changes nothing.
 
-    Returns (swipe, created). Keep also puts the paper in the user's default reading list.
+    Returns (swipe, created). Keep also puts the paper in the user's default reading list. `origin`: where the
+    paper was shown (deck/serving_log.py).
     """
-    return _record(user, paper, decision, source)
+    return _record(user, paper, decision, source, origin)
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,13 @@ def decide_in_deck(
     paper: Paper,
     decision: str,
     source: str = Swipe.Source.BUTTON,
+    origin: str = Swipe.Origin.DECK,
     reading_list: ReadingList | None = None,
 ) -> Decided:
     """A decision from the deck: recorded as `decide` does, and the next cards react at once, before the
     rerank (ranking.nudge_queue), in the same transaction and under the same lock. A keep with
     `reading_list` ("Keep and save to <list>") goes to that list instead of the default one."""
-    swipe, created = _record(user, paper, decision, source, reading_list)
+    swipe, created = _record(user, paper, decision, source, origin, reading_list)
     if not created:
         return Decided(swipe=swipe, created=False, withdrawn=[])
     withdrawn = ranking.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
@@ -69,10 +73,11 @@ def decide_in_deck(
 
 
 def _record(
-    user: User, paper: Paper, decision: str, source: str, reading_list: ReadingList | None = None
+    user: User, paper: Paper, decision: str, source: str, origin: str, reading_list: ReadingList | None = None
 ) -> tuple[Swipe, bool]:
     lock_account(user)
-    swipe = Swipe(user=user, paper=paper, decision=decision, source=source, created_at=timezone.now())
+    swipe = Swipe(user=user, paper=paper, decision=decision, source=source, origin=origin, created_at=timezone.now())
+    serving_log.note_served(swipe=swipe)
     if not _insert_once(swipe):
         # The unique (user, paper) constraint caught a repeated decision (a double click): the first one
         # stands. Any other failure (the account deleted meanwhile) raised in the INSERT and goes up.
@@ -90,7 +95,7 @@ def _insert_once(swipe: Swipe) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on (user, paper): a repeat inserts nothing and raises nothing, so the
     decision's transaction needs no savepoint (two round trips of every decision). Sets the id and sends
     post_save as `create` would; False when the reader had decided this paper already."""
-    fields = ("user_id", "paper_id", "decision", "source", "created_at")
+    fields = ("user_id", "paper_id", "decision", "source", "created_at", *serving_log.SERVED_FIELDS)
     table, quote = Swipe._meta.db_table, connection.ops.quote_name
     columns = ", ".join(quote(field) for field in fields)
     sql = (
@@ -123,6 +128,8 @@ def undo_last(*, user: User) -> Swipe | None:
     _learn_after_commit(user)
     if last.list_entry_id:
         library_services.take_out_untouched(entry_id=last.list_entry_id)
+    # Back on top of the queue as it was served, reason and all; the page shows it with that reason.
+    last.paper.deck_card = serving_log.restore_card(user=user, swipe=last)  # type: ignore[attr-defined]
     return last
 
 
@@ -137,6 +144,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
     if swipe.decision == decision:
         return swipe
     swipe.decision = decision
+    swipe.source = Swipe.Source.HISTORY  # how the standing decision was given; how it was served stays
     reader_model.history_changed(user=user)
     _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
@@ -145,7 +153,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
         if swipe.list_entry_id:
             library_services.take_out_untouched(entry_id=swipe.list_entry_id)
         swipe.list_entry = None
-    swipe.save(update_fields=["decision", "list_entry"])
+    swipe.save(update_fields=["decision", "source", "list_entry"])
     return swipe
 
 

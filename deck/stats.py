@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from papers.models import Paper
 
+from .lift import TIMES, Lift, LiftReport, lift_of, percent
 from .models import Swipe
 from .selectors import mutes_of, only_wanted_kinds, without_muted
 
@@ -30,7 +31,6 @@ CLEAR_TIME_DAYS = 90
 FIRST_DECISIONS = 20
 LATER_DECISIONS = 50
 LATER_NEEDED = 20
-TIMES = "\N{MULTIPLICATION SIGN}"
 
 # The chart in viewBox units. Integers throughout: a number in an SVG attribute must never meet a locale's
 # decimal comma.
@@ -44,13 +44,6 @@ CHART_HEIGHT = PLOT_BOTTOM + 26
 # arXiv announces nothing on weekends and over a few holidays: a streak reaching this close to the start
 # of the look-back may well go on before it.
 STREAK_EDGE = timedelta(days=7)
-
-
-def percent(part: int, whole: int) -> int:
-    """A whole percentage, halves rounded up (Python's round() would round 12.5 % to 12)."""
-    if whole <= 0:
-        return 0
-    return (200 * part + whole) // (2 * whole)
 
 
 def humanize(duration: timedelta) -> str:
@@ -223,6 +216,7 @@ class ReaderStats:
     streak: Streak = field(default_factory=Streak)
     clearing: ClearTime = field(default_factory=ClearTime)
     learning: Learning = field(default_factory=Learning)
+    lift: LiftReport = field(default_factory=lambda: LiftReport(overall=Lift(), months=()))
 
     @property
     def keep_percent(self) -> int:
@@ -230,7 +224,7 @@ class ReaderStats:
 
 
 def stats_of(*, user: User, now: datetime | None = None) -> ReaderStats:
-    """All of /stats/ in at most eight queries; a reader without decisions costs one."""
+    """All of /stats/ in at most nine queries; a reader without decisions costs one."""
     zone = user.zone
     today = (now or timezone.now()).astimezone(zone).date()
     swipes = Swipe.objects.filter(user=user)
@@ -249,6 +243,7 @@ def stats_of(*, user: User, now: datetime | None = None) -> ReaderStats:
         streak=streak,
         clearing=clearing,
         learning=_learning(user=user, decisions=totals["decisions"]),
+        lift=lift_of(user=user),
     )
 
 

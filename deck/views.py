@@ -21,7 +21,7 @@ from paperswipe.forms import form_errors
 from paperswipe.negotiation import wants_json
 from paperswipe.redirects import back_to
 
-from . import selectors, services
+from . import lift, selectors, services
 from .forms import (
     ChangeDecisionForm,
     DecideForm,
@@ -137,6 +137,7 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
         paper=paper,
         decision=form.cleaned_data["decision"],
         source=source,
+        origin=form.cleaned_data["origin"] or Swipe.Origin.PAGE,
         reading_list=reading_list,
     )
     if wants_json(request):
@@ -316,4 +317,5 @@ def reset_feed(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def stats(request: AuthenticatedRequest) -> HttpResponse:
     """/stats/: the reader's decisions, keep rates, streak and what the learning changed."""
-    return render(request, "deck/stats.html", {"stats": stats_of(user=request.user)})
+    context = {"stats": stats_of(user=request.user), "min_ranked": lift.MIN_RANKED, "min_exploring": lift.MIN_EXPLORING}
+    return render(request, "deck/stats.html", context)

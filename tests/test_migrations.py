@@ -65,3 +65,25 @@ def test_the_move_keeps_users_decisions_lists_and_notes(migrator):
     assert added[1:] == ("bob@example.org", "Reading list", "reading-list", True, None)
     ContentType = new.apps.get_model("contenttypes", "ContentType")
     assert not ContentType.objects.filter(app_label="accounts", model__in=["swipe", "readinglist"]).exists()
+
+
+@pytest.mark.integration
+def test_the_serving_log_keeps_every_decision_and_marks_the_emailed_ones(migrator):
+    old = migrator.apply_initial_migration([("deck", "0009_reader_model")])
+    User = old.apps.get_model("accounts", "User")
+    Paper = old.apps.get_model("papers", "Paper")
+    Swipe = old.apps.get_model("deck", "Swipe")
+    when = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    papers = [
+        Paper.objects.create(arxiv_id=f"2501.1000{i}", version=1, title=f"P{i}", listed_at=when) for i in range(3)
+    ]
+    ada = User.objects.create(email="ada@example.org", password="x")
+    for paper, decision, source in zip(papers, ["keep", "skip", "keep"], ["key", "gesture", "email"], strict=True):
+        Swipe.objects.create(user=ada, paper=paper, decision=decision, source=source)
+    before = sorted(Swipe.objects.values_list("pk", "paper__arxiv_id", "decision", "source", "created_at"))
+
+    new = migrator.apply_tested_migration([("deck", "0010_serving_log")])
+    Swipe = new.apps.get_model("deck", "Swipe")
+    assert sorted(Swipe.objects.values_list("pk", "paper__arxiv_id", "decision", "source", "created_at")) == before
+    assert dict(Swipe.objects.values_list("source", "origin")) == {"key": "", "gesture": "", "email": "email"}
+    assert not Swipe.objects.filter(served_exploring__isnull=False).exists()  # not logged then: not made up

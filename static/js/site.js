@@ -35,6 +35,7 @@
         body.set("paper", paper);
         body.set("decision", decision);
         body.set("source", "button");
+        body.set("origin", "trial");
         const response = await fetch(decideUrl, {
           method: "POST", body, credentials: "same-origin",
           headers: { Accept: "application/json", "X-CSRFToken": token.value },

@@ -163,6 +163,20 @@ def test_absorbing_decisions_moves_the_model_as_a_refit_does():
     assert after[:30].mean() > after[spin].mean()
 
 
+def test_exploring_cards_reach_the_top_as_the_reader_decides_the_cards_before_them(reader):
+    """The reorder after each decision keeps an exploring card in its place: it comes up in its turn."""
+    ranking.refresh_queue(user=reader)
+    for i in range(6):  # a model first: exploring cards come with one
+        decide(reader, queue(reader)[0], "keep" if i % 2 else "skip")
+    ranking.refresh_queue(user=reader)
+    shown = []
+    for _ in range(30):
+        top = DeckCard.objects.filter(user=reader).order_by("rank").first()
+        shown.append(top.exploring)
+        decide(reader, top.paper_id, "keep" if about_quantum(top.paper_id) else "skip")
+    assert 4 <= sum(shown) <= 8  # one in five, whatever the full rescores in between redraw
+
+
 def test_past_a_small_history_decisions_are_absorbed_and_a_refit_comes_every_so_often(reader, small_history):
     newest = list(Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:40])
     ranking.refresh_queue(user=reader)

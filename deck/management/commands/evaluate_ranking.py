@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from deck import log_evaluation
 from deck.evaluation import CHECKPOINTS, evaluate
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "ranking.md"
@@ -13,7 +14,10 @@ MARKS = "<!-- evaluate_ranking{}:start -->", "<!-- evaluate_ranking{}:end -->"
 
 
 class Command(BaseCommand):
-    help = "Replay simulated readers on the bundled real arXiv papers and compare deck orders."
+    help = (
+        "Replay simulated readers on the bundled real arXiv papers (or, --from-log, the real decisions) and "
+        "compare deck orders."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -29,8 +33,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--online", action="store_true", help="Also the checkpointed loop: refits now and then, updates between."
         )
+        parser.add_argument(
+            "--from-log",
+            action="store_true",
+            help="Replay the real decisions of every reader with at least 50 (trained before a time split, "
+            "scored after) instead of simulated readers.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["from_log"]:
+            self.stdout.write(log_evaluation.render(log_evaluation.evaluate_log()))
+            return
         result = evaluate(
             readers_per_kind=options["readers_per_kind"],
             runs=options["runs"],
