@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from .health.views import health
+from .health.views import health, ranking
 from .security import csp_report
 
 # The admin signs in through allauth's login, so two-factor and the rate limits apply there too.
@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     # Before the admin's own URLs, behind its login and staff check: linked from templates/admin/index.html.
     path("admin/health/", admin.site.admin_view(health), name="admin_health"),
+    path("admin/ranking/", admin.site.admin_view(ranking), name="admin_ranking"),
     path("admin/", admin.site.urls),
     path("csp-report/", csp_report, name="csp_report"),
 ]

@@ -94,3 +94,24 @@ def test_no_reader_with_enough_decisions_says_so(catalog):
     out = io.StringIO()
     call_command("evaluate_ranking", "--from-log", stdout=out)
     assert out.getvalue().strip() == "No reader has 50 decisions yet: nothing to evaluate."
+
+
+def test_staff_see_the_same_table_in_the_admin_and_readers_do_not(client, catalog):
+    reader = UserFactory()
+    quantum = Category.objects.get(code="quant-ph")
+    papers = list(Paper.objects.order_by("pk")[:120])
+    Swipe.objects.bulk_create(
+        Swipe(user=reader, paper=p, decision="keep" if p.primary_category_id == quantum.pk else "skip") for p in papers
+    )
+    out = io.StringIO()
+    call_command("evaluate_ranking", "--from-log", stdout=out)
+    auc = row(out.getvalue(), log_evaluation.RANKER)[1]
+
+    client.force_login(reader)
+    assert client.get("/admin/ranking/")["Location"].startswith("/admin/login/")
+    client.force_login(UserFactory(is_staff=True))
+    assert 'href="/admin/ranking/"' in client.get("/admin/").content.decode()
+    html = client.get("/admin/ranking/?again=1").content.decode()
+    assert "1 reader, 120 decisions, 36 scored" in html
+    assert f'<tr><th scope="row">{log_evaluation.RANKER}</th><td>1</td><td>{auc:.2f}</td>' in html
+    assert f'<tr><th scope="row">{log_evaluation.AS_SERVED}</th><td>0</td><td>n/a</td><td>n/a</td></tr>' in html
