@@ -25,7 +25,7 @@ from papers import features
 from papers.feature_store import Key, keys_of, vectors
 from papers.models import Paper
 
-from . import candidate_pool, ranker, reader_model, selectors
+from . import candidate_pool, ranker, reader_model, reasons, selectors
 from .models import DeckCard, ReaderModel, Swipe
 from .ranking import (
     NEWEST_BONUS,
@@ -196,6 +196,7 @@ def _offers(
         left_out.setdefault(user_id, set()).update(muted)
     users = [user for user in users if best.get(user.pk, {}).keys() - left_out.get(user.pk, set())]
     kept = reader_model.kept_for_reasons_of(user_ids=[user.pk for user in users])
+    tastes = reasons.cached_tastes(user_ids=[user.pk for user in users])
     papers = words_of_papers(list({pk for user in users for pk in best[user.pk]}))
     index = {pk: i for i, pk in enumerate(arrivals.ids)}
     offers = []
@@ -206,7 +207,7 @@ def _offers(
             checkpoint = checkpoints.get(user.pk)
             learned = reader_model.Learned(reader=model, checkpoint=checkpoint, refitted=False, absorbed=0)
             ranking = Ranking(ids=ids, matrix=arrivals.matrix[[index[pk] for pk in ids]], learned=learned)
-            explain(user, cards, ranking, kept=kept[user.pk], papers=papers)
+            explain(user, cards, ranking, kept=kept[user.pk], papers=papers, tastes=tastes[user.pk])
         offers.append(_Offer(user=user, cards={card.paper_id: card for card in cards}))
     return offers
 

@@ -39,11 +39,14 @@ class Swipe(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # How the card was served (deck/serving_log.py): what the queue said of it when the reader decided.
     # Null when the deck did not serve it from the ranked queue (another page, or before the queue existed).
-    origin = models.CharField(max_length=5, choices=Origin.choices, blank=True)
+    # Defaults in the database too: bulk loads (bench/, COPY) that predate the log leave them out.
+    origin = models.CharField(max_length=5, choices=Origin.choices, blank=True, default="", db_default="")
     served_rank = models.PositiveIntegerField(null=True, blank=True, help_text="Its place when the queue was built.")
     served_score = models.FloatField(null=True, blank=True, help_text="The predicted probability of a keep.")
     served_exploring = models.BooleanField(null=True, blank=True, help_text="Drawn at random from outside the top.")
-    served_reason = models.CharField(max_length=300, blank=True, help_text="The reason the card showed.")
+    served_reason = models.CharField(
+        max_length=300, blank=True, default="", db_default="", help_text="The reason the card showed."
+    )
     served_reason_paper = models.ForeignKey(
         "papers.Paper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )

@@ -7,15 +7,12 @@ Pure functions over sparse matrices (papers/features.py), so that the site, the 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-
-from papers import features
 
 EXPLORE_EVERY = 5  # one card in five comes from outside the predicted top, so the deck keeps learning
 C = 10.0  # inverse regularisation: less held 20 decisions back, more changed nothing (evaluate_ranking)
@@ -171,14 +168,6 @@ def nearest_kept(reader: Reader, candidates: sparse.csr_matrix) -> tuple[np.ndar
     similarities = (candidates @ reader.kept.T.tocsr()).toarray()
     best = similarities.argmax(axis=1)
     return best, similarities[np.arange(len(best)), best]
-
-
-def top_terms(reader: Reader, words: Sequence[str], k: int = 2) -> list[str]:
-    """The paper's own words that weigh most toward a keep in this reader's model."""
-    if reader.weights is None:
-        return []
-    scored = {w: float(reader.weights[features.index_of(w)]) for w in words}
-    return [w for w, weight in sorted(scored.items(), key=lambda item: -item[1]) if weight > 0][:k]
 
 
 # Up to this many decisions each one changes the model most (the class balance above all): the site fits it

@@ -22,11 +22,10 @@ from scipy import sparse
 
 from accounts.models import User
 from accounts.services import lock_account
-from papers import features
 from papers.feature_store import Key, matrix_for, stamped, vectors
 from papers.models import Paper, PaperFeatures
 
-from . import candidate_pool, ranker, reader_model, selectors
+from . import candidate_pool, ranker, reader_model, reasons, selectors
 from .models import DeckCard, Interest, QueueStamp, Swipe
 
 QUEUE_LENGTH = 300  # cards kept ready; a decision reorders them, a full rescore refills them
@@ -451,10 +450,13 @@ def explain(
     *,
     kept: tuple[list[int], sparse.csr_matrix] | None = None,
     papers: dict[int, Paper] | None = None,
+    tastes: reasons.Tastes | None = None,
 ) -> None:
-    """Each card's one line of "why", from the ranker's real reasons. `kept` (`reader_model.kept_for_reasons`)
-    and `papers` (`words_of`) when a batch read them already."""
+    """Each card's one line of "why", from the ranker's real reasons. `kept` (`reader_model.kept_for_reasons`),
+    `papers` (`words_of`) and `tastes` (`reasons.cached_tastes`) when a batch read them already."""
     kept_ids, ranking.reader.kept = kept or reader_model.kept_for_reasons(user=user)
+    if tastes is None:
+        tastes = reasons.tastes_of(user=user, kept_ids=kept_ids) if ranking.reader.knows_anything else reasons.Tastes()
     position = {pk: i for i, pk in enumerate(ranking.ids)}
     with_vector = [c for c in cards if position[c.paper_id] < ranking.matrix.shape[0]]
     rows = ranking.matrix[[position[c.paper_id] for c in with_vector]]
@@ -469,7 +471,7 @@ def explain(
                 else f"Mentions “{follow.value}”, which you follow"
             )
         elif card.exploring:
-            card.reason = "Exploring"
+            card.reason = EXPLORING
         elif not ranking.reader.knows_anything:
             category = words_of[card.paper_id].primary_category
             if ranking.popular.get(card.paper_id) and category:
@@ -481,14 +483,16 @@ def explain(
         elif nearest[card.paper_id][1] >= LIKE_THRESHOLD:
             card.reason_paper_id = kept_ids[nearest[card.paper_id][0]]
         else:
-            paper = words_of[card.paper_id]
-            terms = ranker.top_terms(ranking.reader, features.words(f"{paper.title} {paper.abstract}"))
-            card.reason = f"Because you kept papers on {' and '.join(terms)}" if terms else "Ranked by what you keep"
+            card.reason = reasons.in_words(paper=words_of[card.paper_id], reader=ranking.reader, tastes=tastes)
+
+
+EXPLORING = "Exploring: outside what you usually keep"
 
 
 def words_of_papers(paper_ids: list[int]) -> dict[int, Paper]:
     """What a card's reason is written from: its words and primary category."""
-    papers = Paper.objects.only("pk", "title", "abstract", "primary_category__code").select_related("primary_category")
+    fields = ("pk", "title", "abstract", "authors", "primary_category__code")
+    papers = Paper.objects.only(*fields).select_related("primary_category")
     return papers.in_bulk(paper_ids)
 
 

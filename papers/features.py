@@ -42,6 +42,20 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if len(w) > 2 and w not in ENGLISH_STOP_WORDS and w not in GENERIC]
 
 
+def terms(text: str) -> list[str]:
+    """The words of `words(text)` and the two-word phrases that stand side by side in the text, no stop word,
+    comma or full stop between them ("black hole", never "density isotropic" out of "density is isotropic"):
+    what a reason may quote. Each is also a feature, so the model has a weight for it."""
+    text = _TEX.sub(" ", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
+    found = list(_WORD.finditer(text))
+    kept = [len(m[0]) > 2 and m[0] not in ENGLISH_STOP_WORDS and m[0] not in GENERIC for m in found]
+    out = [m[0] for m, keep in zip(found, kept, strict=True) if keep]
+    for i in range(len(found) - 1):
+        if kept[i] and kept[i + 1] and not text[found[i].end() : found[i + 1].start()].strip():
+            out.append(f"{found[i][0]} {found[i + 1][0]}")
+    return out
+
+
 def tokens(*, title: str, abstract: str, authors: Sequence[str], categories: Sequence[str]) -> list[str]:
     title_words, abstract_words = words(title), words(abstract)
     out: list[str] = []

@@ -1,8 +1,15 @@
 import pytest
 
-from papers.models import Category
+from papers.feature_store import compute_features, vectors
+from papers.models import Category, Paper
+from papers.parsers import parse_document
+from papers.services import import_page
 
+from ..conftest import ARXIV_RAW_PAGE
 from ..factories import UserFactory
+
+# The categories of the 1,000 real arXivRaw records (`catalog`).
+FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
 
 
 @pytest.fixture
@@ -15,4 +22,20 @@ def user(cs_cy):
     """A reader who follows cs.CY."""
     user = UserFactory()
     user.followed_categories.add(cs_cy)
+    return user
+
+
+@pytest.fixture
+def catalog():
+    """The 1,000 real arXivRaw records of one week of physics, with their stored vectors."""
+    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
+    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
+    vectors.clear()
+    return Paper.objects.all()
+
+
+def physics_reader():
+    """A new reader who follows the catalog's categories."""
+    user = UserFactory()
+    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
     return user

@@ -14,34 +14,20 @@ from deck import services as deck_services
 from deck.models import DeckCard, QueueStamp, ReaderModel, Swipe
 from deck.tasks import queue_rerank, rerank
 from papers import features
-from papers.feature_store import compute_features, matrix_for, vectors
+from papers.feature_store import compute_features, matrix_for
 from papers.features import words
 from papers.models import Category, Paper
-from papers.parsers import parse_document
-from papers.services import import_page
 from paperswipe.celery import app
 
-from ..conftest import ARXIV_RAW_PAGE
 from ..factories import PaperFactory, UserFactory
+from .conftest import physics_reader
 
 pytestmark = pytest.mark.django_db
-
-FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
-
-
-@pytest.fixture
-def catalog():
-    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
-    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
-    vectors.clear()
-    return Paper.objects.all()
 
 
 @pytest.fixture
 def reader(catalog):
-    user = UserFactory()
-    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
-    return user
+    return physics_reader()
 
 
 @pytest.fixture

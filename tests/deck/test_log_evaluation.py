@@ -10,17 +10,12 @@ from django.core.management import call_command
 
 from deck import log_evaluation, ranking
 from deck.models import Swipe
-from papers.feature_store import compute_features, vectors
 from papers.models import Category, Paper
-from papers.parsers import parse_document
-from papers.services import import_page
 
-from ..conftest import ARXIV_RAW_PAGE
 from ..factories import UserFactory
+from .conftest import physics_reader
 
 pytestmark = pytest.mark.django_db
-
-FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
 
 
 @pytest.fixture
@@ -32,18 +27,10 @@ def seeded(monkeypatch):
     np.random.seed(2026)
 
 
-@pytest.fixture
-def catalog():
-    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
-    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
-    vectors.clear()
-
-
 def swipe_through_the_site(client, likes, decisions: int) -> None:
     """A reader who keeps what `likes` and skips the rest, card by card, as the deck page serves them; the
     worker's rerank runs after each decision, as it does in production."""
-    user = UserFactory()
-    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
+    user = physics_reader()
     client.force_login(user)
     for _ in range(decisions):
         card = client.get("/").context["cards"][0]

@@ -1,6 +1,9 @@
 """The learning deck on 1,000 real arXiv papers: skips sink a topic, undo restores it, exploration,
 mutes, follows, "why this card", and the ranker running after each decision."""
 
+import itertools
+import re
+
 import pytest
 from django.core.management import call_command
 from django.utils.html import escape
@@ -17,24 +20,14 @@ from papers.services import import_page
 
 from ..conftest import ARXIV_RAW_PAGE
 from ..factories import PaperFactory, UserFactory
+from .conftest import physics_reader
 
 pytestmark = pytest.mark.django_db
-
-FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
-
-
-@pytest.fixture
-def catalog():
-    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
-    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
-    return Paper.objects.all()
 
 
 @pytest.fixture
 def reader(catalog):
-    user = UserFactory()
-    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
-    return user
+    return physics_reader()
 
 
 def queue(user) -> list[int]:
@@ -80,7 +73,7 @@ def test_exploration_is_one_card_in_five_and_labelled(reader):
     assert len(exploring) == 20
     # Six decisions made, so the 10th, 15th, 20th... meet the exploring cards: positions 3, 8, 13...
     assert {position % 5 for position, c in enumerate(cards) if c.exploring} == {3}
-    assert {c.reason for c in exploring} == {"Exploring"}
+    assert {c.reason for c in exploring} == {"Exploring: outside what you usually keep"}
     # Explored cards come from outside the predicted top: they score below the cards around them.
     exploit = [c.score for c in cards if not c.exploring]
     assert sum(c.score for c in exploring) / 20 < sum(exploit) / len(exploit)
@@ -130,8 +123,10 @@ def test_why_this_card_names_a_paper_the_user_really_kept(reader, client):
     assert set(named.values_list("reason_paper_id", flat=True)) <= kept
     worded = DeckCard.objects.filter(user=reader, reason__startswith="Because you kept papers on")
     for card in worded:
-        terms = card.reason.removeprefix("Because you kept papers on ").split(" and ")
-        assert all(t in words(f"{card.paper.title} {card.paper.abstract}") for t in terms)
+        text = words(card.paper.title) + words(card.paper.abstract)
+        phrases = {f"{a} {b}" for a, b in itertools.pairwise(words(card.paper.title))}
+        phrases |= {f"{a} {b}" for a, b in itertools.pairwise(words(card.paper.abstract))}
+        assert all(term in text or term in phrases for term in re.findall(r"“([^”]+)”", card.reason))
     client.force_login(reader)
     top = DeckCard.objects.filter(user=reader).order_by("rank").first()
     html = client.get("/").content.decode()

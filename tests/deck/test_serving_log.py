@@ -6,26 +6,16 @@ import pytest
 from deck import ranking
 from deck.digest_links import keep_url
 from deck.models import DeckCard, ReaderModel, Swipe
-from papers.feature_store import compute_features, vectors
-from papers.models import Category, Paper
-from papers.parsers import parse_document
-from papers.services import import_page
+from papers.models import Paper
 
-from ..conftest import ARXIV_RAW_PAGE
-from ..factories import UserFactory
+from .conftest import FOLLOWED, physics_reader
 
 pytestmark = pytest.mark.django_db
 
-FOLLOWED = ["astro-ph", "hep-ph", "hep-th", "quant-ph", "gr-qc", "cond-mat.str-el", "math-ph"]
-
 
 @pytest.fixture
-def reader(client):
-    import_page(page=parse_document(ARXIV_RAW_PAGE.read_bytes()))
-    compute_features(paper_ids=Paper.objects.values_list("pk", flat=True))
-    vectors.clear()
-    user = UserFactory()
-    user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
+def reader(client, catalog):
+    user = physics_reader()
     client.force_login(user)
     return user
 

@@ -1,0 +1,61 @@
+"""The catalog's most frequent words: what a card's reason must never name, since every paper uses them.
+
+Counted by document frequency over the titles and abstracts of the newest COUNTED papers, the same words
+the ranker sees (`features.words`), once a day per cache: a few seconds, shared by every worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+from django.core.cache import cache
+
+from . import features
+from .models import Paper
+
+MOST_FREQUENT = 5000
+COUNTED = 20_000  # the newest papers: today's vocabulary, read in a few seconds
+KEPT_FOR = 24 * 3600
+CACHE_KEY = f"papers:common-words:{MOST_FREQUENT}"
+
+_memo: tuple[float, tuple[str, ...]] | None = None
+_lock = threading.Lock()
+
+
+def ranked() -> tuple[str, ...]:
+    """The MOST_FREQUENT most frequent words, the most frequent first: from this process's memory, the
+    cache, or counted now."""
+    global _memo
+    with _lock:
+        if _memo is not None and time.monotonic() - _memo[0] < KEPT_FOR:
+            return _memo[1]
+    words = cache.get(CACHE_KEY)
+    if words is None:
+        words = count()
+        cache.set(CACHE_KEY, words, KEPT_FOR)
+    with _lock:
+        _memo = (time.monotonic(), words)
+    return words
+
+
+def common(top: int = MOST_FREQUENT) -> frozenset[str]:
+    return frozenset(ranked()[:top])
+
+
+def count() -> tuple[str, ...]:
+    """Each word's papers among the newest COUNTED, the MOST_FREQUENT first (ties alphabetical)."""
+    documents: Counter[str] = Counter()
+    rows = Paper.objects.order_by("-listed_at", "-id").values_list("title", "abstract")[:COUNTED]
+    for title, abstract in rows.iterator(chunk_size=2000):
+        documents.update(set(features.words(f"{title} {abstract}")))
+    return tuple(word for word, _ in sorted(documents.items(), key=lambda item: (-item[1], item[0]))[:MOST_FREQUENT])
+
+
+def forget() -> None:
+    """After a bulk import (and in tests): count again at the next use."""
+    global _memo
+    with _lock:
+        _memo = None
+    cache.delete(CACHE_KEY)
