@@ -18,15 +18,15 @@ from .models import Paper
 MOST_FREQUENT = 5000
 COUNTED = 20_000  # the newest papers: today's vocabulary, read in a few seconds
 KEPT_FOR = 24 * 3600
-CACHE_KEY = f"papers:common-words:{MOST_FREQUENT}"
+CACHE_KEY = f"papers:common-words:{MOST_FREQUENT}:v2"
 
-_memo: tuple[float, tuple[str, ...]] | None = None
+_memo: tuple[float, tuple[tuple[str, int], ...]] | None = None
 _lock = threading.Lock()
 
 
-def ranked() -> tuple[str, ...]:
-    """The MOST_FREQUENT most frequent words, the most frequent first: from this process's memory, the
-    cache, or counted now."""
+def ranked() -> tuple[tuple[str, int], ...]:
+    """The most frequent words with their document frequencies, the most frequent first: from this process's
+    memory, the cache, or counted now."""
     global _memo
     with _lock:
         if _memo is not None and time.monotonic() - _memo[0] < KEPT_FOR:
@@ -41,16 +41,25 @@ def ranked() -> tuple[str, ...]:
 
 
 def common(top: int = MOST_FREQUENT) -> frozenset[str]:
-    return frozenset(ranked()[:top])
+    """The `top` most frequent words, and every word as frequent as the last of them: a tie is never split."""
+    words = ranked()
+    if len(words) <= top:
+        return frozenset(word for word, _ in words)
+    least = words[top - 1][1]
+    return frozenset(word for word, n in words if n >= least)
 
 
-def count() -> tuple[str, ...]:
-    """Each word's papers among the newest COUNTED, the MOST_FREQUENT first (ties alphabetical)."""
+def count() -> tuple[tuple[str, int], ...]:
+    """Each word's papers among the newest COUNTED: the MOST_FREQUENT first and the words tied with the last."""
     documents: Counter[str] = Counter()
     rows = Paper.objects.order_by("-listed_at", "-id").values_list("title", "abstract")[:COUNTED]
     for title, abstract in rows.iterator(chunk_size=2000):
         documents.update(set(features.words(f"{title} {abstract}")))
-    return tuple(word for word, _ in sorted(documents.items(), key=lambda item: (-item[1], item[0]))[:MOST_FREQUENT])
+    ordered = sorted(documents.items(), key=lambda item: (-item[1], item[0]))
+    if len(ordered) > MOST_FREQUENT:
+        least = ordered[MOST_FREQUENT - 1][1]
+        ordered = [(word, n) for word, n in ordered if n >= least]
+    return tuple(ordered)
 
 
 def forget() -> None:
