@@ -5,9 +5,11 @@ from functools import cache
 
 from django import forms
 
+from papers.models import Category
 from paperswipe.forms import IdField, IdListField, NameField
 
-from .models import DeckSettings, DigestSubscription, Interest, Swipe
+from .learned import token_of
+from .models import DeckSettings, DigestSubscription, ForgottenFeature, Interest, Swipe
 
 
 class DecideForm(forms.Form):
@@ -110,3 +112,28 @@ class DigestForm(forms.ModelForm):
         fields = ["frequency", "size", "hour", "weekday"]
         widgets = {"frequency": forms.RadioSelect}
         labels = {"frequency": "Email digest", "weekday": "Weekly on"}
+
+
+class ForgetForm(forms.Form):
+    """A term, an author or a category of "What the deck has learned", to take out of the model."""
+
+    kind = forms.ChoiceField(choices=ForgottenFeature.Kind.choices)
+    value = NameField(max_length=ForgottenFeature._meta.get_field("value").max_length)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if "kind" in data and "value" in data:
+            kind, value = data["kind"], data["value"]
+            if kind == ForgottenFeature.Kind.CATEGORY and not Category.objects.filter(code=value).exists():
+                self.add_error("value", "Not an arXiv category.")
+            elif not (token := token_of(kind=kind, value=value)):
+                self.add_error("value", "A term is one or two words; an author, a name.")
+            else:
+                data["token"] = token
+        return data
+
+
+class ConfirmForm(forms.Form):
+    """A steering action taken only when the reader ticked that they meant it (the page works without JS)."""
+
+    confirm = forms.BooleanField(error_messages={"required": "Tick the box to confirm."})

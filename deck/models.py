@@ -51,6 +51,8 @@ class Swipe(models.Model):
         "papers.Paper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     model_version = models.PositiveIntegerField(null=True, blank=True, help_text="The reader's model then.")
+    # False for a decision made while the reader had paused learning: stored, shown, never learned from.
+    teaches = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         db_table = "accounts_swipe"  # the table from before the deck had its own app
@@ -142,6 +144,10 @@ class DeckSettings(models.Model):
     include_replacements = models.BooleanField(default=True, help_text="New versions of older papers.")
     # The unguessable part of the private Atom feed of the deck; resetting it retires the old address.
     feed_token = models.CharField(max_length=43, unique=True, null=True, blank=True)
+    # The reader steers the learning (deck/learned.py): decisions made while paused teach nothing, and after
+    # "Start over" the model learns only from what came after.
+    learning_paused = models.BooleanField(default=False)
+    learning_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deck settings"
@@ -241,3 +247,25 @@ class ReaderModel(models.Model):
 
     def __str__(self) -> str:
         return f"model v{self.version} of {self.user}"
+
+
+class ForgottenFeature(models.Model):
+    """A term, author or category the reader told the model to forget: its weight is held at zero until the
+    reader keeps a paper with it again (deck/reader_model.py)."""
+
+    class Kind(models.TextChoices):
+        TERM = "term", "Term"
+        AUTHOR = "author", "Author"
+        CATEGORY = "category", "Category"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forgotten")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=100, help_text="As the reader saw it: the words, a name, a code.")
+    token = models.CharField(max_length=120, help_text="The feature (papers/features.py) whose weight is zeroed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="one_forget_per_feature")]
+
+    def __str__(self) -> str:
+        return f"{self.user} forgot {self.kind} {self.value}"

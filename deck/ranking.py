@@ -63,6 +63,13 @@ def update_queue(*, user: User) -> int:
     enough decisions since the last time), else only the head of the queue. Returns the queue's length."""
     began = timezone.now()
     state = _queue_state(user)
+    settings = selectors.reader_of(user=user).settings
+    if settings is not None and settings.learning_paused and not (state.fresh or state.queued < QUEUE_LENGTH // 2):
+        # Paused: nothing new is learned, and the order stays as the reader saw it (no reorder, no redraw of
+        # the exploring cards). A change of categories or mutes, or a queue running short, still rebuilds it.
+        with derived_write():
+            _stamp(user, built_from=began, rescored=False)
+        return state.queued
     if state.full_rescore_due:
         # What the deck may show is read afresh only when it changed; otherwise the last read, updated.
         return _refresh(user, began, fresh=state.fresh)

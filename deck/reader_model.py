@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 from scipy import sparse
@@ -22,9 +22,10 @@ from scipy import sparse
 from accounts.models import User
 from papers import features
 from papers.feature_store import matrix_for
+from papers.models import Paper
 
-from . import ranker
-from .models import ReaderModel, SeedPaper, Swipe
+from . import ranker, selectors
+from .models import DeckSettings, ForgottenFeature, ReaderModel, SeedPaper, Swipe
 
 # What a refit reads: the latest keeps and skips, and an even sample of the older ones, so that an old
 # taste still counts without reading a history of 100,000 decisions.
@@ -73,7 +74,67 @@ def learned(*, user: User, unseen: sparse.csr_matrix | None = None, refit: bool 
         if pk in position:  # a paper without a vector yet teaches nothing
             weight = (keeps + skips) / (2 * (keeps if kept else skips))  # class-balanced, as in a refit
             ranker.absorb(reader, rows[position[pk]], kept=kept, weight=weight)
+    if newer:
+        forget(user=user, reader=reader)
     return Learned(reader=reader, checkpoint=checkpoint, refitted=False, absorbed=len(newer))
+
+
+def teaching(*, user: User) -> Q:
+    """The decisions the model learns from: none made while learning was paused, none before a start over."""
+    wanted = Q(teaches=True)
+    deck_settings = selectors.reader_of(user=user).settings
+    if deck_settings is not None and deck_settings.learning_since is not None:
+        wanted &= Q(created_at__gte=deck_settings.learning_since)
+    return wanted
+
+
+def _seeds(user: User) -> QuerySet[SeedPaper]:
+    """The seed papers the model counts as keeps: those given since the last start over."""
+    seeds = SeedPaper.objects.filter(user=user)
+    deck_settings = selectors.reader_of(user=user).settings
+    if deck_settings is not None and deck_settings.learning_since is not None:
+        seeds = seeds.filter(added_at__gte=deck_settings.learning_since)
+    return seeds
+
+
+KEPT_AGAIN = 200  # the latest keeps a forgotten feature is looked for in
+
+
+def forget(*, user: User, reader: ranker.Reader) -> None:
+    """Hold the weights of what the reader told the model to forget at zero, in place. A forgotten feature
+    that a keep since carries comes back: the reader kept a paper with it again."""
+    forgotten = list(ForgottenFeature.objects.filter(user=user).values_list("pk", "token", "created_at"))
+    if not forgotten or reader.weights is None:
+        return
+    since = min(created for _, _, created in forgotten)
+    keeps = (
+        Swipe.objects.filter(teaching(user=user), user=user, decision=Swipe.Decision.KEEP, created_at__gt=since)
+        .order_by("-created_at", "-id")
+        .values_list("paper_id", "created_at")[:KEPT_AGAIN]
+    )
+    kept_at = dict(keeps)
+    tokens_of = {paper.pk: set(tokens_of_paper(paper)) for paper in _papers_with_text(list(kept_at))}
+    back = [
+        pk
+        for pk, token, created in forgotten
+        if any(at > created and token in tokens_of.get(paper, ()) for paper, at in kept_at.items())
+    ]
+    if back:
+        ForgottenFeature.objects.filter(pk__in=back).delete()
+    for pk, token, _ in forgotten:
+        if pk not in back:
+            reader.weights[features.index_of(token)] = 0.0
+
+
+def _papers_with_text(paper_ids: list[int]) -> list[Paper]:
+    fields = ("pk", "title", "abstract", "authors")
+    return list(Paper.objects.filter(pk__in=paper_ids).only(*fields).prefetch_related("categories"))
+
+
+def tokens_of_paper(paper: Paper) -> list[str]:
+    """The paper's features as its stored vector has them (papers/features.py), unhashed."""
+    codes = [category.code for category in paper.categories.all()]
+    return features.tokens(title=paper.title, abstract=paper.abstract, authors=paper.author_names, categories=codes)
 
 
 def _refit_due(checkpoint: ReaderModel, newer: int) -> bool:
@@ -83,7 +144,7 @@ def _refit_due(checkpoint: ReaderModel, newer: int) -> bool:
 def _decisions_after(user: User, checkpoint: ReaderModel | None) -> list[tuple[int, str, int]]:
     """(paper, decision, id) of the decisions newer than the checkpoint, oldest first. A reader's decisions
     take their account's lock, so their ids and times grow together: the history index finds them."""
-    swipes = Swipe.objects.filter(user=user)
+    swipes = Swipe.objects.filter(teaching(user=user), user=user)
     if checkpoint is not None:
         since = checkpoint.refit_at or timezone.now()
         swipes = swipes.filter(created_at__gte=since - CLOCK_SLACK, pk__gt=checkpoint.learned_through)
@@ -97,18 +158,19 @@ def _refit(user: User, checkpoint: ReaderModel | None, unseen: sparse.csr_matrix
     """Fit from a bounded sample of the history and store the checkpoint."""
     started = timezone.now()
     keep, skip = Q(decision=Swipe.Decision.KEEP), Q(decision=Swipe.Decision.SKIP)
-    history = Swipe.objects.filter(user=user).aggregate(
+    history = Swipe.objects.filter(teaching(user=user), user=user).aggregate(
         last=Max("id"), keeps=Count("id", filter=keep), skips=Count("id", filter=skip)
     )
     learned_through = history["last"] or 0
     keep_ids = _sample(user, Swipe.Decision.KEEP, learned_through, history["keeps"])
     skip_ids = _sample(user, Swipe.Decision.SKIP, learned_through, history["skips"])
     skipped_set = set(skip_ids)
-    seed_ids = SeedPaper.objects.filter(user=user).values_list("paper_id", flat=True)
+    seed_ids = _seeds(user).values_list("paper_id", flat=True)
     seeds = [pk for pk in seed_ids if pk not in skipped_set]  # a seed the reader skipped since is a skip
     _, kept = matrix_for(list(dict.fromkeys(seeds + keep_ids)))
     _, skipped = matrix_for(skip_ids)
     reader = ranker.learn(kept, skipped, unseen)
+    forget(user=user, reader=reader)  # before it is stored: a merge scores with the stored weights
     if reader.weights is None:  # only keeps or only skips, and nothing unseen to weigh them against
         if checkpoint is not None:
             checkpoint.delete()
@@ -129,7 +191,7 @@ def _refit(user: User, checkpoint: ReaderModel | None, unseen: sparse.csr_matrix
 def _sample(user: User, decision: str, through: int, count: int) -> list[int]:
     """The papers of the latest LATEST decisions of this kind (`count` in all), and about OLDER of the rest,
     every n-th by id, so that only the sample crosses the wire."""
-    swipes = Swipe.objects.filter(user=user, decision=decision, pk__lte=through)
+    swipes = Swipe.objects.filter(teaching(user=user), user=user, decision=decision, pk__lte=through)
     latest = list(swipes.order_by("-created_at", "-id").values_list("paper_id", "created_at")[:LATEST])
     if len(latest) < LATEST or count <= LATEST:
         return [pk for pk, _ in latest]
@@ -144,8 +206,9 @@ def _sample(user: User, decision: str, through: int, count: int) -> list[int]:
 def kept_for_reasons(*, user: User) -> tuple[list[int], sparse.csr_matrix]:
     """The latest kept papers and seeds, with their vectors: what a card's "Like …" names. Read only when
     reasons are written (a full rescore, a merge), not for a reorder."""
-    kept = Swipe.objects.filter(user=user, decision=Swipe.Decision.KEEP).order_by("-created_at", "-id")
-    seeds = SeedPaper.objects.filter(user=user).exclude(
+    kept = Swipe.objects.filter(teaching(user=user), user=user, decision=Swipe.Decision.KEEP)
+    kept = kept.order_by("-created_at", "-id")
+    seeds = _seeds(user).exclude(
         Q(paper__in=Swipe.objects.filter(user=user, decision=Swipe.Decision.SKIP).values("paper"))
     )
     ids = list(kept.values_list("paper_id", flat=True)[:KEPT_FOR_REASONS])
@@ -158,19 +221,27 @@ def kept_for_reasons_of(*, user_ids: list[int]) -> dict[int, tuple[list[int], sp
     vectors for all of them."""
     newest = Window(RowNumber(), partition_by=F("user_id"), order_by=[F("created_at").desc(), F("id").desc()])
     kept = (
-        Swipe.objects.filter(user_id__in=user_ids, decision=Swipe.Decision.KEEP)
+        Swipe.objects.filter(user_id__in=user_ids, decision=Swipe.Decision.KEEP, teaches=True)
         .annotate(newest=newest)
         .filter(newest__lte=KEPT_FOR_REASONS)
         .order_by("user_id", "newest")
     )
+    # Readers who started over learn only from what came after (`teaching`).
+    since: dict[int, datetime] = {
+        user_id: at
+        for user_id, at in DeckSettings.objects.filter(user_id__in=user_ids).values_list("user_id", "learning_since")
+        if at is not None
+    }
     ids: dict[int, list[int]] = {pk: [] for pk in user_ids}
-    for user_id, paper_id in kept.values_list("user_id", "paper_id"):
-        ids[user_id].append(paper_id)
+    for user_id, paper_id, at in kept.values_list("user_id", "paper_id", "created_at"):
+        if user_id not in since or at >= since[user_id]:
+            ids[user_id].append(paper_id)
     skipped = Swipe.objects.filter(user=OuterRef("user"), paper=OuterRef("paper"), decision=Swipe.Decision.SKIP)
     seeds = SeedPaper.objects.filter(user_id__in=user_ids).exclude(Exists(skipped)).order_by("user_id", "-added_at")
     seeded: dict[int, list[int]] = {pk: [] for pk in user_ids}
-    for user_id, paper_id in seeds.values_list("user_id", "paper_id"):
-        seeded[user_id].append(paper_id)
+    for user_id, paper_id, at in seeds.values_list("user_id", "paper_id", "added_at"):
+        if user_id not in since or at >= since[user_id]:
+            seeded[user_id].append(paper_id)
     every = list(dict.fromkeys(pk for user_id in user_ids for pk in ids[user_id] + seeded[user_id][:KEPT_FOR_REASONS]))
     found, matrix = matrix_for(every)
     row_of = {pk: i for i, pk in enumerate(found)}

@@ -21,7 +21,7 @@ from papers import common_words, features
 from papers.models import Paper
 from papers.names import fold_name
 
-from . import ranker
+from . import ranker, reader_model
 from .models import Swipe
 
 TASTE_DECISIONS = 1000  # the latest decisions a reader's keen categories are counted over
@@ -47,7 +47,8 @@ def tastes_of(*, user: User, kept_ids: Iterable[int]) -> Tastes:
     authors: Counter[str] = Counter()
     for keys in Paper.objects.filter(pk__in=list(kept_ids)).values_list("author_keys", flat=True):
         authors.update({key for key in keys.split("|") if key})
-    latest = Swipe.objects.filter(user=user).order_by("-created_at", "-id")[:TASTE_DECISIONS]
+    latest = Swipe.objects.filter(reader_model.teaching(user=user), user=user).order_by("-created_at", "-id")
+    latest = latest[:TASTE_DECISIONS]
     decided: Counter[str] = Counter()
     kept: Counter[str] = Counter()
     for code, decision in latest.values_list("paper__primary_category__code", "decision"):

@@ -42,6 +42,7 @@ from .models import (
     DeckSettings,
     DigestSent,
     DigestSubscription,
+    ForgottenFeature,
     Interest,
     QueueStamp,
     ReaderModel,
@@ -554,6 +555,12 @@ def deck_settings_for_export(user: User) -> dict[str, Any] | None:
         "include_cross_lists": row.include_cross_lists,
         "include_replacements": row.include_replacements,
         "private_feed": bool(row.feed_token),
+        "learning_paused": row.learning_paused,
+        "learning_since": row.learning_since.isoformat() if row.learning_since else None,
+        "forgotten": [
+            {"kind": kind, "value": value, "since": at.isoformat()}
+            for kind, value, at in ForgottenFeature.objects.filter(user=user).values_list("kind", "value", "created_at")
+        ],
     }
 
 

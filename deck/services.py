@@ -17,7 +17,7 @@ from library.models import ReadingList, ReadingListEntry
 from papers.models import Paper
 
 from . import ranking, reader_model, selectors, serving_log
-from .models import DeckCard, DeckSettings, DigestSubscription, Interest, Swipe
+from .models import DeckCard, DeckSettings, DigestSubscription, ForgottenFeature, Interest, ReaderModel, Swipe
 from .tasks import queue_rerank
 
 
@@ -66,8 +66,8 @@ def decide_in_deck(
     rerank (ranking.nudge_queue), in the same transaction and under the same lock. A keep with
     `reading_list` ("Keep and save to <list>") goes to that list instead of the default one."""
     swipe, created = _record(user, paper, decision, source, origin, reading_list)
-    if not created:
-        return Decided(swipe=swipe, created=False, withdrawn=[])
+    if not created or not swipe.teaches:  # paused: the order stays as it is
+        return Decided(swipe=swipe, created=created, withdrawn=[])
     withdrawn = ranking.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
     return Decided(swipe=swipe, created=True, withdrawn=withdrawn)
 
@@ -77,13 +77,15 @@ def _record(
 ) -> tuple[Swipe, bool]:
     lock_account(user)
     swipe = Swipe(user=user, paper=paper, decision=decision, source=source, origin=origin, created_at=timezone.now())
+    swipe.teaches = not learning_paused(user=user)
     serving_log.note_served(swipe=swipe)
     if not _insert_once(swipe):
         # The unique (user, paper) constraint caught a repeated decision (a double click): the first one
         # stands. Any other failure (the account deleted meanwhile) raised in the INSERT and goes up.
         return Swipe.objects.get(user=user, paper=paper), False
     DeckCard.objects.filter(user=user, paper=paper).delete()
-    _learn_after_commit(user)
+    if swipe.teaches:
+        _learn_after_commit(user)
     if decision == Swipe.Decision.KEEP:
         swipe.list_entry = _fill_list(user, paper, reading_list)
         if swipe.list_entry:
@@ -95,7 +97,7 @@ def _insert_once(swipe: Swipe) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on (user, paper): a repeat inserts nothing and raises nothing, so the
     decision's transaction needs no savepoint (two round trips of every decision). Sets the id and sends
     post_save as `create` would; False when the reader had decided this paper already."""
-    fields = ("user_id", "paper_id", "decision", "source", "created_at", *serving_log.SERVED_FIELDS)
+    fields = ("user_id", "paper_id", "decision", "source", "created_at", "teaches", *serving_log.SERVED_FIELDS)
     table, quote = Swipe._meta.db_table, connection.ops.quote_name
     columns = ", ".join(quote(field) for field in fields)
     sql = (
@@ -220,3 +222,48 @@ def save_digest(*, subscription: DigestSubscription, time_zone: str) -> DigestSu
 def unsubscribe_digest(*, user: User) -> None:
     lock_account(user)
     DigestSubscription.objects.filter(user=user).update(frequency=DigestSubscription.Frequency.OFF)
+
+
+def learning_paused(*, user: User) -> bool:
+    deck_settings = selectors.reader_of(user=user).settings
+    return bool(deck_settings and deck_settings.learning_paused)
+
+
+@transaction.atomic
+def pause_learning(*, user: User, paused: bool) -> None:
+    """While paused, decisions are stored and shown in the history but teach the model nothing, and the deck's
+    order stays as it is; resuming learns from the decisions made after."""
+    lock_account(user)
+    DeckSettings.objects.update_or_create(user=user, defaults={"learning_paused": paused})
+    selectors.forget_reader(user.pk)
+
+
+@transaction.atomic
+def start_over(*, user: User) -> None:
+    """A new model from now on: every decision and seed paper stays in the history, none teaches it any more."""
+    lock_account(user)
+    DeckSettings.objects.update_or_create(user=user, defaults={"learning_since": timezone.now()})
+    selectors.forget_reader(user.pk)
+    ReaderModel.objects.filter(user=user).delete()
+    _rescore_after_commit(user)
+
+
+@transaction.atomic
+def forget_feature(*, user: User, kind: str, value: str, token: str) -> ForgottenFeature:
+    """Take a term, an author or a category out of the reader's model until they keep a paper with it again."""
+    lock_account(user)
+    forgotten, _ = ForgottenFeature.objects.update_or_create(
+        user=user, token=token, defaults={"kind": kind, "value": value}
+    )
+    reader_model.history_changed(user=user)  # the stored model is fitted again without it
+    _rescore_after_commit(user)
+    return forgotten
+
+
+@transaction.atomic
+def learn_again(*, user: User, forgotten_id: int) -> None:
+    """Raises ForgottenFeature.DoesNotExist for another user's."""
+    lock_account(user)
+    ForgottenFeature.objects.get(pk=forgotten_id, user=user).delete()
+    reader_model.history_changed(user=user)
+    _rescore_after_commit(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import digest_views, feeds, views
+from . import digest_views, feeds, learned_views, views
 
 app_name = "deck"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("settings/interests/set/", views.set_interest, name="set_interest"),
     path("settings/interests/<int:interest_id>/remove/", views.drop_interest, name="drop_interest"),
     path("settings/interests/seeds/", views.add_seeds, name="add_seeds"),
+    path("settings/learned/", learned_views.learned, name="learned"),
+    path("settings/learned/forget/", learned_views.forget, name="forget"),
+    path("settings/learned/<int:forgotten_id>/again/", learned_views.learn_again, name="learn_again"),
+    path("settings/learned/pause/", learned_views.pause, name="pause_learning"),
+    path("settings/learned/start-over/", learned_views.start_over, name="start_over"),
     path("settings/deck/", views.save_deck_settings, name="deck_settings"),
     path("settings/deck/feed/", views.reset_feed, name="reset_feed"),
     path("settings/digest/", digest_views.digest_settings, name="digest_settings"),

@@ -34,6 +34,7 @@ PRIVATE = [
     "/history/",
     "/stats/",
     "/settings/interests/",
+    "/settings/learned/",
     "/settings/categories/",
     "/settings/digest/",
     "/settings/zotero/",

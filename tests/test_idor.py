@@ -7,7 +7,7 @@ import pytest
 from django.urls import get_resolver
 
 from deck import services as deck_services
-from deck.models import Interest, Swipe
+from deck.models import ForgottenFeature, Interest, Swipe
 from library import services as library_services
 from library.models import ReadingList, ReadingListEntry, ZoteroSend
 
@@ -18,11 +18,12 @@ from .test_url_sweep import routes
 pytestmark = pytest.mark.django_db
 
 # Routes with an object in the address, and how Bob (signed in) tries Alice's object on each.
-# (method, address, data); {swipe} {interest} {entry} {send} are Alice's, {list} is Bob's.
+# (method, address, data); {swipe} {interest} {entry} {send} {forgotten} are Alice's, {list} is Bob's.
 ENTRY, MOVE = {"entries": "{entry}"}, {"entries": "{entry}", "target": "{list}"}
 ATTEMPTS = {
     "history/<int:swipe_id>/": ("post", "/history/{swipe}/", {"decision": "skip"}),
     "settings/interests/<int:interest_id>/remove/": ("post", "/settings/interests/{interest}/remove/", {}),
+    "settings/learned/<int:forgotten_id>/again/": ("post", "/settings/learned/{forgotten}/again/", {}),
     "lists/<slug:slug>/": ("get", "/lists/secret/", {}),
     "lists/<slug:slug>/rename/": ("post", "/lists/secret/rename/", {"name": "Mine"}),
     "lists/<slug:slug>/delete/": ("post", "/lists/secret/delete/", {}),
@@ -69,7 +70,9 @@ def alices_things():
     entry, _ = library_services.add_to_list(reading_list=secret, paper=paper)
     bobs_list = library_services.create_list(user=bob, name="Bob's")
     send = ZoteroSend.objects.create(user=alice, reading_list=secret, collection_name="Secret")
+    forgotten = deck_services.forget_feature(user=alice, kind="term", value="qubits", token="qubits")
     ids = {"swipe": swipe.pk, "interest": interest.pk, "entry": entry.pk, "list": bobs_list.pk, "send": send.pk}
+    ids["forgotten"] = forgotten.pk
     return alice, bob, ids
 
 
@@ -83,6 +86,7 @@ def snapshot(alice):
         list(Swipe.objects.filter(user=alice).values_list("decision", flat=True)),
         list(Interest.objects.filter(user=alice).values_list("value", flat=True)),
         list(ZoteroSend.objects.values_list("user", "state", "with_notes")),
+        list(ForgottenFeature.objects.filter(user=alice).values_list("token", flat=True)),
     )
 
 

@@ -16,6 +16,7 @@ PAGES = [
     "/",
     "/history/",
     "/settings/interests/",
+    "/settings/learned/",
     "/settings/categories/",
     "/settings/digest/",
     "/lists/",

@@ -1,5 +1,6 @@
 import pytest
 
+from papers import common_words
 from papers.feature_store import compute_features, vectors
 from papers.models import Category, Paper
 from papers.parsers import parse_document
@@ -39,3 +40,11 @@ def physics_reader():
     user = UserFactory()
     user.followed_categories.set(Category.objects.filter(code__in=FOLLOWED))
     return user
+
+
+@pytest.fixture
+def common_words_afresh():
+    """The catalog's common words counted over this test's catalog, not one cached by an earlier test."""
+    common_words.forget()
+    yield
+    common_words.forget()

@@ -18,15 +18,7 @@ from papers.models import Paper
 from ..factories import PaperFactory
 from .conftest import physics_reader
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
-
-
-@pytest.fixture(autouse=True)
-def counted_afresh():
-    """The catalog's common words counted over this test's catalog, not a cached earlier one."""
-    common_words.forget()
-    yield
-    common_words.forget()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog", "common_words_afresh")]
 
 
 def reader_who(keeps, decisions: int = 150):
