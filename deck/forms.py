@@ -22,6 +22,12 @@ class DecideForm(forms.Form):
     list = IdField(required=False)  # "Keep and save to <list>": a keep that goes to this list, not the default
 
 
+class LaterForm(forms.Form):
+    """ "Not now" on a card: the paper, nothing else (it teaches nothing)."""
+
+    paper = IdField()
+
+
 class DeckForm(forms.Form):
     show = forms.CharField(required=False, max_length=40)  # the arXiv id an undo brings back on top
 

@@ -269,3 +269,21 @@ class ForgottenFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} forgot {self.kind} {self.value}"
+
+
+class Postponed(models.Model):
+    """ "Not now": a paper the reader put off. It is out of the deck until `until` (the start of their next
+    day), then back in its place; nothing is learned from it, and Undo takes it back like a decision."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="postponed")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "postponed papers"
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_postponement_per_paper")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="postponed_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} put off {self.paper_id} until {self.until:%Y-%m-%d %H:%M}"

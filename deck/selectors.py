@@ -29,6 +29,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Now
 from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
@@ -44,6 +45,7 @@ from .models import (
     DigestSubscription,
     ForgottenFeature,
     Interest,
+    Postponed,
     QueueStamp,
     ReaderModel,
     SeedPaper,
@@ -315,6 +317,7 @@ def next_cards(
         why = {row.paper_id: row for row in ranked}
     else:
         deck = candidates(user=user, followed=followed, mutes=mutes).exclude(pk__in=exclude)
+        deck = deck.filter(~Exists(_put_off(user, "pk")))
         # The walk past decided papers reads only indexes (the ids, in a subquery); then the few rows.
         top = deck.values("pk")[:count]
         cards = list(Paper.objects.filter(pk__in=top).defer(*UNSHOWN).order_by("-listed_at", "-id"))
@@ -327,9 +330,16 @@ def next_cards(
 
 
 def unseen_queue(*, user: User) -> QuerySet[DeckCard]:
-    """The ranked queue, less what was decided since it was built (a decision also deletes its row)."""
+    """The ranked queue, less what was decided since it was built (a decision also deletes its row) and what
+    the reader put off until later ("Not now": its row stays, and shows again when the time comes)."""
     decided = Swipe.objects.filter(user=user, paper=OuterRef("paper"))
-    return DeckCard.objects.filter(user=user).filter(~Exists(decided)).order_by("rank")
+    return (
+        DeckCard.objects.filter(user=user).filter(~Exists(decided), ~Exists(_put_off(user, "paper"))).order_by("rank")
+    )
+
+
+def _put_off(user: User, paper: str) -> QuerySet[Postponed]:
+    return Postponed.objects.filter(user=user, paper=OuterRef(paper), until__gt=timezone.now())
 
 
 def is_muted(paper: Paper, mutes: list[Interest]) -> bool:
@@ -449,10 +459,16 @@ def deck_state(*, user: User, followed: list[int] | None = None, mutes: list[Int
     # Everything else the deck will show, of any date, counted up to one past the cap so that the count
     # never walks a big catalog.
     left_sql, left_params = _compiled(("left", *scope), lambda: deck().order_by().values("pk")[: COUNT_CAP + 1])
-    undo_sql, undo_params = _compiled(("undo", user.pk), lambda: Swipe.objects.filter(user=user).values("pk")[:1])
+    swiped_sql, swiped_params = _compiled(("undo", user.pk), lambda: Swipe.objects.filter(user=user).values("pk")[:1])
+    # A "Not now" still in force can be undone too; CURRENT_TIMESTAMP in the SQL keeps the compiled query good.
+    put_off_sql, put_off_params = _compiled(
+        ("put-off", user.pk), lambda: Postponed.objects.filter(user=user, until__gt=Now()).values("pk")[:1]
+    )
+    undo_sql = f"EXISTS ({swiped_sql}) OR EXISTS ({put_off_sql})"
+    undo_params = (*swiped_params, *put_off_params)
     left = f"(SELECT COUNT(*) FROM ({left_sql}) AS deck)"  # noqa: S608 (our own SQL, as each below)
     if not day:
-        row = _fetchone(f"SELECT 0, 0, 1 = 0, {left}, EXISTS ({undo_sql})", (*left_params, *undo_params))
+        row = _fetchone(f"SELECT 0, 0, 1 = 0, {left}, {undo_sql}", (*left_params, *undo_params))
     else:
         decided = Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk")))
         day_sql, day_params = _compiled(
@@ -481,7 +497,7 @@ def deck_state(*, user: User, followed: list[int] | None = None, mutes: list[Int
         # would then read the whole catalog for it rather than the newest papers down the deck's index.
         today_sql = f"CASE WHEN day.done < day.total THEN ({newer_sql}) IS NULL ELSE 1 = 0 END"
         row = _fetchone(
-            f"SELECT total, done, today, CASE WHEN today THEN 0 ELSE {left} END, EXISTS ({undo_sql})"  # noqa: S608
+            f"SELECT total, done, today, CASE WHEN today THEN 0 ELSE {left} END, {undo_sql}"  # noqa: S608
             f" FROM (SELECT COALESCE(day.total, 0) AS total, COALESCE(day.done, 0) AS done, {today_sql} AS today"
             f" FROM (SELECT 1) AS one LEFT JOIN ({day_sql}) AS day ON 1 = 1) AS state",
             (*left_params, *undo_params, *newer_params, *day_params),

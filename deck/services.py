@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models.signals import post_save
@@ -17,7 +18,16 @@ from library.models import ReadingList, ReadingListEntry
 from papers.models import Paper
 
 from . import ranking, reader_model, selectors, serving_log
-from .models import DeckCard, DeckSettings, DigestSubscription, ForgottenFeature, Interest, ReaderModel, Swipe
+from .models import (
+    DeckCard,
+    DeckSettings,
+    DigestSubscription,
+    ForgottenFeature,
+    Interest,
+    Postponed,
+    ReaderModel,
+    Swipe,
+)
 from .tasks import queue_rerank
 
 
@@ -117,12 +127,33 @@ def _insert_once(swipe: Swipe) -> bool:
 
 
 @transaction.atomic
-def undo_last(*, user: User) -> Swipe | None:
-    """Take back the latest decision and its side effects; returns it (deleted, its paper read), to say what
-    was undone and show the paper again."""
+def postpone(*, user: User, paper: Paper) -> Postponed:
+    """ "Not now": the paper leaves the deck until the start of the reader's next day, then comes back in its
+    place. Nothing is learned from it."""
+    lock_account(user)
+    now = timezone.now()
+    tomorrow = now.astimezone(user.zone).date() + timedelta(days=1)
+    until = datetime.combine(tomorrow, time.min, tzinfo=user.zone)
+    postponed, _ = Postponed.objects.update_or_create(
+        user=user, paper=paper, defaults={"until": until, "created_at": now}
+    )
+    return postponed
+
+
+@transaction.atomic
+def undo_last(*, user: User) -> Swipe | Postponed | None:
+    """Take back the latest decision (a "Not now" too) and its side effects; returns it (deleted, its paper
+    read), to say what was undone and show the paper again."""
     lock_account(user)
     swipe = Swipe.objects.select_for_update().filter(user=user).select_related("paper").order_by("-created_at", "-id")
     last = swipe.first()
+    put_off = Postponed.objects.filter(user=user, until__gt=timezone.now()).select_related("paper")
+    latest_put_off = put_off.order_by("-created_at").first()
+    if latest_put_off is not None and (last is None or latest_put_off.created_at > last.created_at):
+        latest_put_off.delete()  # its queue row never left: the card is back in its place
+        card = DeckCard.objects.filter(user=user, paper=latest_put_off.paper).select_related("reason_paper").first()
+        latest_put_off.paper.deck_card = card  # type: ignore[attr-defined]
+        return latest_put_off
     if last is None:
         return None
     last.delete()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("deck/cards/", views.cards, name="cards"),
     path("deck/decide/", views.decide, name="decide"),
     path("deck/undo/", views.undo, name="undo"),
+    path("deck/later/", views.later, name="later"),
     path("history/", views.history, name="history"),
     path("stats/", views.stats, name="stats"),
     path("history/<int:swipe_id>/", views.change_decision, name="change_decision"),

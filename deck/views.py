@@ -30,10 +30,11 @@ from .forms import (
     DeckSettingsForm,
     HistoryFilterForm,
     InterestForm,
+    LaterForm,
     SeedPapersForm,
     TrendingForm,
 )
-from .models import DeckSettings, Interest, Swipe
+from .models import DeckSettings, Interest, Postponed, Swipe
 from .seeds import add_seed_papers
 from .stats import stats_of
 from .templatetags.deck_cards import render_cards
@@ -166,9 +167,25 @@ def undo(request: AuthenticatedRequest) -> HttpResponse:
     return redirect(f"{reverse('deck:deck')}?{urlencode({'show': undone.paper.arxiv_id})}")
 
 
-def _undid(swipe: Swipe) -> str:
+def _undid(undone: Swipe | Postponed) -> str:
     """What an undo took back, said as the deck says it: "Undid: Keep · <title>"."""
-    return f"Undid: {swipe.get_decision_display()} · {swipe.paper.title}"
+    what = "Not now" if isinstance(undone, Postponed) else undone.get_decision_display()
+    return f"Undid: {what} · {undone.paper.title}"
+
+
+@login_required
+@require_POST
+def later(request: AuthenticatedRequest) -> HttpResponse:
+    """ "Not now": the card leaves the deck until tomorrow, teaching nothing."""
+    form = LaterForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Post a paper id.")
+    paper = get_object_or_404(Paper.objects.only("pk", "title"), pk=form.cleaned_data["paper"])
+    services.postpone(user=request.user, paper=paper)
+    if wants_json(request):
+        return _deck_reply(request, [], can_undo=True, decided={"created": True, "decision": "later"})
+    messages.info(request, f"Not now: {paper.title}. It comes back tomorrow.")
+    return redirect("deck:deck")
 
 
 @login_required

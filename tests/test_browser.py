@@ -605,3 +605,41 @@ def test_katex_loads_only_where_a_card_or_page_holds_math(live_server, page, dja
     page.goto(f"{live_server.url}{maths.get_absolute_url()}")
     expect(page.locator(".katex").first).to_be_visible()
     assert [url for url in fetched if url.endswith("katex.min.js")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_not_now_by_key_and_by_tap_puts_a_card_off_until_tomorrow_and_undo_brings_it_back(
+    live_server, browser, django_user_model
+):
+    from deck.models import Postponed
+
+    user = django_user_model.objects.create_user(email="later@example.org", password=PASSWORD)
+    user.followed_categories.add(Category.objects.get(code="cs.LG"))
+    now = timezone.now()
+    for i in range(6):
+        PaperFactory(primary_category=Category.objects.get(code="cs.LG"), listed_at=now - timezone.timedelta(minutes=i))
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = phone.new_page()
+    sign_in(page, live_server.url, user)
+    first = top_id(page)
+    with page.expect_response(re.compile(r"/deck/later/$")) as response:
+        page.locator("#deck .deck-card").first.get_by_role("button", name="Not now").tap()
+    assert response.value.ok
+    expect(page.locator("#deck .deck-card").first).not_to_have_attribute("data-arxiv-id", first)
+    expect(page.locator("#deck-status")).to_contain_text("Not now (back tomorrow)")
+    second = top_id(page)
+    with page.expect_response(re.compile(r"/deck/later/$")):
+        page.keyboard.press("n")
+    expect(page.locator("#deck .deck-card").first).not_to_have_attribute("data-arxiv-id", second)
+    assert sorted(Postponed.objects.values_list("paper__arxiv_id", flat=True)) == sorted([first, second])
+    assert not Swipe.objects.exists()
+    page.reload()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
+    assert {first, second}.isdisjoint(
+        page.locator("#deck .deck-card").evaluate_all("cs => cs.map(c => c.dataset.arxivId)")
+    )
+    page.get_by_role("button", name="Undo").tap()
+    expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", second)
+    assert list(Postponed.objects.values_list("paper__arxiv_id", flat=True)) == [first]
+    phone.close()

@@ -26,7 +26,7 @@
   helpButton.hidden = false;
 
   const pending = new Set(); // papers decided whose POST has not answered yet
-  const cards = () => Array.from(deck.querySelectorAll(".deck-card:not(.leaving-left):not(.leaving-right)"));
+  const cards = () => Array.from(deck.querySelectorAll(".deck-card:not(.leaving-left):not(.leaving-right):not(.leaving-up)"));
   const top = () => cards()[0];
 
   function prepare(card) {
@@ -145,7 +145,7 @@
     const body = new FormData(form);
     body.set("source", source);
     if (list) body.set("list", list.id);
-    card.classList.add(decision === "keep" ? "leaving-right" : "leaving-left");
+    card.classList.add({ keep: "leaving-right", skip: "leaving-left", later: "leaving-up" }[decision]);
     inFlight += 1;
     pending.add(card.dataset.paper);
     let failed = false;
@@ -156,7 +156,8 @@
       if (failed) return;
       card.remove();
       showState();
-      say(list ? `Kept and saved in “${list.name}”: ${title}` : `${decision === "keep" ? "Kept" : "Skipped"}: ${title}`);
+      const said = { keep: "Kept", skip: "Skipped", later: "Not now (back tomorrow)" }[decision];
+      say(list ? `Kept and saved in “${list.name}”: ${title}` : `${said}: ${title}`);
       focusTop();
     });
     post(form.action, body)
@@ -172,15 +173,16 @@
         if ((data.withdrawn || []).length) exhausted = false;
       })
       .catch((error) => {
+        const what = decision === "later" ? "“Not now”" : decision;
         // Put the card back so nothing is lost.
         failed = true;
-        card.classList.remove("leaving-left", "leaving-right", "dragging");
+        card.classList.remove("leaving-left", "leaving-right", "leaving-up", "dragging");
         card.style.transform = "";
         deck.prepend(card);
         fail(
           error.status
-            ? `Your ${decision} was not saved: the server had a problem (${error.status}). The card is back; try again in a moment.`
-            : `Your ${decision} was not saved: no connection. The card is back; try again when you are online.`,
+            ? `Your ${what} was not saved: the server had a problem (${error.status}). The card is back; try again in a moment.`
+            : `Your ${what} was not saved: no connection. The card is back; try again when you are online.`,
         );
       })
       .finally(() => { inFlight -= 1; pending.delete(card.dataset.paper); showState(); refill(); });
@@ -272,6 +274,7 @@
     const key = event.key;
     if (key === "ArrowRight" || key === "k" || key === "K") decide("keep", "key");
     else if (key === "ArrowLeft" || key === "j" || key === "J") decide("skip", "key");
+    else if (key === "n" || key === "N") decide("later", "key");
     else if (key === "u" || key === "U") undo();
     else if (key === "p" || key === "P") openPdf();
     else if (key === "?") helpDialog.showModal();
