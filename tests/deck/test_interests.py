@@ -363,7 +363,14 @@ def test_download_my_data_holds_follows_mutes_seeds_and_deck_settings(logged_in,
     assert all(i["created_at"] for i in data["interests"])
     assert [s["arxiv_id"] for s in data["seed_papers"]] == [seed.arxiv_id]
     assert data["seed_papers"][0]["added_at"]
-    assert data["deck_settings"] == {"include_cross_lists": True, "include_replacements": False, "private_feed": True}
+    assert data["deck_settings"] == {
+        "include_cross_lists": True,
+        "include_replacements": False,
+        "private_feed": True,
+        "learning_paused": False,
+        "learning_since": None,
+        "forgotten": [],
+    }
     token = DeckSettings.objects.get(user=user).feed_token
     assert token not in json.dumps(data)  # the feed's key stays out of a file that travels
     assert [(c["arxiv_id"], c["rank"], c["reason"]) for c in data["deck_queue"]["cards"]] == [
