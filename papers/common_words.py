@@ -22,6 +22,8 @@ CACHE_KEY = f"papers:common-words:{MOST_FREQUENT}:v2"
 
 _memo: tuple[float, tuple[tuple[str, int], ...]] | None = None
 _lock = threading.Lock()
+_sets: dict[int, frozenset[str]] = {}  # by `top`, for the count `_sets_of`
+_sets_of: tuple[tuple[str, int], ...] | None = None
 
 
 def ranked() -> tuple[tuple[str, int], ...]:
@@ -41,12 +43,25 @@ def ranked() -> tuple[tuple[str, int], ...]:
 
 
 def common(top: int = MOST_FREQUENT) -> frozenset[str]:
-    """The `top` most frequent words, and every word as frequent as the last of them: a tie is never split."""
+    """The `top` most frequent words, and every word as frequent as the last of them: a tie is never split.
+    Built once per count and kept: a full rescore asks for it twice for each card it explains."""
     words = ranked()
-    if len(words) <= top:
-        return frozenset(word for word, _ in words)
-    least = words[top - 1][1]
-    return frozenset(word for word, n in words if n >= least)
+    with _lock:
+        found = _sets.get(top) if _sets_of is words else None
+    if found is None:
+        least = words[top - 1][1] if len(words) > top else 0
+        found = frozenset(word for word, n in words if n >= least)
+        _keep_set(words, top, found)
+    return found
+
+
+def _keep_set(words: tuple[tuple[str, int], ...], top: int, found: frozenset[str]) -> None:
+    global _sets_of
+    with _lock:
+        if _sets_of is not words:  # counted again since: the sets of the old count go
+            _sets.clear()
+            _sets_of = words
+        _sets[top] = found
 
 
 def count() -> tuple[tuple[str, int], ...]:
@@ -67,4 +82,5 @@ def forget() -> None:
     global _memo
     with _lock:
         _memo = None
+        _sets.clear()
     cache.delete(CACHE_KEY)
