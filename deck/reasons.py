@@ -10,10 +10,12 @@ decisions only, and kept in the cache for the merges of an announcement.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.cache import cache
 
 from accounts.models import User
@@ -96,23 +98,35 @@ def distinctive_phrases(*, paper: Paper, reader: ranker.Reader) -> list[str]:
     the catalog's MOST_FREQUENT words and phrases of two very common ones."""
     if reader.weights is None:
         return []
+    terms, columns = _quotable(paper.pk, f"{paper.title}. {paper.abstract}")
+    if not terms:
+        return []
+    weights = reader.weights[columns]
     common, very_common = common_words.common(), common_words.common(VERY_COMMON)
-    terms: dict[str, float] = {}
-    for term in features.terms(f"{paper.title}. {paper.abstract}"):
-        parts = term.split()
+    found: dict[str, float] = {}
+    for i in np.flatnonzero(weights > 0):  # most of a paper's terms weigh nothing: only these are looked at
+        term, parts = terms[i], terms[i].split()
         if (len(parts) == 1 and term in common) or (len(parts) == 2 and set(parts) <= very_common):
             continue
-        if len(parts) == 2 and parts[1].endswith("ed"):  # "light emitted", "universe filled": half a clause
-            continue
-        weight = float(reader.weights[features.index_of(term)])
-        if weight > 0 and term not in terms:
-            terms[term] = weight
+        found.setdefault(term, float(weights[i]))
     chosen: list[str] = []
-    for term, weight in sorted(terms.items(), key=lambda item: -item[1]):
-        if chosen and weight < terms[chosen[0]] / 2:
+    for term, weight in sorted(found.items(), key=lambda item: -item[1]):
+        if chosen and weight < found[chosen[0]] / 2:
             break
         if not any(set(term.split()) & set(other.split()) for other in chosen):  # "spin" beside "spin chain"
             chosen.append(term)
         if len(chosen) == PHRASES:
             break
     return chosen
+
+
+@functools.lru_cache(maxsize=2000)  # a few readers' queues; about 12 kB a paper
+def _quotable(paper_id: int, text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """A paper's quotable terms and their feature columns, tokenised and hashed once per worker: every full
+    rescore explains mostly the same papers again. (The text is part of the key: a new version changes it.)"""
+    terms = tuple(
+        term
+        for term in dict.fromkeys(features.terms(text))
+        if not (" " in term and term.split()[1].endswith("ed"))  # "light emitted", "universe filled": half a clause
+    )
+    return terms, np.fromiter((features.index_of(term) for term in terms), dtype=np.int64, count=len(terms))

@@ -75,14 +75,11 @@ def test_decisions_outside_the_deck_say_where_they_were_made(client, reader):
     assert (swipe.origin, swipe.source, swipe.served_exploring) == ("email", "email", None)
 
 
-def test_a_deck_decision_before_the_queue_exists_is_logged_as_unranked(client, reader):
+def test_before_the_queue_exists_a_deck_decision_is_unranked_and_a_repeat_keeps_the_first_log(client, reader):
     paper = Paper.objects.filter(primary_category__code__in=FOLLOWED).first()
     assert in_deck(client, paper.pk, "skip").status_code == 200
     swipe = Swipe.objects.get(user=reader)
     assert (swipe.origin, swipe.served_exploring, swipe.served_rank) == ("deck", None, None)
-
-
-def test_a_repeated_decision_keeps_the_first_ones_log(client, reader):
     ranking.refresh_queue(user=reader)
     card = queue(reader)[0]
     in_deck(client, card.paper_id, "keep")
@@ -91,7 +88,7 @@ def test_a_repeated_decision_keeps_the_first_ones_log(client, reader):
     assert (swipe.decision, swipe.served_score) == ("keep", pytest.approx(card.score))
 
 
-def test_undo_brings_the_card_back_on_top_with_its_reason(client, reader):
+def test_undo_brings_the_card_back_with_its_reason_and_a_history_change_keeps_how_it_was_served(client, reader):
     cards = learned_queue(client, reader)
     card = cards[0]
     in_deck(client, card.paper_id, "keep")
@@ -105,10 +102,8 @@ def test_undo_brings_the_card_back_on_top_with_its_reason(client, reader):
     # Decided again: logged as served the first time.
     in_deck(client, card.paper_id, "skip")
     assert Swipe.objects.get(user=reader, paper_id=card.paper_id).served_exploring is card.exploring
-
-
-def test_a_change_on_the_history_page_keeps_how_the_card_was_served(client, reader):
-    cards = learned_queue(client, reader)
+    # A change on the history page keeps how the card was served.
+    cards = queue(reader)  # the learned queue, less the card decided above
     in_deck(client, cards[0].paper_id, "skip")
     swipe = Swipe.objects.get(user=reader, paper_id=cards[0].paper_id)
     client.post(f"/history/{swipe.pk}/", {"decision": "keep"})

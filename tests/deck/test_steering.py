@@ -60,16 +60,6 @@ def test_the_page_shows_what_weighs_toward_a_keep_and_a_skip_with_its_controls(c
     assert 'href="/settings/learned/"' in client.get("/settings/interests/").content.decode()
 
 
-def test_the_controls_are_private_and_checked_against_csrf(reader):
-    anonymous = Client()
-    assert anonymous.get("/settings/learned/")["Location"].startswith("/accounts/login/")
-    strict = Client(enforce_csrf_checks=True)
-    strict.force_login(reader)
-    assert strict.post("/settings/learned/forget/", {"kind": "term", "value": "quantum"}).status_code == 403
-    assert strict.post("/settings/learned/start-over/", {"confirm": "on"}).status_code == 403
-    assert not ForgottenFeature.objects.exists()
-
-
 def test_forget_holds_a_weight_at_zero_until_the_reader_keeps_a_paper_with_it_again(client, reader):
     top = learned.what_it_learned(user=reader).terms.keep[0]
     assert weight(reader, top.token) > 0
@@ -94,7 +84,14 @@ def test_forget_holds_a_weight_at_zero_until_the_reader_keeps_a_paper_with_it_ag
     assert weight(reader, top.token) != 0
 
 
-def test_learn_again_and_crafted_forgets(client, reader):
+def test_learn_again_and_the_controls_are_private_checked_and_parsed(client, reader):
+    anonymous = Client()
+    assert anonymous.get("/settings/learned/")["Location"].startswith("/accounts/login/")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reader)
+    assert strict.post("/settings/learned/forget/", {"kind": "term", "value": "quantum"}).status_code == 403
+    assert strict.post("/settings/learned/start-over/", {"confirm": "on"}).status_code == 403
+    assert not ForgottenFeature.objects.exists()
     client.post("/settings/learned/forget/", {"kind": "category", "value": "quant-ph"})
     forgotten = ForgottenFeature.objects.get(user=reader)
     assert forgotten.token == "category:quant-ph"
