@@ -81,20 +81,21 @@ def learned(*, user: User, unseen: sparse.csr_matrix | None = None, refit: bool 
 
 def teaching(*, user: User) -> Q:
     """The decisions the model learns from: none made while learning was paused, none before a start over."""
-    wanted = Q(teaches=True)
-    deck_settings = selectors.reader_of(user=user).settings
-    if deck_settings is not None and deck_settings.learning_since is not None:
-        wanted &= Q(created_at__gte=deck_settings.learning_since)
-    return wanted
+    since = _learning_since(user)
+    return Q(teaches=True) if since is None else Q(teaches=True, created_at__gte=since)
 
 
 def _seeds(user: User) -> QuerySet[SeedPaper]:
     """The seed papers the model counts as keeps: those given since the last start over."""
+    since = _learning_since(user)
     seeds = SeedPaper.objects.filter(user=user)
-    deck_settings = selectors.reader_of(user=user).settings
-    if deck_settings is not None and deck_settings.learning_since is not None:
-        seeds = seeds.filter(added_at__gte=deck_settings.learning_since)
-    return seeds
+    return seeds if since is None else seeds.filter(added_at__gte=since)
+
+
+def _learning_since(user: User) -> datetime | None:
+    """When the reader last started over; read once per task (settings_of keeps it on the user)."""
+    deck_settings = selectors.settings_of(user=user)
+    return deck_settings.learning_since if deck_settings is not None else None
 
 
 KEPT_AGAIN = 200  # the latest keeps a forgotten feature is looked for in
