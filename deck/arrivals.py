@@ -31,6 +31,7 @@ from .ranking import (
     NEWEST_BONUS,
     QUEUE_LENGTH,
     RANK_STEP,
+    TEACHING,
     Ranking,
     derived_write,
     explain,
@@ -111,6 +112,12 @@ class _Queued:
     score: float
     exploring: bool = False
     from_follow: bool = False
+    teaching: bool = False  # one of the first deck's picks, which new papers queue behind
+
+    @property
+    def held(self) -> bool:
+        """Placed for a reason other than its score: a new paper never goes before it on its score."""
+        return self.exploring or self.from_follow or self.teaching
 
 
 @dataclass
@@ -146,9 +153,12 @@ def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
 
 def _queues(user_ids: list[int]) -> dict[int, list[_Queued]]:
     """The queues of these readers in rank order, in one query; a reader without cards is left out."""
-    fields = ("user_id", "pk", "paper_id", "rank", "score", "exploring", "from_follow")
+    fields = ("user_id", "pk", "paper_id", "rank", "score", "exploring", "from_follow", "teaching")
     queues: dict[int, list[_Queued]] = {}
-    for user_id, *row in DeckCard.objects.filter(user_id__in=user_ids).order_by("user_id", "rank").values_list(*fields):
+    cards = DeckCard.objects.filter(user_id__in=user_ids).annotate(
+        teaching=ExpressionWrapper(Q(reason=TEACHING), output_field=BooleanField())
+    )
+    for user_id, *row in cards.order_by("user_id", "rank").values_list(*fields):
         queues.setdefault(user_id, []).append(_Queued(*row))
     return queues
 
@@ -184,7 +194,7 @@ def _offers(
             if not model.knows_anything:  # newest first, as ranking._scores orders such a queue: ahead of it
                 scores = scores + NEWEST_BONUS + np.linspace(NEWEST_BONUS / 10, 0, len(scores))
         rows = queues[user.pk]
-        ranked = [row.score for row in rows if not row.exploring and not row.from_follow]
+        ranked = [row.score for row in rows if not row.held]
         floor = min(ranked) if len(rows) >= QUEUE_LENGTH and ranked else -np.inf
         top = [i for i in np.argsort(-scores, kind="stable")[:QUEUE_LENGTH] if scores[i] > floor]
         queued = {row.paper_id for row in rows}
@@ -274,7 +284,7 @@ def _placed(rows: list[_Queued], fresh: list[_Queued]) -> list[tuple[_Queued, in
     slots: dict[int, list[_Queued]] = {}  # index of the queued card it goes before -> fresh cards, best first
     for card in sorted(fresh, key=lambda c: -c.score):
         before = next(
-            (i for i, row in enumerate(rows) if not row.exploring and not row.from_follow and row.score < card.score),
+            (i for i, row in enumerate(rows) if not row.held and row.score < card.score),
             len(rows),
         )
         slots.setdefault(before, []).append(card)

@@ -26,6 +26,8 @@ from papers.records import PaperRecord
 from . import ranker
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "papers" / "sample_data"
+# MiniLM and wordllama embeddings of SAMPLE_DIR's papers, written by scripts/embed_sample_papers.py.
+EMBEDDINGS = Path(__file__).resolve().parent / "evaluation_data" / "sample_embeddings.npz"
 CHECKPOINTS = (5, 10, 20, 50)
 NEXT = 10
 
@@ -90,6 +92,30 @@ def tastes(corpus: Corpus, rng: random.Random, per_kind: int, *, authors: bool =
     return out
 
 
+def semantic_tastes(
+    corpus: Corpus, rng: random.Random, count: int, *, exemplars: int = 3, liked: int = 50
+) -> list[Taste]:
+    """Tastes by meaning, not by words: the `liked` papers nearest (by MiniLM, which the product does not use)
+    to a few hidden exemplar papers, so that no word list defines them."""
+    minilm = embeddings(corpus, "minilm")
+    out = []
+    for _ in range(count):
+        hidden = rng.sample(range(len(corpus.records)), exemplars)
+        nearest = (minilm @ minilm[hidden].T).max(axis=1)
+        ids = {corpus.records[i].arxiv_id for i in np.argsort(-nearest, kind="stable")[:liked]}
+        label = "near " + ", ".join(corpus.records[i].arxiv_id for i in hidden)
+        out.append(Taste("semantic", label, lambda r, ids=ids: r.arxiv_id in ids))  # type: ignore[misc]
+    return out
+
+
+def embeddings(corpus: Corpus, kind: str) -> np.ndarray:
+    """The stored `kind` ("minilm" or "wordllama") embedding of each corpus paper, unit length, as float32."""
+    stored = np.load(EMBEDDINGS)
+    row = {arxiv_id: i for i, arxiv_id in enumerate(stored["ids"].tolist())}
+    vectors = stored[kind][[row[r.arxiv_id] for r in corpus.records]].astype(np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+
 def _authors(group: set[str]) -> Taste:
     return Taste("authors", f"{len(group)} authors", lambda r: any(a.name in group for a in r.authors))
 
@@ -139,12 +165,16 @@ class PositivesOnlySVM(Method):
 
 
 class OurRanker(Method):
-    """deck/ranker.py as the site runs it: keeps and skips, a recency tie-break, one card in five exploring."""
+    """deck/ranker.py as the site runs it: keeps and skips, a recency tie-break, one card in five exploring,
+    and until the first keep a first deck of one paper per topic cluster (`ranker.teaching_picks`)."""
 
-    def __init__(self, corpus: Corpus, *, explore: bool = True) -> None:
+    def __init__(self, corpus: Corpus, *, explore: bool = True, first_deck: bool = True) -> None:
         self.x = corpus.matrix
-        self.explore = explore
+        self.explore, self.first_deck = explore, first_deck
         self.name = "PaperSwipe ranker" + ("" if explore else " (no exploration)")
+        self.name += "" if first_deck else " (newest first until the first keep)"
+        # Every simulated reader starts from the same candidates, and the site keeps its picks: drawn once.
+        self.picks = ranker.teaching_picks(self.x[: ranker.TEACHING_POOL]) if first_deck else []
 
     def scores(self, kept: list[int], skipped: list[int], unseen: np.ndarray) -> np.ndarray:
         candidates = self.x[unseen]
@@ -156,7 +186,13 @@ class OurRanker(Method):
         scores = self.scores(kept, skipped, unseen)
         explore = self.explore and bool(kept or skipped)
         phase = len(kept) + len(skipped)  # as the site counts: one decision in five meets an exploring card
-        return unseen[[i for i, _ in ranker.order(scores, rng=rng, explore=explore, phase=phase)]]
+        placed = [i for i, _ in ranker.order(scores, rng=rng, explore=explore, phase=phase)]
+        if self.first_deck and ranker.teaching(keeps=len(kept), decisions=phase):
+            position = {card: i for i, card in enumerate(unseen.tolist())}
+            picks = [position[card] for card in self.picks if card in position]
+            chosen = set(picks)
+            placed = picks + [i for i in placed if i not in chosen]
+        return unseen[placed]
 
 
 class CheckpointedRanker(OurRanker):
@@ -202,6 +238,19 @@ class CheckpointedRanker(OurRanker):
         return base + np.linspace(1e-3, 0, len(unseen))
 
 
+WORD_EMBEDDING_WEIGHT = 0.5  # of 0.3, 0.5, 1 and 2, the best on the semantic readers
+
+
+class WordEmbeddingRanker(OurRanker):
+    """The ranker on the hashed words plus wordllama's static word embedding of title and abstract (256
+    dense columns after the hashed ones, scaled by `weight` against the words' unit length)."""
+
+    def __init__(self, corpus: Corpus, *, weight: float = WORD_EMBEDDING_WEIGHT) -> None:
+        super().__init__(corpus)
+        self.name = f"PaperSwipe ranker + wordllama embedding (weight {weight:g})"
+        self.x = sparse.hstack([corpus.matrix, sparse.csr_matrix(weight * embeddings(corpus, "wordllama"))]).tocsr()
+
+
 def simulate(
     method: Method,
     likes: np.ndarray,
@@ -244,15 +293,25 @@ def evaluate(
     checkpoints: Sequence[int] = CHECKPOINTS,
     anchor: bool = False,
     online: bool = False,
+    semantic: bool = False,
+    word_embedding: bool = False,
 ) -> dict[str, object]:
     """`anchor`: the colleague's setting, 1,000 arXivRaw records and keyword or cross-list tastes only.
-    `online`: also the checkpointed loop, refitting every 10 and every 25 decisions."""
+    `online`: also the checkpointed loop, refitting every 10 and every 25 decisions.
+    `semantic`: readers whose taste is the papers nearest a few hidden exemplars by meaning, as many as the
+    three kinds of the other readers together. `word_embedding`: also the ranker with wordllama's vectors."""
     corpus = load_corpus(anchor=anchor)
     rng = random.Random(2026)  # noqa: S311 -- a seeded simulation
-    reader_tastes = tastes(corpus, rng, readers_per_kind, authors=not anchor)
+    if semantic:
+        reader_tastes = semantic_tastes(corpus, rng, 3 * readers_per_kind)
+    else:
+        reader_tastes = tastes(corpus, rng, readers_per_kind, authors=not anchor)
     methods: list[Method] = [Chronological(), PositivesOnlySVM(corpus), OurRanker(corpus)]
+    if word_embedding:
+        methods.append(WordEmbeddingRanker(corpus, weight=WORD_EMBEDDING_WEIGHT))
     if len(checkpoints) == len(CHECKPOINTS):
         methods.append(OurRanker(corpus, explore=False))  # what exploration costs, in the full run only
+        methods.append(OurRanker(corpus, first_deck=False))  # and what the first deck brings
     if online:
         methods += [CheckpointedRanker(corpus, refit_every=10), CheckpointedRanker(corpus, refit_every=25)]
         methods.append(CheckpointedRanker(corpus))

@@ -5,7 +5,8 @@ exploring cards are a control built into every deck. The ranked cards' keep rate
 is the lift; its 95 % interval is Katz's log interval for a ratio of two proportions (Katz et al., 1978),
 with half a count added to each cell when one rate is zero (the ratio is then still finite and wide).
 Only decisions on cards the ranked queue served count (deck/serving_log.py): other pages, the trial deck
-and the deck's first cards, before it had a queue, had no ranker to judge.
+and the deck's first cards, before it had a queue, had no ranker to judge; nor had the first deck's
+teaching picks, chosen to cover the reader's topics (`ranker.teaching_picks`), so they count on neither side.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db.models.functions import TruncMonth
 from accounts.models import User
 
 from .models import Swipe
+from .ranking import TEACHING
 
 # Below these the interval is too wide to say anything: at 100 and 25 cards, with 30 % and 8 % kept, it
 # spans about 2 to 7 times. A reader reaches them after about 125 decisions in the deck.
@@ -106,7 +108,7 @@ class LiftReport:
 
 def lift_of(*, user: User) -> LiftReport:
     """The lift over all time and per month (in the reader's time zone), in one grouped query."""
-    served = Swipe.objects.filter(user=user, served_exploring__isnull=False)
+    served = Swipe.objects.filter(user=user, served_exploring__isnull=False).exclude(served_reason=TEACHING)
     rows = (
         served.annotate(month=TruncMonth("created_at", tzinfo=user.zone))
         .values("month", "served_exploring")

@@ -161,6 +161,45 @@ def order(
     return placed
 
 
+# A first deck that learns fast: until a reader's first keep (seed papers count), and for at most FIRST_CARDS
+# decisions, the deck leads with one paper from each of FIRST_CARDS topic clusters of the newest TEACHING_POOL
+# candidates: the newest few often share a topic, and ten skips of one topic teach the model little. With the
+# simulated readers (evaluate_ranking) it lifted the keep-rate of the next 10 cards after 10 and after 20
+# decisions on all shipped papers and on the anchor set; leading with the picks even after a keep did not.
+FIRST_CARDS = 10
+TEACHING_POOL = 2000
+
+
+def teaching(*, keeps: int, decisions: int) -> bool:
+    """Whether the deck still leads with the teaching picks."""
+    return keeps == 0 and decisions < FIRST_CARDS
+
+
+def teaching_picks(candidates: sparse.csr_matrix, k: int = FIRST_CARDS) -> list[int]:
+    """One candidate per k-means cluster (the one nearest its centre), the largest cluster first.
+
+    Clustered on a 50-dimension SVD of the columns the candidates use (of the whole hashed space it took 4 s
+    for 2,000 papers, on the used columns 0.14 s with two power iterations), seeded, so a rebuild with the
+    same candidates picks the same papers."""
+    if candidates.shape[0] <= k:
+        return list(range(candidates.shape[0]))
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    used = candidates[:, np.unique(candidates.indices)]
+    dimensions = min(50, used.shape[1] - 1, used.shape[0] - 1)
+    reduced = normalize(TruncatedSVD(dimensions, n_iter=2, random_state=0).fit_transform(used))
+    clusters = KMeans(k, n_init=4, random_state=0).fit(reduced)
+    picks = []
+    for cluster in np.argsort(-np.bincount(clusters.labels_, minlength=k), kind="stable"):
+        members = np.flatnonzero(clusters.labels_ == cluster)
+        if len(members):
+            distance = np.linalg.norm(reduced[members] - clusters.cluster_centers_[cluster], axis=1)
+            picks.append(int(members[np.argmin(distance)]))
+    return picks
+
+
 def nearest_kept(reader: Reader, candidates: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """For each candidate, the kept paper most like it (a row of reader.kept) and their cosine similarity."""
     if not reader.kept.shape[0] or not candidates.shape[0]:

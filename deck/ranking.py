@@ -51,6 +51,7 @@ class Ranking:
     learned: reader_model.Learned
     followed: dict[int, Interest] = field(default_factory=dict)  # papers that a follow brought in
     popular: dict[int, int] = field(default_factory=dict)  # keeps by peers, before the model knows anything
+    teaching: set[int] = field(default_factory=set)  # the first deck's picks (ranker.teaching_picks)
 
     @property
     def reader(self) -> ranker.Reader:
@@ -83,6 +84,10 @@ def update_queue(*, user: User) -> int:
     ids, matrix = [pk for pk, _ in keys], vectors.matrix(keys)
     sample = _unseen_sample(user)
     learned = reader_model.learned(user=user, unseen=matrix if sample is None else sample)
+    if _teaching(learned) or _taught(user, learned):
+        # The first deck's picks come from every candidate, not the head's; once it ends, what is left of them
+        # is ranked and explained by the model like every other card.
+        return _refresh(user, began, fresh=state.fresh)
     _reorder(user, head, ids, matrix, learned.reader, built_from=began)
     return state.queued
 
@@ -209,6 +214,8 @@ def _refresh(user: User, began: datetime, *, fresh: bool = True) -> int:
     placed = ranker.order(
         scores, rng=np.random.default_rng(), explore=explore, limit=QUEUE_LENGTH, phase=ranking.learned.decisions
     )
+    if _teaching(ranking.learned):
+        placed = _lead_with_teaching(user, ranking, placed)
     cards = [
         DeckCard(
             user=user,
@@ -223,6 +230,34 @@ def _refresh(user: User, began: datetime, *, fresh: bool = True) -> int:
     explain(user, cards, ranking)
     _write_queue(user, cards, built_from=began, rescored=True)
     return len(cards)
+
+
+def _teaching(learned: reader_model.Learned) -> bool:
+    keeps = learned.checkpoint.keeps if learned.checkpoint is not None else 0
+    return ranker.teaching(keeps=keeps, decisions=learned.decisions)
+
+
+def _taught(user: User, learned: reader_model.Learned) -> bool:
+    """The first deck just ended: its picks are still queued with its reason."""
+    if learned.decisions > ranker.FIRST_CARDS + FULL_RESCORE_EVERY:  # a full rescore has replaced them since
+        return False
+    return DeckCard.objects.filter(user=user, reason=TEACHING).exists()
+
+
+def _lead_with_teaching(user: User, ranking: Ranking, placed: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+    """The first deck: papers a follow brought in, then one paper per topic of the newest candidates, then
+    the rest as ranked (ranker.FIRST_CARDS). The picks are drawn once and kept until the first keep: drawn
+    again after each skip, the clusters shifted and the reader met ten other papers than the ones queued."""
+    with_vector = min(ranker.TEACHING_POOL, ranking.matrix.shape[0])
+    index = {pk: i for i, pk in enumerate(ranking.ids[:with_vector])}
+    queued = DeckCard.objects.filter(user=user, reason=TEACHING).order_by("rank").values_list("paper_id", flat=True)
+    picks = [index[pk] for pk in queued if pk in index] or ranker.teaching_picks(ranking.matrix[:with_vector])
+    picks = [i for i in picks if ranking.ids[i] not in ranking.followed]
+    ranking.teaching = {ranking.ids[i] for i in picks}
+    followed = [(i, False) for i, _ in placed if ranking.ids[i] in ranking.followed]
+    ahead = set(ranking.followed) | ranking.teaching
+    rest = [(i, exploring) for i, exploring in placed if ranking.ids[i] not in ahead]
+    return (followed + [(i, False) for i in picks] + rest)[: len(placed)]
 
 
 class _Card(Protocol):
@@ -479,6 +514,8 @@ def explain(
             )
         elif card.exploring:
             card.reason = EXPLORING
+        elif card.paper_id in ranking.teaching:
+            card.reason = TEACHING
         elif not ranking.reader.knows_anything:
             category = words_of[card.paper_id].primary_category
             if ranking.popular.get(card.paper_id) and category:
@@ -494,6 +531,7 @@ def explain(
 
 
 EXPLORING = "Exploring: outside what you usually keep"
+TEACHING = "Getting to know you: one paper from each main topic in your categories"
 
 
 def words_of_papers(paper_ids: list[int]) -> dict[int, Paper]:

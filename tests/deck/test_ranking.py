@@ -2,15 +2,18 @@
 mutes, follows, "why this card", and the ranker running after each decision."""
 
 import itertools
+import random
 import re
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.utils.html import escape
 
-from deck import ranking
+from deck import evaluation, ranker, ranking
 from deck import services as deck_services
 from deck.models import DeckCard, Interest, Swipe
+from deck.seeds import add_seed_papers
 from deck.selectors import next_cards
 from papers.feature_store import compute_features
 from papers.features import words
@@ -154,11 +157,13 @@ def test_features_are_computed_for_papers_entering_the_catalog(django_capture_on
     assert Paper.objects.filter(features__isnull=True).count() == 0
 
 
-def test_evaluate_ranking_runs_on_a_small_setting(capsys):
-    call_command("evaluate_ranking", readers_per_kind=1, runs=1, quick=True)
+@pytest.mark.parametrize("semantic", [False, True])
+def test_evaluate_ranking_runs_on_a_small_setting(capsys, semantic):
+    call_command("evaluate_ranking", readers_per_kind=1, runs=1, quick=True, semantic=semantic)
     out = capsys.readouterr().out
     for name in ("chronological", "positives-only TF-IDF + LinearSVC", "PaperSwipe ranker"):
         assert f"| {name} |" in out
+    assert ("semantic: near" in out) is semantic
     rates = [
         float(cell)
         for line in out.splitlines()
@@ -167,6 +172,24 @@ def test_evaluate_ranking_runs_on_a_small_setting(capsys):
     ]
     assert len(rates) == 3 * 4  # three orders; after 5, 10 and 20 decisions, and from 3 seed papers
     assert all(0 <= r <= 1 for r in rates)
+
+
+def test_semantic_readers_like_papers_near_their_exemplars_not_a_word_list():
+    corpus = evaluation.load_corpus()
+    minilm = evaluation.embeddings(corpus, "minilm")
+    assert minilm.shape == (len(corpus.records), 384)
+    assert np.allclose(np.linalg.norm(minilm, axis=1), 1, atol=1e-3)
+    taste = evaluation.semantic_tastes(corpus, random.Random(1), 1)[0]
+    liked = np.flatnonzero([taste.likes(r) for r in corpus.records])
+    exemplars = taste.label.removeprefix("near ").split(", ")
+    assert len(liked) == 50
+    assert len(exemplars) == 3
+    assert {corpus.records[i].arxiv_id for i in liked} >= set(exemplars)  # each is nearest to itself
+    within = (minilm[liked] @ minilm[liked].T).mean()
+    overall = (minilm @ minilm.T).mean()
+    assert within > overall + 0.1  # the liked papers are close in meaning
+    wordllama = evaluation.embeddings(corpus, "wordllama")
+    assert wordllama.shape == (len(corpus.records), 256)
 
 
 def test_before_any_decision_the_deck_is_newest_first_with_what_peers_keep_pulled_up(cs_cy):
@@ -222,3 +245,38 @@ def test_two_reranks_of_one_reader_at_once_take_turns(taxonomy):
         thread.join(timeout=60)
     assert errors == []
     assert DeckCard.objects.filter(user=user).count() == 30
+
+
+def test_a_new_reader_first_meets_one_paper_per_topic_until_the_first_keep(reader):
+    ranking.refresh_queue(user=reader)
+    newest_first = list(
+        Paper.objects.filter(pk__in=queue(reader)).order_by("-listed_at", "-pk").values_list("pk", flat=True)
+    )
+    cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
+    first = [card.paper_id for card in cards[: ranker.FIRST_CARDS]]
+    assert [card.reason for card in cards[: ranker.FIRST_CARDS + 1]] == [ranking.TEACHING] * ranker.FIRST_CARDS + [
+        "Newest in your categories"
+    ]
+    assert len(set(first) & set(newest_first[: ranker.FIRST_CARDS])) <= 2  # not the newest ten
+    primary = Paper.objects.filter(pk__in=first).values_list("primary_category__code", flat=True)
+    newest_primary = Paper.objects.filter(pk__in=newest_first[:10]).values_list("primary_category__code", flat=True)
+    assert len(set(primary)) >= 4
+    assert len(set(primary)) >= len(set(newest_primary))
+
+    # A skip: the first deck goes on without the skipped paper.
+    deck_services.decide(user=reader, paper=Paper.objects.get(pk=first[0]), decision="skip")
+    ranking.update_queue(user=reader)
+    head = list(DeckCard.objects.filter(user=reader).order_by("rank")[: ranker.FIRST_CARDS])
+    assert [card.paper_id for card in head[:-1]] == first[1:]  # the same picks, not drawn again
+    assert [card.reason == ranking.TEACHING for card in head] == [True] * (ranker.FIRST_CARDS - 1) + [False]
+
+    # The first keep ends it: from there on the model orders the deck.
+    deck_services.decide(user=reader, paper=Paper.objects.get(pk=head[0].paper_id), decision="keep")
+    ranking.update_queue(user=reader)
+    assert not DeckCard.objects.filter(user=reader, reason=ranking.TEACHING).exists()
+
+    # Seed papers count as keeps: a reader who gave some starts from the model, not the picks.
+    seeded = physics_reader()
+    add_seed_papers(user=seeded, pasted=Paper.objects.get(pk=first[1]).arxiv_id)
+    ranking.refresh_queue(user=seeded)
+    assert not DeckCard.objects.filter(user=seeded, reason=ranking.TEACHING).exists()

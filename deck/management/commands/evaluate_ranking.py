@@ -34,6 +34,14 @@ class Command(BaseCommand):
             "--online", action="store_true", help="Also the checkpointed loop: refits now and then, updates between."
         )
         parser.add_argument(
+            "--semantic",
+            action="store_true",
+            help="Readers who like the papers nearest a few hidden exemplars by MiniLM (stored beside the samples).",
+        )
+        parser.add_argument(
+            "--word-embedding", action="store_true", help="Also the ranker with wordllama's static word embedding."
+        )
+        parser.add_argument(
             "--from-log",
             action="store_true",
             help="Replay the real decisions of every reader with at least 50 (trained before a time split, "
@@ -51,11 +59,14 @@ class Command(BaseCommand):
             checkpoints=(5, 10, 20) if options["quick"] else CHECKPOINTS,
             anchor=options["anchor"],
             online=options["online"],
+            semantic=options["semantic"],
+            word_embedding=options["word_embedding"],
         )
         table = render(result)
         self.stdout.write(table)
         if options["write"]:
-            variant = ":anchor" if options["anchor"] else ":online" if options["online"] else ""
+            variant = "".join(f":{v}" for v in ("anchor", "online", "semantic", "word_embedding") if options[v])
+            variant = variant.replace("_", "-")
             start, end = (mark.format(variant) for mark in MARKS)
             text = DOC.read_text(encoding="utf-8")
             block = f"{start}\n{table}\n{end}"
