@@ -643,3 +643,31 @@ def test_not_now_by_key_and_by_tap_puts_a_card_off_until_tomorrow_and_undo_bring
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", second)
     assert list(Postponed.objects.values_list("paper__arxiv_id", flat=True)) == [first]
     phone.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("taxonomy")
+def test_keys_pressed_faster_than_the_server_answers_decide_each_card_once_and_the_deck_goes_on(
+    live_server, page, django_user_model
+):
+    category = Category.objects.get(code="cs.LG")
+    now = timezone.now()
+    for i in range(30):
+        PaperFactory(title=f"Paper {i}", primary_category=category, listed_at=now - timezone.timedelta(minutes=i))
+    user = django_user_model.objects.create_user(email="fast@example.org", password=PASSWORD)
+    user.followed_categories.set([category])
+    sign_in(page, live_server.url, user)
+    shown = top_id(page)
+    for key in "jjkjjjkjjjjj":  # a fast reader: twelve presses 60 ms apart, none waiting for the server
+        page.keyboard.press(key)
+        page.wait_for_timeout(60)
+    page.wait_for_load_state("networkidle")
+    decisions = list(Swipe.objects.filter(user=user).values_list("paper__arxiv_id", flat=True))
+    assert shown in decisions
+    assert 5 <= len(decisions) <= 12  # a press while no card is on the page decides nothing unseen
+    assert len(set(decisions)) == len(decisions)  # each press decided another card, once
+    expect(page.locator("#deck .deck-card").first).to_be_visible()  # 18 or more papers are left
+    expect(page.locator("#caught-up")).to_be_hidden()
+    for _ in range(5):  # and it keeps refilling as the reader goes on
+        assert decide_with_key(page, "j") not in decisions
+    assert Swipe.objects.filter(user=user).count() == len(decisions) + 5

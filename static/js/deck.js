@@ -26,7 +26,7 @@
   helpButton.hidden = false;
 
   const pending = new Set(); // papers decided whose POST has not answered yet
-  const cards = () => Array.from(deck.querySelectorAll(".deck-card:not(.leaving-left):not(.leaving-right):not(.leaving-up)"));
+  const cards = () => Array.from(deck.querySelectorAll(".deck-card:not(.leaving)"));
   const top = () => cards()[0];
 
   function prepare(card) {
@@ -104,17 +104,25 @@
     });
   }
 
-  // Run `done` when the card's leaving transition ends, or at once when there is none (reduced motion).
+  // Run `done` when the card's leaving transition ends, or at once when there is none (reduced motion), or
+  // after its duration when no transition event comes (a card that was never painted, a hidden tab): a
+  // leaving card that waited for an event that never came stayed first in the deck, invisible, and the
+  // deck looked empty with papers still in it.
   function afterTransition(card, done) {
-    if (parseFloat(getComputedStyle(card).transitionDuration) === 0) return done();
-    const end = (event) => {
-      if (event.target !== card) return;
+    const seconds = parseFloat(getComputedStyle(card).transitionDuration) || 0;
+    if (seconds === 0) return done();
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       card.removeEventListener("transitionend", end);
       card.removeEventListener("transitioncancel", end);
       done();
     };
+    const end = (event) => { if (event.target === card) finish(); };
     card.addEventListener("transitionend", end);
     card.addEventListener("transitioncancel", end);
+    setTimeout(finish, seconds * 1000 + 100);
   }
 
   async function refill() {
@@ -145,7 +153,9 @@
     const body = new FormData(form);
     body.set("source", source);
     if (list) body.set("list", list.id);
-    card.classList.add({ keep: "leaving-right", skip: "leaving-left", later: "leaving-up" }[decision]);
+    // It flies off over the next card, which is shown under it at once (site.css): a key pressed during the
+    // flight decides the card the reader sees, not one still hidden behind it.
+    card.classList.add("leaving", { keep: "leaving-right", skip: "leaving-left", later: "leaving-up" }[decision]);
     inFlight += 1;
     pending.add(card.dataset.paper);
     let failed = false;
@@ -169,14 +179,16 @@
           const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(id))}"]`);
           if (held) held.remove();
         });
-        // What went back is still to come: a refill that found nothing new meanwhile did not mean the end.
-        if ((data.withdrawn || []).length) exhausted = false;
+        // A refill that found nothing while decisions were on their way did not mean the end: the queue
+        // moves with each decision (what went back above is still to come, a rerank may have refilled it),
+        // and an end declared too soon left a deck empty with papers still queued. Ask again after each one.
+        exhausted = false;
       })
       .catch((error) => {
         const what = decision === "later" ? "“Not now”" : decision;
         // Put the card back so nothing is lost.
         failed = true;
-        card.classList.remove("leaving-left", "leaving-right", "leaving-up", "dragging");
+        card.classList.remove("leaving", "leaving-left", "leaving-right", "leaving-up", "dragging");
         card.style.transform = "";
         deck.prepend(card);
         fail(
