@@ -10,7 +10,6 @@ a 429 or a 503 says when to retry the same batch. Sleeping goes through `sleep`,
 from __future__ import annotations
 
 import logging
-import random
 import re
 import time
 import uuid
@@ -21,9 +20,10 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from papers.ids import datacite_doi
 from paperswipe import untrusted_json
 from paperswipe.forms import parse_count
-from paperswipe.waits import wait_seconds
+from paperswipe.transports import Transport
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ API_VERSION = "3"
 BATCH_MAX = 50  # objects per write request: more is a 413
 PAGE_SIZE = 100  # the API's largest `limit`
 ITEM_KEYS_MAX = 50  # keys in one itemKey parameter
-RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 MAX_WAIT = 300.0  # a longer Backoff or Retry-After is capped: the caller can try again later
 _USER_ID = re.compile(r"[0-9]{1,20}\Z")
 
@@ -87,16 +86,20 @@ class ZoteroClient:
         backoff_cap: float = 60.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.sleep = sleep
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self._wait_before_next = 0.0  # from a Backoff header: seconds to wait before the next request
         self.library_version: int | None = None  # the Last-Modified-Version of the latest answer
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "PaperSwipe/1.0 (arXiv reader for researchers)"
-        self.session.headers["Zotero-API-Version"] = API_VERSION
+        self.transport = Transport(
+            name="Zotero",
+            unavailable=ZoteroUnavailable,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            max_wait=MAX_WAIT,
+            headers={"Zotero-API-Version": API_VERSION},
+            backoff_header="Backoff",
+            sleep=sleep,
+        )
 
     # ------------------------------------------------------------ the operations
 
@@ -289,62 +292,27 @@ class ZoteroClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        """One request, retried on 429, 5xx and network errors. The answer of anything else is returned."""
-        url = self.base_url + path
-        all_headers = {"Zotero-API-Key": api_key, **(headers or {})}
-        last_problem = ""
-        for attempt in range(1, self.max_attempts + 1):
-            if self._wait_before_next > 0:
-                wait, self._wait_before_next = self._wait_before_next, 0.0
-                logger.info("Zotero asked for a backoff; waiting %.1f s", wait)
-                self.sleep(wait)
-            retry_after: float | None = None
-            try:
-                response = self.session.request(
-                    method, url, params=params, json=json, headers=all_headers, timeout=self.timeout
-                )
-            except requests.RequestException as error:
-                last_problem = type(error).__name__  # not str(error): never echo a request back
-            else:
-                version = parse_count(response.headers.get("Last-Modified-Version", ""))
-                if version is not None:
-                    self.library_version = version
-                backoff = wait_seconds(response.headers.get("Backoff"), cap=MAX_WAIT)
-                if backoff is not None:
-                    self._wait_before_next = max(self._wait_before_next, backoff)
-                if response.status_code not in RETRYABLE_STATUS:
-                    return response
-                last_problem = f"HTTP {response.status_code}"
-                retry_after = wait_seconds(response.headers.get("Retry-After"), cap=MAX_WAIT)
-            if attempt < self.max_attempts:
-                delay = self._delay(attempt, retry_after)
-                logger.warning(
-                    "Zotero: %s on %s %s (attempt %d of %d); retrying in %.1f s",
-                    last_problem,
-                    method,
-                    path,
-                    attempt,
-                    self.max_attempts,
-                    delay,
-                )
-                self.sleep(delay)
-        raise ZoteroUnavailable(f"Zotero unavailable after {self.max_attempts} attempts: {last_problem}")
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is None and self._wait_before_next == 0:
-            # Exponential with full jitter, so that workers that failed together do not retry together.
-            return random.uniform(0.5, 1.0) * min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))  # noqa: S311
-        # Retry-After and a Backoff on the same answer: the longer one, waited once.
-        delay = max(retry_after or 0.0, self._wait_before_next)
-        self._wait_before_next = 0.0
-        return delay
+        """One request, retried on 429, 5xx and network errors (paperswipe/transports.py). The answer of
+        anything else is returned."""
+        response = self.transport.request(
+            method,
+            self.base_url + path,
+            label=f"{method} {path}",
+            params=params,
+            json=json,
+            headers={"Zotero-API-Key": api_key, **(headers or {})},
+        )
+        version = parse_count(response.headers.get("Last-Modified-Version", ""))
+        if version is not None:
+            self.library_version = version
+        return response
 
 
 def names_paper(data: dict[str, Any], arxiv_id: str) -> bool:
     """Whether an item describes this arXiv paper: the DataCite DOI, the archive ID, the abs or pdf URL
     (any version), or "arXiv:ID" in Extra, as Zotero's arXiv translator and our exports write them."""
     escaped = re.escape(arxiv_id.lower())
-    if str(data.get("DOI", "")).lower() == f"10.48550/arxiv.{arxiv_id.lower()}":
+    if str(data.get("DOI", "")).lower() == datacite_doi(arxiv_id).lower():
         return True
     if str(data.get("archiveID", "")).lower() == f"arxiv:{arxiv_id.lower()}":
         return True

@@ -41,6 +41,7 @@ from papers.models import Paper
 from paperswipe.encryption import UndecryptableSecret
 
 from .models import ReadingList, ZoteroAccount, ZoteroItem, ZoteroSend
+from .tasks import send_to_zotero
 from .zotero import BATCH_MAX, WriteResult, ZoteroClient, ZoteroError, ZoteroKeyError, client_from_settings, identity
 from .zotero_items import pdf_link, zotero_item
 
@@ -90,8 +91,6 @@ def start_send(
 
 
 def _queue(send_id: int) -> None:
-    from .tasks import send_to_zotero
-
     try:
         send_to_zotero.delay(send_id)
     except Exception:
@@ -114,14 +113,14 @@ def run_send(*, send_id: int, client: ZoteroClient | None = None) -> ZoteroSend 
         return None
     send = ZoteroSend.objects.select_related("user", "reading_list", "paper").get(pk=send_id)
     client = client or client_from_settings()
-    wait = client.sleep
+    wait = client.transport.sleep
 
     def sleep_alive(seconds: float) -> None:  # a long wait (Retry-After, Backoff) keeps the send fresh
         _heartbeat(send)
         wait(seconds)
         _heartbeat(send)
 
-    client.sleep = sleep_alive
+    client.transport.sleep = sleep_alive
     try:
         _send(send, client)
     except TakenOver:
@@ -137,7 +136,7 @@ def run_send(*, send_id: int, client: ZoteroClient | None = None) -> ZoteroSend 
         _fail(send, "Something went wrong on our side. What was sent is kept; send again to finish.")
         raise
     finally:
-        client.sleep = wait
+        client.transport.sleep = wait
     return send
 
 

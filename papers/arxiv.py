@@ -7,7 +7,6 @@ across every worker and process by a lock in Redis when REDIS_URL is set, and pe
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -16,17 +15,15 @@ from dataclasses import dataclass
 from functools import cache
 
 import redis
-import requests
 from django.conf import settings
 
-from paperswipe.waits import wait_seconds
+from paperswipe.transports import Transport, user_agent
 
 from .parsers import parse_document
 from .records import ParsedPage
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 ID_LIST_MAX = 100  # ids per id_list request: a URL arXiv still answers quickly
 MAX_RETRY_AFTER = 300.0
 
@@ -111,14 +108,19 @@ class ArxivClient:
         self.api_url = api_url
         self.rss_url = rss_url.rstrip("/") + "/"
         self.throttle = throttle
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
         self.stats = ClientStats()
-        self.session = requests.Session()
-        contact = f"; mailto:{contact_email}" if contact_email else ""
-        self.session.headers["User-Agent"] = f"PaperSwipe/1.0 (arXiv reader for researchers{contact})"
+        self.transport = Transport(
+            name="arXiv",
+            unavailable=ArxivUnavailable,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            max_wait=MAX_RETRY_AFTER,
+            headers={"User-Agent": user_agent(contact_email=contact_email)},
+            slot=throttle.slot,  # one connection at a time, 3 s apart, across every worker
+        )
 
     def search(self, *, query: str, start: int, max_results: int) -> ParsedPage:
         """One page of the API, newest update first."""
@@ -144,41 +146,16 @@ class ArxivClient:
         return parse_document(self._get(self.rss_url + "+".join(categories), {}))
 
     def _get(self, url: str, params: dict[str, str | int]) -> bytes:
-        last_problem = ""
-        for attempt in range(1, self.max_attempts + 1):
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                with self.throttle.slot():
-                    self.stats.requests += 1
-                    response = self.session.get(url, params=params, timeout=self.timeout)
-                    body = response.content
-            except requests.RequestException as error:  # connection, timeout, broken chunked or gzip body
-                last_problem = f"{type(error).__name__}: {error}"
-            else:
-                # 400 carries the API's error feed, which the parser turns into a clear error.
-                if response.status_code == 200 or response.status_code == 400:
-                    self.stats.network_seconds += time.monotonic() - started
-                    return body
-                last_problem = f"HTTP {response.status_code}"
-                if response.status_code not in RETRYABLE_STATUS:
-                    self.stats.network_seconds += time.monotonic() - started
-                    raise ArxivUnavailable(f"arXiv answered {last_problem} for {response.url}")
-                retry_after = wait_seconds(response.headers.get("Retry-After"), cap=MAX_RETRY_AFTER)
-            if attempt < self.max_attempts:
-                delay = self._backoff(attempt, retry_after)
-                logger.warning(
-                    "arXiv: %s (attempt %d of %d); retrying in %.1f s", last_problem, attempt, self.max_attempts, delay
-                )
-                time.sleep(delay)
-            self.stats.network_seconds += time.monotonic() - started
-        raise ArxivUnavailable(f"arXiv unavailable after {self.max_attempts} attempts: {last_problem}")
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        # Exponential with full jitter, so that workers that failed together do not retry together.
-        return random.uniform(0.5, 1.0) * min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))  # noqa: S311
+        started, sent = time.monotonic(), self.transport.attempts
+        try:
+            response = self.transport.request("GET", url, params=params)
+        finally:
+            self.stats.requests += self.transport.attempts - sent
+            self.stats.network_seconds += time.monotonic() - started  # politeness pauses and retries included
+        # 400 carries the API's error feed, which the parser turns into a clear error.
+        if response.status_code in (200, 400):
+            return response.content
+        raise ArxivUnavailable(f"arXiv answered HTTP {response.status_code} for {response.url}")
 
 
 def client_from_settings() -> ArxivClient:

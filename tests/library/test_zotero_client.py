@@ -157,8 +157,8 @@ def test_zotero_that_keeps_refusing_ends_in_unavailable(client, zotero, items, s
     zotero.fail("status", times=10, code=503, retry_after=1)
     with pytest.raises(ZoteroUnavailable, match="HTTP 503"):
         client.write_items(user_id=USER, api_key=KEY, items=items(1))
-    assert len(zotero.writes()) == client.max_attempts
-    assert sleeps == [1.0] * (client.max_attempts - 1)
+    assert len(zotero.writes()) == client.transport.max_attempts
+    assert sleeps == [1.0] * (client.transport.max_attempts - 1)
     assert zotero.library(USER).items == {}
 
 
