@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from papers.ids import datacite_doi
 from papers.models import ArxivLinks, Paper
 
 from .models import ReadingListEntry
@@ -247,9 +248,8 @@ def bibtex_key(paper: Paper | PaperData) -> str:
 
 
 # Every record describes the arXiv preprint, as Zotero's arXiv.org translator saves it (library/zotero_items.py):
-# its DOI is the DataCite one arXiv registers for every paper; the journal version, where arXiv names one,
-# rides along as the journal reference and a "Related DOI" (arXiv's label) beside it.
-DATACITE_PREFIX = "10.48550/arXiv."
+# its DOI is the DataCite one arXiv registers for every paper (papers.ids.datacite_doi); the journal version,
+# where arXiv names one, rides along as the journal reference and a "Related DOI" (arXiv's label) beside it.
 
 
 def to_bibtex(items: Sequence[Item]) -> str:
@@ -274,7 +274,7 @@ def to_bibtex(items: Sequence[Item]) -> str:
             ("eprinttype", "arxiv"),
             ("primaryClass", p.primary_category),
             ("journal", bib_field(p.journal_ref) if p.journal_ref else ""),
-            ("doi", DATACITE_PREFIX + p.arxiv_id),
+            ("doi", datacite_doi(p.arxiv_id)),
             ("addendum", bib_text(f"Related DOI: {p.doi}") if p.doi else ""),
             ("url", p.abs_url),
             ("abstract", bib_field(p.abstract)),
@@ -310,7 +310,7 @@ def to_ris(items: Sequence[Item]) -> str:
         if p.journal_ref:
             lines.append(f"JO  - {_ris(p.journal_ref)}")
         lines.append(f"UR  - {p.abs_url}")
-        lines.append(f"DO  - {DATACITE_PREFIX}{p.arxiv_id}")
+        lines.append(f"DO  - {datacite_doi(p.arxiv_id)}")
         lines.append(f"M2  - arXiv: {p.arxiv_id}")
         if p.doi:
             lines.append(f"N1  - Related DOI: {_ris(p.doi)}")
@@ -347,7 +347,7 @@ def csl_record(item: Item) -> dict[str, object]:
     }
     if p.published:
         record["issued"] = {"date-parts": [[p.published.year, p.published.month, p.published.day]]}
-    record["DOI"] = DATACITE_PREFIX + p.arxiv_id
+    record["DOI"] = datacite_doi(p.arxiv_id)
     if p.journal_ref:
         record["container-title"] = p.journal_ref
     # Zotero reads a CSL note into extra, where its own items keep "Related DOI" (library/zotero_items.py).

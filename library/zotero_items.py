@@ -31,14 +31,10 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from papers.ids import datacite_doi
 from papers.models import ARXIV_BASE, Paper
 
-from .exports import DATACITE_PREFIX, PaperData
-
-
-def datacite_doi(arxiv_id: str) -> str:
-    """The DOI arXiv registers with DataCite for every paper (arXiv blog, 2022-02-17; arXiv.org.js)."""
-    return DATACITE_PREFIX + arxiv_id
+from .exports import PaperData
 
 
 def pdf_link(item_key: str, arxiv_id: str) -> dict[str, Any]:

@@ -23,6 +23,12 @@ class InvalidArxivId(ValueError):
     pass
 
 
+def datacite_doi(arxiv_id: str) -> str:
+    """The DOI arXiv registers with DataCite for every paper (arXiv blog, 2022-02-17): exports and Zotero items
+    name the preprint by it, and an item in a reader's Zotero library is recognised by it."""
+    return f"10.48550/arXiv.{arxiv_id}"
+
+
 def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     """Return (bare id, version or None) for any id form: URLs, `oai:arXiv.org:`, `arXiv:`, `vN`."""
     text = _PREFIX.sub("", raw.strip())
