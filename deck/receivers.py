@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from accounts.models import User
 from papers.models import Paper
 
 from .ranking import rescore_due
 from .selectors import forget_reader
-from .tasks import merge_new_papers, queue_rerank
+from .tasks import merge_new_papers, rerank_on_commit
 
 # Followers per task: a 2,000-paper announcement to 10,000 of them is 500 tasks of about a second each. They
 # go to the `default` queue, which a worker takes from in turn with `rank`: a rerank waits at most for the
@@ -23,7 +21,7 @@ def categories_changed(sender: type, instance: User, action: str, **kwargs: obje
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
         forget_reader(instance.pk)
         rescore_due(user=instance)
-        transaction.on_commit(lambda: queue_rerank(instance.pk), robust=True)
+        rerank_on_commit(instance.pk)
 
 
 def papers_arrived(sender: type, paper_ids: list[int], **kwargs: object) -> None:

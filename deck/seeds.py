@@ -9,7 +9,7 @@ from papers.resolve import Resolution, resolve
 
 from .models import SeedPaper
 from .reader_model import history_changed
-from .tasks import queue_rerank
+from .tasks import rerank_on_commit
 
 SeedReport = Resolution
 
@@ -22,5 +22,5 @@ def add_seed_papers(*, user: User, pasted: str = "", data: bytes | None = None, 
     with transaction.atomic():
         SeedPaper.objects.bulk_create([SeedPaper(user=user, paper=p) for p in report.papers()], ignore_conflicts=True)
         history_changed(user=user)  # seeds count as keeps: the model is fitted again with them
-        transaction.on_commit(lambda: queue_rerank(user.pk))
+        rerank_on_commit(user.pk)
     return report

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -37,6 +37,7 @@ from accounts.models import User
 from papers.models import Category, Paper
 from papers.names import fold_text, has_name, name_pattern
 from papers.search import CONFIG
+from paperswipe.cache import forget
 
 from .models import (
     DeckCard,
@@ -109,10 +110,8 @@ def readers_of(*, users: list[User]) -> dict[int, Reader]:
 
 
 def forget_reader(user_id: int) -> None:
-    """Called by every write that changes a Reader: now, and again once the write commits, so that a
-    request reading the old rows meanwhile cannot leave them in the cache."""
-    cache.delete(_reader_key(user_id))
-    transaction.on_commit(lambda: cache.delete(_reader_key(user_id)))
+    """Called by every write that changes a Reader."""
+    forget(_reader_key(user_id))
 
 
 def unseen(papers: QuerySet[Paper], *, user: User) -> QuerySet[Paper]:

@@ -28,13 +28,12 @@ from .models import (
     ReaderModel,
     Swipe,
 )
-from .tasks import queue_rerank
+from .tasks import rerank_on_commit
 
 
 def _learn_after_commit(user: User) -> None:
     """The ranker learns from every decision within seconds, in a task, never in the request."""
-    # robust: a failed rerank is logged and found by rerank_stale; the decision itself stands.
-    transaction.on_commit(lambda: queue_rerank(user.pk), robust=True)
+    rerank_on_commit(user.pk)
 
 
 def _rescore_after_commit(user: User) -> None:

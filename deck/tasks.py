@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 
 from accounts.models import User
 
@@ -14,6 +15,13 @@ PENDING_SECONDS = 600
 
 def _pending_key(user_id: int) -> str:
     return f"deck:rerank-pending:{user_id}"
+
+
+def rerank_on_commit(user_id: int) -> None:
+    """The one way to ask for a rerank after a write: once its transaction commits, so that the worker reads
+    what was written (at once outside a transaction). Robust: a broker that fails is logged, and rerank_stale
+    finds the reader later; the decision or change that asked stands."""
+    transaction.on_commit(lambda: queue_rerank(user_id), robust=True)  # a lambda: robust logs its __qualname__
 
 
 def queue_rerank(user_id: int) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
 
 from accounts.models import User
+from paperswipe.cache import forget
 
 from .models import ReadingList
 
@@ -37,7 +37,5 @@ def menu_lists(*, user: User) -> list[MenuList]:
 
 
 def forget_menu(user_id: int) -> None:
-    """Now, and again once the write commits, so that a request reading the old rows meanwhile cannot
-    leave them in the cache."""
-    cache.delete(_key(user_id))
-    transaction.on_commit(lambda: cache.delete(_key(user_id)))
+    """Called by every write that changes the user's lists."""
+    forget(_key(user_id))

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -82,3 +84,10 @@ class ForgivingRedisCache(RedisCache):
             return super().incr(key, delta, version)
         except (RedisConnectionError, RedisTimeoutError):
             raise ValueError(f"Key '{key}' not found (Redis unreachable)") from None
+
+
+def forget(key: str) -> None:
+    """Drop a cached read that a write makes stale: now, and again once the write commits, so that a request
+    that read the old rows meanwhile cannot leave them in the cache."""
+    cache.delete(key)
+    transaction.on_commit(partial(cache.delete, key))
