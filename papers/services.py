@@ -17,6 +17,7 @@ from .models import Category, Paper, PaperVersion
 from .names import author_keys
 from .records import ArxivParseError, PaperRecord, ParsedPage
 from .search import refresh_search_vectors
+from .tasks import compute_features
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +119,6 @@ def upsert_records(*, records: Sequence[PaperRecord]) -> ImportResult:
     written = [p.pk for p in new_papers] + [p.pk for p in changed_papers]
     refresh_search_vectors(written)
     if written:  # the ranker's vectors, in their own task once these rows are committed
-        from .tasks import compute_features  # tasks import the harvest, which imports this module
-
         transaction.on_commit(lambda: compute_features.delay(written))
     PaperVersion.objects.bulk_create(
         [

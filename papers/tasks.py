@@ -1,4 +1,5 @@
-"""Thin Celery tasks: they take ids, call the harvesting service, and return the HarvestRun id."""
+"""Thin Celery tasks: they take ids, call the harvesting service, and return the HarvestRun id. Services
+import this module at the top; the tasks import services in their bodies, so no import runs in a circle."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from . import harvest
 from .models import Category
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ HARVEST_TASK = {
 
 @shared_task(**HARVEST_TASK)
 def harvest_category(category_id: int, since: str | None = None) -> int | None:
+    from . import harvest
+
     try:
         run = harvest.harvest_category(category_id=category_id, since=datetime.fromisoformat(since) if since else None)
     except harvest.HarvestAlreadyRunning as error:
@@ -37,6 +39,8 @@ def harvest_category(category_id: int, since: str | None = None) -> int | None:
 
 @shared_task(**HARVEST_TASK)
 def harvest_listing() -> int | None:
+    from . import harvest
+
     try:
         return harvest.harvest_listing().pk
     except harvest.HarvestAlreadyRunning as error:
