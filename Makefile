@@ -101,14 +101,14 @@ format: $(VENV)/.dev-deps
 migrations-check: $(VENV)/.dev-deps
 	DJANGO_SETTINGS_MODULE=paperswipe.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+# The throughput figure drives gunicorn with wrk (Debian's package), installed like Chromium.
+WRK := /usr/bin/wrk
+
 # `make bench` at the default scale; BENCH_PAPERS=1000000 BENCH_DECISIONS=100000 make bench at all of
 # arXiv (the seeded database is kept for the next run at that scale). Results: docs/benchmarks.md.
 bench: $(VENV)/.dev-deps $(WRK)
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_uploads.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_ranking.py && $(PY) bench/bench_learning.py && $(PY) bench/bench_scale.py && $(PY) bench/bench_load.py && $(PY) bench/bench_announcement.py && $(PY) bench/bench_digests.py'
-
-# The throughput figure drives gunicorn with wrk (Debian's package), installed like Chromium.
-WRK := /usr/bin/wrk
 
 $(WRK):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -116,8 +116,7 @@ def _paper_url(paper: Paper | None) -> str:
 def send_status(request: AuthenticatedRequest, send_id: int) -> HttpResponse:
     """A send's state, for the page to poll while it runs."""
     send = get_object_or_404(ZoteroSend, user=request.user, pk=send_id)
-    failures = [{"arxiv_id": f.get("arxiv_id"), "title": f.get("title"), "message": f.get("message")}
-                for f in send.failures]  # fmt: skip
+    failures = [{key: failure.get(key) for key in ("arxiv_id", "title", "message")} for failure in send.failures]
     return JsonResponse(
         {"state": send.state, "sent": send.sent, "total": send.total, "summary": send.summary, "failures": failures}
     )

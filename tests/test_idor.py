@@ -42,7 +42,7 @@ ATTEMPTS = {
     "lists/<slug:slug>/entries/<int:entry_id>/open/": ("get", "/lists/reading-list/entries/{entry}/open/", {}),
     "lists/<slug:slug>/zotero/": ("post", "/lists/secret/zotero/", {"notes": "1"}),
     "zotero/sends/<int:send_id>/": ("get", "/zotero/sends/{send}/", {}),
-}  # fmt: skip
+}
 # Routes whose object is found by a secret token, not by an id (tested in their own modules), the public
 # catalog, and the signed-in user's own library in any format.
 BY_TOKEN = {r for r in url_sweep.BY_TOKEN if not r.startswith("accounts/")} | {

@@ -41,15 +41,45 @@ KEEP_RATE = 0.15
 # Shares of new submissions by primary category, roughly as arXiv's monthly statistics have them;
 # the rest is spread over every other category.
 MIX = {
-    "cs.LG": 0.090, "cs.CV": 0.065, "cs.CL": 0.045, "cs.AI": 0.030, "stat.ML": 0.012, "cs.RO": 0.015,
-    "cs.CR": 0.012, "quant-ph": 0.040, "hep-ph": 0.022, "hep-th": 0.018, "gr-qc": 0.010,
-    "astro-ph.GA": 0.014, "astro-ph.CO": 0.010, "astro-ph.SR": 0.010, "astro-ph.HE": 0.009,
-    "cond-mat.mtrl-sci": 0.020, "cond-mat.str-el": 0.010, "cond-mat.mes-hall": 0.012,
-    "cond-mat.stat-mech": 0.009, "cond-mat.soft": 0.007, "physics.optics": 0.012, "physics.flu-dyn": 0.008,
-    "math.AP": 0.012, "math.PR": 0.010, "math.CO": 0.011, "math.NA": 0.010, "math.OC": 0.012,
-    "math.AG": 0.008, "math.NT": 0.007, "eess.SP": 0.012, "eess.SY": 0.010, "econ.EM": 0.003,
-    "q-bio.NC": 0.004, "cs.SE": 0.010, "cs.DS": 0.006, "cs.IT": 0.008, "cs.CY": 0.006, "cs.HC": 0.008,
-}  # fmt: skip
+    "cs.LG": 0.090,
+    "cs.CV": 0.065,
+    "cs.CL": 0.045,
+    "cs.AI": 0.030,
+    "stat.ML": 0.012,
+    "cs.RO": 0.015,
+    "cs.CR": 0.012,
+    "quant-ph": 0.040,
+    "hep-ph": 0.022,
+    "hep-th": 0.018,
+    "gr-qc": 0.010,
+    "astro-ph.GA": 0.014,
+    "astro-ph.CO": 0.010,
+    "astro-ph.SR": 0.010,
+    "astro-ph.HE": 0.009,
+    "cond-mat.mtrl-sci": 0.020,
+    "cond-mat.str-el": 0.010,
+    "cond-mat.mes-hall": 0.012,
+    "cond-mat.stat-mech": 0.009,
+    "cond-mat.soft": 0.007,
+    "physics.optics": 0.012,
+    "physics.flu-dyn": 0.008,
+    "math.AP": 0.012,
+    "math.PR": 0.010,
+    "math.CO": 0.011,
+    "math.NA": 0.010,
+    "math.OC": 0.012,
+    "math.AG": 0.008,
+    "math.NT": 0.007,
+    "eess.SP": 0.012,
+    "eess.SY": 0.010,
+    "econ.EM": 0.003,
+    "q-bio.NC": 0.004,
+    "cs.SE": 0.010,
+    "cs.DS": 0.006,
+    "cs.IT": 0.008,
+    "cs.CY": 0.006,
+    "cs.HC": 0.008,
+}
 
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in ("a", "e", "i", "o", "u", "an", "er", "or", "is", "on")]
 FIRST = ["Ana", "Wei", "Jan", "Maria", "Li", "John", "Sara", "Ahmed", "Yuki", "Olga", "Pierre", "Chen", "Priya"]
@@ -334,8 +364,8 @@ class Command(BaseCommand):
             [definition for _, definition in indexes],
             [f"DROP TABLE seed_{table}" for table in STAGED],
         ]
-        for label, statements in zip(("catalog and search vectors", "categories, versions, features",
-                                      "indexes", "clean up"), steps, strict=True):  # fmt: skip
+        labels = ("catalog and search vectors", "categories, versions, features", "indexes", "clean up")
+        for label, statements in zip(labels, steps, strict=True):
             began = time.perf_counter()
             in_parallel(statements)
             self.stdout.write(f"{label}: {time.perf_counter() - began:.0f} s")
