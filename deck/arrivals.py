@@ -86,7 +86,7 @@ class _Arrivals:
             kinds=np.array([kinds.get(pk, 0) for pk in ids], dtype=np.int8),
         )
 
-    def eligible(self, reader: selectors.Reader) -> np.ndarray:
+    def eligible(self, reader: selectors.DeckScope) -> np.ndarray:
         """Which of the papers the reader's deck may show: of their categories, of the kinds they want."""
         followed = set(reader.followed)
         eligible = np.array([bool(categories & followed) for categories in self.categories], dtype=bool)
@@ -136,7 +136,7 @@ def merge_papers(*, user_ids: list[int], paper_ids: list[int]) -> int:
     these lead: nothing to do. A model without a queue (emptied meanwhile) is ranked whole again."""
     arrivals = _Arrivals.read(paper_ids)
     users = list(User.objects.filter(pk__in=user_ids).order_by("pk"))
-    readers = selectors.readers_of(users=users)
+    readers = selectors.scopes_of(users=users)
     eligible = {user.pk: arrivals.eligible(readers[user.pk]) for user in users}
     users = [user for user in users if eligible[user.pk].any()]
     checkpoints = {c.user_id: c for c in ReaderModel.objects.filter(user__in=users).defer("features")}
@@ -166,7 +166,7 @@ def _queues(user_ids: list[int]) -> dict[int, list[_Queued]]:
 def _offers(
     users: list[User],
     arrivals: _Arrivals,
-    readers: dict[int, selectors.Reader],
+    readers: dict[int, selectors.DeckScope],
     eligible: dict[int, np.ndarray],
     queues: dict[int, list[_Queued]],
     checkpoints: dict[int, ReaderModel],
@@ -179,11 +179,11 @@ def _offers(
     )
     updated = {user.pk: reader_model.learned(user=user, refit=False).reader for user in users if user.pk in absorbing}
 
-    def model_of(user: User) -> AbstractContextManager[ranker.Reader]:
+    def model_of(user: User) -> AbstractContextManager[ranker.TasteModel]:
         if user.pk in updated:
             return nullcontext(updated[user.pk])
         if user.pk not in checkpoints:
-            return nullcontext(ranker.Reader(kept=_NO_ROWS, skipped=_NO_ROWS, weights=None))
+            return nullcontext(ranker.TasteModel(kept=_NO_ROWS, skipped=_NO_ROWS, weights=None))
         return _stored_model(checkpoints[user.pk], weights[user.pk])
 
     best: dict[int, dict[int, float]] = {}
@@ -227,7 +227,7 @@ _dense = threading.local()  # a worker thread's one dense weight vector, filled 
 
 
 @contextmanager
-def _stored_model(checkpoint: ReaderModel, weights: tuple[np.ndarray, np.ndarray]) -> Iterator[ranker.Reader]:
+def _stored_model(checkpoint: ReaderModel, weights: tuple[np.ndarray, np.ndarray]) -> Iterator[ranker.TasteModel]:
     """The stored model, enough of it to score and explain with: its weights, in a dense vector of 2²⁰ that
     each reader borrows (allocating 4 MB per reader was a tenth of a merge's time)."""
     cols, values = weights
@@ -235,7 +235,7 @@ def _stored_model(checkpoint: ReaderModel, weights: tuple[np.ndarray, np.ndarray
         dense = _dense.weights = np.zeros(features.N_FEATURES, dtype=np.float32)
     dense[cols] = values
     try:
-        yield ranker.Reader(kept=_NO_ROWS, skipped=_NO_ROWS, weights=dense, intercept=checkpoint.intercept)
+        yield ranker.TasteModel(kept=_NO_ROWS, skipped=_NO_ROWS, weights=dense, intercept=checkpoint.intercept)
     finally:
         dense[cols] = 0.0
 
@@ -253,7 +253,7 @@ def _decided_since(checkpoints: dict[int, ReaderModel]) -> set[int]:
     return set(Swipe.objects.filter(newer).values_list("user_id", flat=True).distinct())
 
 
-def _muted(offered: dict[int, dict[int, float]], readers: dict[int, selectors.Reader]) -> dict[int, set[int]]:
+def _muted(offered: dict[int, dict[int, float]], readers: dict[int, selectors.DeckScope]) -> dict[int, set[int]]:
     """Which of the offered papers each reader muted, by the SQL of the mute (`selectors.matching`: stemmed
     words on PostgreSQL, as the deck's candidates are filtered), in one query for the batch: a column per
     distinct mute, over the few papers that could go in."""

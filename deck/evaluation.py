@@ -209,7 +209,7 @@ class CheckpointedRanker(OurRanker):
             if refit_every
             else "PaperSwipe ranker, the site's schedule (refit each time up to 50, then every tenth)"
         )
-        self._reader: ranker.Reader | None = None
+        self._reader: ranker.TasteModel | None = None
         self._known: set[int] = set()
         self._fitted_at = 0
 

@@ -19,7 +19,7 @@ C = 10.0  # inverse regularisation: less held 20 decisions back, more changed no
 
 
 @dataclass
-class Reader:
+class TasteModel:
     """What was learned from one user's keeps (seed papers included) and skips."""
 
     kept: sparse.csr_matrix
@@ -36,7 +36,9 @@ class Reader:
         return self.weights is not None
 
 
-def learn(kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: sparse.csr_matrix | None = None) -> Reader:
+def learn(
+    kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: sparse.csr_matrix | None = None
+) -> TasteModel:
     """A logistic regression with keeps as positives and skips as negatives, class-balanced.
 
     A sample of the unseen `candidates` joins with a soft label at the prior keep-rate and a small
@@ -46,7 +48,7 @@ def learn(kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: spars
     """
     n_kept, n_skipped = kept.shape[0], skipped.shape[0]
     if not n_kept and not n_skipped:
-        return Reader(kept=kept, skipped=skipped, weights=None)
+        return TasteModel(kept=kept, skipped=skipped, weights=None)
     total = n_kept + n_skipped
     rows, labels = [kept, skipped], [np.ones(n_kept), np.zeros(n_skipped)]
     weights = [np.full(n_kept, total / (2 * max(n_kept, 1))), np.full(n_skipped, total / (2 * max(n_skipped, 1)))]
@@ -61,7 +63,7 @@ def learn(kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: spars
     x = sparse.vstack(rows).tocsr()
     y = np.concatenate(labels)
     if len(set(y)) < 2:
-        return Reader(kept=kept, skipped=skipped, weights=None)
+        return TasteModel(kept=kept, skipped=skipped, weights=None)
     columns = np.unique(x.indices)
     model = LogisticRegression(C=C, solver="liblinear", max_iter=200)
     with warnings.catch_warnings():
@@ -75,7 +77,7 @@ def learn(kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: spars
     p = 1.0 / (1.0 + np.exp(-(x @ full + intercept)))
     spread = C * np.concatenate(weights) * p * (1 - p)
     precision = (1.0 + x.multiply(x).T @ spread).astype(np.float32)
-    return Reader(
+    return TasteModel(
         kept=kept,
         skipped=skipped,
         weights=full,
@@ -85,7 +87,7 @@ def learn(kept: sparse.csr_matrix, skipped: sparse.csr_matrix, candidates: spars
     )
 
 
-def absorb(reader: Reader, row: sparse.csr_matrix, *, kept: bool, weight: float) -> float:
+def absorb(reader: TasteModel, row: sparse.csr_matrix, *, kept: bool, weight: float) -> float:
     """One new decision into a fitted model, in place, for the cost of the paper's own features.
 
     The online step of Bayesian logistic regression with a diagonal Laplace approximation (Chapelle & Li,
@@ -126,7 +128,7 @@ UNSEEN_WEIGHT = 0.05  # their weight against one decision's
 PRIOR = 0.2  # the soft label: about the share of papers a reader keeps
 
 
-def predict(reader: Reader, candidates: sparse.csr_matrix) -> np.ndarray:
+def predict(reader: TasteModel, candidates: sparse.csr_matrix) -> np.ndarray:
     """The probability that the user keeps each candidate (0.5 for all before any decision)."""
     if reader.weights is None:
         return np.full(candidates.shape[0], 0.5)
@@ -200,7 +202,7 @@ def teaching_picks(candidates: sparse.csr_matrix, k: int = FIRST_CARDS) -> list[
     return picks
 
 
-def nearest_kept(reader: Reader, candidates: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+def nearest_kept(reader: TasteModel, candidates: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """For each candidate, the kept paper most like it (a row of reader.kept) and their cosine similarity."""
     if not reader.kept.shape[0] or not candidates.shape[0]:
         return np.full(candidates.shape[0], -1), np.zeros(candidates.shape[0])

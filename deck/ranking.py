@@ -54,7 +54,7 @@ class Ranking:
     teaching: set[int] = field(default_factory=set)  # the first deck's picks (ranker.teaching_picks)
 
     @property
-    def reader(self) -> ranker.Reader:
+    def reader(self) -> ranker.TasteModel:
         return self.learned.reader
 
 
@@ -64,7 +64,7 @@ def update_queue(*, user: User) -> int:
     enough decisions since the last time), else only the head of the queue. Returns the queue's length."""
     began = timezone.now()
     state = _queue_state(user)
-    settings = selectors.reader_of(user=user).settings
+    settings = selectors.scope_of(user=user).settings
     if settings is not None and settings.learning_paused and not (state.fresh or state.queued < QUEUE_LENGTH // 2):
         # Paused: nothing new is learned, and the order stays as the reader saw it (no reorder, no redraw of
         # the exploring cards). A change of categories or mutes, or a queue running short, still rebuilds it.
@@ -102,7 +102,7 @@ def _reorder(
     head: list[DeckCard],
     ids: list[int],
     matrix: sparse.csr_matrix,
-    reader: ranker.Reader,
+    reader: ranker.TasteModel,
     *,
     built_from: datetime,
 ) -> None:
@@ -281,7 +281,7 @@ def interleave(rows: list[CardT], new_rows: list[CardT]) -> list[CardT]:
     return merged
 
 
-def _rescore(rows: list[DeckCard], ids: list[int], matrix: sparse.csr_matrix, reader: ranker.Reader) -> None:
+def _rescore(rows: list[DeckCard], ids: list[int], matrix: sparse.csr_matrix, reader: ranker.TasteModel) -> None:
     """The head's cards scored by the model now and the ranked ones put in order again. An exploring card
     keeps its place, so that it comes up as the reader decides the cards before it: placed again in the
     head's fifth slot after every decision, it was never shown (found by the serving log, issue 23)."""
@@ -461,7 +461,7 @@ def _candidates(user: User, *, fresh: bool) -> tuple[list[Key], list[int]]:
 
 def _pooled(user: User, *, fresh: bool) -> candidate_pool.Candidates | None:
     """The reader's candidates from the worker's shared category pools, when they can tell them."""
-    reader = selectors.reader_of(user=user)
+    reader = selectors.scope_of(user=user)
     if reader.mutes:
         return None
     wanted = reader.settings

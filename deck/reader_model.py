@@ -39,7 +39,7 @@ KEPT_FOR_REASONS = 500
 class Learned:
     """The reader's model with every decision so far in it."""
 
-    reader: ranker.Reader
+    reader: ranker.TasteModel
     checkpoint: ReaderModel | None  # None before the first decision
     refitted: bool  # fitted from the history in this call (a new version)
     absorbed: int  # decisions absorbed after the checkpoint
@@ -101,7 +101,7 @@ def _learning_since(user: User) -> datetime | None:
 KEPT_AGAIN = 200  # the latest keeps a forgotten feature is looked for in
 
 
-def forget(*, user: User, reader: ranker.Reader) -> None:
+def forget(*, user: User, reader: ranker.TasteModel) -> None:
     """Hold the weights of what the reader told the model to forget at zero, in place. A forgotten feature
     that a keep since carries comes back: the reader kept a paper with it again."""
     forgotten = list(ForgottenFeature.objects.filter(user=user).values_list("pk", "token", "created_at"))
@@ -275,7 +275,7 @@ def weights_of(checkpoints: list[ReaderModel]) -> dict[int, tuple[np.ndarray, np
     return found
 
 
-def _touched(reader: ranker.Reader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _touched(reader: ranker.TasteModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The features the model touched: their indices, weights and precisions (the others are 0 and 1)."""
     assert reader.weights is not None
     assert reader.precision is not None
@@ -283,7 +283,7 @@ def _touched(reader: ranker.Reader) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return cols, reader.weights[cols].astype("<f4"), reader.precision[cols].astype("<f4")
 
 
-def _pack(reader: ranker.Reader) -> bytes:
+def _pack(reader: ranker.TasteModel) -> bytes:
     return b"".join(array.tobytes() for array in _touched(reader))
 
 
@@ -306,7 +306,7 @@ def _memory_key(checkpoint: ReaderModel) -> tuple[int, int, float]:
     return checkpoint.user_id, checkpoint.version, checkpoint.refit_at.timestamp() if checkpoint.refit_at else 0.0
 
 
-def _remember(checkpoint: ReaderModel, reader: ranker.Reader) -> None:
+def _remember(checkpoint: ReaderModel, reader: ranker.TasteModel) -> None:
     _keep(_memory_key(checkpoint), _touched(reader))
 
 
@@ -318,7 +318,7 @@ def _keep(key: tuple[int, int, float], arrays: tuple[np.ndarray, np.ndarray, np.
             _memory.popitem(last=False)
 
 
-def _load(checkpoint: ReaderModel) -> ranker.Reader:
+def _load(checkpoint: ReaderModel) -> ranker.TasteModel:
     """The checkpoint as a dense model (8 MB for 2²⁰ features, allocated in a millisecond)."""
     key = _memory_key(checkpoint)
     with _memory_lock:
@@ -333,7 +333,7 @@ def _load(checkpoint: ReaderModel) -> ranker.Reader:
     dense_precision = np.ones(features.N_FEATURES, dtype=np.float32)
     dense_weights[cols], dense_precision[cols] = weights, precision
     empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
-    return ranker.Reader(
+    return ranker.TasteModel(
         kept=empty,
         skipped=empty,
         weights=dense_weights,

@@ -78,7 +78,7 @@ def _key(user_id: int) -> str:
     return f"deck:tastes:{user_id}"
 
 
-def in_words(*, paper: Paper, reader: ranker.Reader, tastes: Tastes) -> str:
+def in_words(*, paper: Paper, reader: ranker.TasteModel, tastes: Tastes) -> str:
     """The reason for a ranked card that no kept paper is close to."""
     for name in paper.author_names[: features.AUTHORS_COUNTED]:
         if (times := tastes.authors.get(fold_name(name), 0)) >= AUTHOR_KEPT:
@@ -93,7 +93,7 @@ def in_words(*, paper: Paper, reader: ranker.Reader, tastes: Tastes) -> str:
     return "Ranked by what you keep"
 
 
-def distinctive_phrases(*, paper: Paper, reader: ranker.Reader) -> list[str]:
+def distinctive_phrases(*, paper: Paper, reader: ranker.TasteModel) -> list[str]:
     """The paper's words and two-word phrases that weigh most toward a keep in the reader's model, leaving out
     the catalog's MOST_FREQUENT words and phrases of two very common ones."""
     if reader.weights is None:

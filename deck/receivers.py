@@ -6,7 +6,7 @@ from accounts.models import User
 from papers.models import Paper
 
 from .ranking import rescore_due
-from .selectors import forget_reader
+from .selectors import forget_scope
 from .tasks import merge_new_papers, rerank_on_commit
 
 # Followers per task: a 2,000-paper announcement to 10,000 of them is 500 tasks of about a second each. They
@@ -19,7 +19,7 @@ MERGE_BATCH = 20
 def categories_changed(sender: type, instance: User, action: str, **kwargs: object) -> None:
     """A reader followed or dropped categories: their deck is ranked again from every candidate."""
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
-        forget_reader(instance.pk)
+        forget_scope(instance.pk)
         rescore_due(user=instance)
         rerank_on_commit(instance.pk)
 

@@ -11,10 +11,8 @@ from .models import SeedPaper
 from .reader_model import history_changed
 from .tasks import rerank_on_commit
 
-SeedReport = Resolution
 
-
-def add_seed_papers(*, user: User, pasted: str = "", data: bytes | None = None, filename: str = "") -> SeedReport:
+def add_seed_papers(*, user: User, pasted: str = "", data: bytes | None = None, filename: str = "") -> Resolution:
     """Parse, match or fetch, and store the seeds. A broken file raises ReferenceFileError, nothing saved."""
     report = resolve(pasted=pasted, data=data, filename=filename)
     if not report.added:

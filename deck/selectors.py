@@ -62,37 +62,38 @@ def followed_ids(*, user: User) -> list[int]:
 
 
 @dataclass(frozen=True)
-class Reader:
-    """What every deck request needs to know of its reader, read from the cache."""
+class DeckScope:
+    """What a reader's deck may show (followed categories, mutes, deck settings): every deck request needs
+    it, so it is read from the cache. Not the reader's model, which is ranker.TasteModel."""
 
     followed: list[int]
     mutes: list[Interest]
     settings: DeckSettings | None
 
 
-READER_TTL = 120  # a change clears it at once (forget_reader); the expiry bounds a race with a slow read
+SCOPE_TTL = 120  # a change clears it at once (forget_scope); the expiry bounds a race with a slow read
 
 
-def _reader_key(user_id: int) -> str:
-    return f"deck:reader:{user_id}"
+def _scope_key(user_id: int) -> str:
+    return f"deck:scope:{user_id}"
 
 
-def reader_of(*, user: User) -> Reader:
+def scope_of(*, user: User) -> DeckScope:
     """Followed categories, mutes and deck settings: three queries on a miss, none on a hit."""
-    reader = cache.get(_reader_key(user.pk))
+    reader = cache.get(_scope_key(user.pk))
     if reader is None:
         settings = DeckSettings.objects.filter(user=user).first()
-        reader = Reader(followed=followed_ids(user=user), mutes=mutes_of(user=user), settings=settings)
-        cache.set(_reader_key(user.pk), reader, READER_TTL)
+        reader = DeckScope(followed=followed_ids(user=user), mutes=mutes_of(user=user), settings=settings)
+        cache.set(_scope_key(user.pk), reader, SCOPE_TTL)
     user._deck_settings_read = reader.settings  # type: ignore[attr-defined]
     return reader
 
 
-def readers_of(*, users: list[User]) -> dict[int, Reader]:
-    """`reader_of` for a batch of users (a merge task's followers): one cache round trip, and on misses three
+def scopes_of(*, users: list[User]) -> dict[int, DeckScope]:
+    """`scope_of` for a batch of users (a merge task's followers): one cache round trip, and on misses three
     queries for all of them."""
-    found = cache.get_many([_reader_key(user.pk) for user in users])
-    readers = {user.pk: found[_reader_key(user.pk)] for user in users if _reader_key(user.pk) in found}
+    found = cache.get_many([_scope_key(user.pk) for user in users])
+    readers = {user.pk: found[_scope_key(user.pk)] for user in users if _scope_key(user.pk) in found}
     if missing := [user.pk for user in users if user.pk not in readers]:
         followed: dict[int, list[int]] = {pk: [] for pk in missing}
         for user_id, category_id in User.followed_categories.through.objects.filter(user_id__in=missing).values_list(
@@ -103,15 +104,15 @@ def readers_of(*, users: list[User]) -> dict[int, Reader]:
         for interest in Interest.objects.filter(user_id__in=missing, stance=Interest.Stance.MUTE):
             mutes[interest.user_id].append(interest)
         settings = {s.user_id: s for s in DeckSettings.objects.filter(user_id__in=missing)}
-        made = {pk: Reader(followed=followed[pk], mutes=mutes[pk], settings=settings.get(pk)) for pk in missing}
-        cache.set_many({_reader_key(pk): reader for pk, reader in made.items()}, READER_TTL)
+        made = {pk: DeckScope(followed=followed[pk], mutes=mutes[pk], settings=settings.get(pk)) for pk in missing}
+        cache.set_many({_scope_key(pk): reader for pk, reader in made.items()}, SCOPE_TTL)
         readers |= made
     return readers
 
 
-def forget_reader(user_id: int) -> None:
-    """Called by every write that changes a Reader."""
-    forget(_reader_key(user_id))
+def forget_scope(user_id: int) -> None:
+    """Called by every write that changes a DeckScope."""
+    forget(_scope_key(user_id))
 
 
 def unseen(papers: QuerySet[Paper], *, user: User) -> QuerySet[Paper]:

@@ -180,7 +180,7 @@ def _send(send: ZoteroSend, client: ZoteroClient) -> None:
     account = ZoteroAccount.objects.filter(user=send.user).first()
     if account is None:
         raise ZoteroKeyError("Zotero is not connected.")
-    library = Library(client=client, user=send.user, account=account, beat=lambda: _heartbeat(send))
+    library = ZoteroLibrary(client=client, user=send.user, account=account, beat=lambda: _heartbeat(send))
     outgoing = _outgoing(send)
     send.total = len(outgoing)
     _heartbeat(send)
@@ -202,7 +202,7 @@ def _send(send: ZoteroSend, client: ZoteroClient) -> None:
     _finish(send)
 
 
-class Library:
+class ZoteroLibrary:
     """The reader's Zotero library as far as this send is concerned: what we wrote there before."""
 
     def __init__(self, *, client: ZoteroClient, user: User, account: ZoteroAccount, beat: Callable[[], None]) -> None:

@@ -209,7 +209,7 @@ def _canonical_category_ids(codes: set[str]) -> dict[str, int]:
 
 
 @dataclass
-class EnsureResult:
+class EnsuredPapers:
     """Each asked id in one list, as a bare id, in the order asked; not_found starts with what was no id."""
 
     matched: list[str] = field(default_factory=list)  # already in the catalog
@@ -220,20 +220,20 @@ class EnsureResult:
 class PapersUnavailable(Exception):
     """arXiv failed part-way. `result` holds what is known; `unfetched` the ids arXiv was not asked about."""
 
-    def __init__(self, message: str, *, result: EnsureResult, unfetched: list[str]) -> None:
+    def __init__(self, message: str, *, result: EnsuredPapers, unfetched: list[str]) -> None:
         super().__init__(message)
         self.result = result
         self.unfetched = unfetched
 
 
-def ensure_papers(*, arxiv_ids: list[str], client: ArxivClient | None = None) -> EnsureResult:
+def ensure_papers(*, arxiv_ids: list[str], client: ArxivClient | None = None) -> EnsuredPapers:
     """Have the catalog hold these papers: fetch from arXiv those it lacks, ID_LIST_MAX per request.
 
     Ids may carry a version or a prefix; results list bare ids. Not wrapped in one transaction, so that
     no database transaction waits on the network: each fetched page is upserted atomically on its own,
     and a failure raises PapersUnavailable with the pages before it kept and reported.
     """
-    result = EnsureResult()
+    result = EnsuredPapers()
     wanted: dict[str, None] = {}
     for raw in arxiv_ids:
         try:

@@ -122,18 +122,18 @@ def test_the_cached_reader_is_forgotten_by_each_write_that_changes_it(client, re
     """Followed categories, mutes and deck settings are cached per reader; the writes clear them."""
     user, category = reader
     client.force_login(user)
-    assert selectors.reader_of(user=user).followed == [category.pk]
+    assert selectors.scope_of(user=user).followed == [category.pk]
     client.get("/")  # cached now
 
     client.post("/settings/interests/set/", {"kind": "keyword", "value": "quantum", "stance": "mute"})
-    assert [m.value for m in selectors.reader_of(user=user).mutes] == ["quantum"]
+    assert [m.value for m in selectors.scope_of(user=user).mutes] == ["quantum"]
 
     client.post("/settings/deck/", {"include_replacements": "on"})
-    assert selectors.reader_of(user=user).settings.include_cross_lists is False
+    assert selectors.scope_of(user=user).settings.include_cross_lists is False
 
     other = Category.objects.get(code="cs.CY")
     client.post("/settings/categories/", {"categories": [str(category.pk), str(other.pk)]})
-    assert sorted(selectors.reader_of(user=user).followed) == sorted([category.pk, other.pk])
+    assert sorted(selectors.scope_of(user=user).followed) == sorted([category.pk, other.pk])
 
-    client.post(f"/settings/interests/{selectors.reader_of(user=user).mutes[0].pk}/remove/")
-    assert selectors.reader_of(user=user).mutes == []
+    client.post(f"/settings/interests/{selectors.scope_of(user=user).mutes[0].pk}/remove/")
+    assert selectors.scope_of(user=user).mutes == []
