@@ -66,7 +66,15 @@ class InterestForm(forms.Form):
             self.add_error("value", "Type an author, a keyword or a category code.")
         elif data["kind"] == Interest.Kind.KEYWORD and len(data["value"]) < 3:
             self.add_error("value", "A keyword has at least 3 characters.")
+        elif data["kind"] == Interest.Kind.CATEGORY and not self._category_allowed(data["value"], data.get("stance")):
+            self.add_error("value", "PaperSwipe does not offer this category: the categories page lists those it does.")
         return data
+
+    @staticmethod
+    def _category_allowed(code: str, stance: str | None) -> bool:
+        """Any category can be muted; one followed must be offered, as on the categories page."""
+        categories = Category.objects.filter(code=code)
+        return (categories.offered() if stance == Interest.Stance.FOLLOW else categories).exists()
 
 
 class SeedPapersForm(forms.Form):

@@ -15,7 +15,7 @@ from accounts.services import lock_account
 from library import selectors as library_selectors
 from library import services as library_services
 from library.models import ReadingList, ReadingListEntry
-from papers.models import Paper
+from papers.models import Category, Paper
 
 from . import ranking, reader_model, selectors, serving_log
 from .models import (
@@ -198,23 +198,29 @@ def _fill_list(user: User, paper: Paper, reading_list: ReadingList | None = None
 
 
 @transaction.atomic
-def set_interest(*, user: User, kind: str, value: str, stance: str) -> Interest:
-    """Follow or mute an author, a keyword or a category; a mute takes its papers out of the deck now."""
+def set_interest(*, user: User, kind: str, value: str, stance: str) -> None:
+    """Follow or mute an author, a keyword or a category; a mute takes its papers out of the deck now.
+    Following a category adds it to the followed categories, the one way a category is followed (the form
+    checks that it is offered), and lifts a mute of it."""
     lock_account(user)
+    if kind == Interest.Kind.CATEGORY and stance == Interest.Stance.FOLLOW:
+        Interest.objects.filter(user=user, kind=kind, value=value).delete()
+        user.followed_categories.add(Category.objects.get(code=value))  # its m2m signal reranks the deck
+        selectors.forget_scope(user.pk)
+        return
     interest, _ = Interest.objects.update_or_create(user=user, kind=kind, value=value, defaults={"stance": stance})
-    selectors.forget_reader(user.pk)
+    selectors.forget_scope(user.pk)
     if stance == Interest.Stance.MUTE:
         muted = Paper.objects.filter(selectors.matching(interest)).values("pk")
         DeckCard.objects.filter(user=user, paper__in=muted).delete()
     _rescore_after_commit(user)
-    return interest
 
 
 @transaction.atomic
 def drop_interest(*, user: User, interest_id: int) -> None:
     """Raises Interest.DoesNotExist for another user's interest."""
     Interest.objects.get(pk=interest_id, user=user).delete()
-    selectors.forget_reader(user.pk)
+    selectors.forget_scope(user.pk)
     _rescore_after_commit(user)
 
 
@@ -222,17 +228,18 @@ def drop_interest(*, user: User, interest_id: int) -> None:
 def save_deck_settings(*, settings: DeckSettings) -> DeckSettings:
     lock_account(settings.user)
     settings.save()
-    selectors.forget_reader(settings.user_id)
+    selectors.forget_scope(settings.user_id)
     _rescore_after_commit(settings.user)  # the queue follows the new choice
     return settings
 
 
+@transaction.atomic
 def reset_feed_token(*, user: User) -> DeckSettings:
     """A new private feed address; the old one answers 404 from now on."""
     deck_settings, _ = DeckSettings.objects.get_or_create(user=user)
     deck_settings.feed_token = secrets.token_urlsafe(32)
     deck_settings.save(update_fields=["feed_token"])
-    selectors.forget_reader(user.pk)
+    selectors.forget_scope(user.pk)
     return deck_settings
 
 
@@ -255,7 +262,7 @@ def unsubscribe_digest(*, user: User) -> None:
 
 
 def learning_paused(*, user: User) -> bool:
-    deck_settings = selectors.reader_of(user=user).settings
+    deck_settings = selectors.scope_of(user=user).settings
     return bool(deck_settings and deck_settings.learning_paused)
 
 
@@ -265,7 +272,7 @@ def pause_learning(*, user: User, paused: bool) -> None:
     order stays as it is; resuming learns from the decisions made after."""
     lock_account(user)
     DeckSettings.objects.update_or_create(user=user, defaults={"learning_paused": paused})
-    selectors.forget_reader(user.pk)
+    selectors.forget_scope(user.pk)
 
 
 @transaction.atomic
@@ -273,7 +280,7 @@ def start_over(*, user: User) -> None:
     """A new model from now on: every decision and seed paper stays in the history, none teaches it any more."""
     lock_account(user)
     DeckSettings.objects.update_or_create(user=user, defaults={"learning_since": timezone.now()})
-    selectors.forget_reader(user.pk)
+    selectors.forget_scope(user.pk)
     ReaderModel.objects.filter(user=user).delete()
     _rescore_after_commit(user)
 

@@ -52,7 +52,7 @@ def _deck_reply(
     progress line and whether Undo has anything to take back. A refill changes neither: it leaves them out."""
     reply: dict[str, object] = {"cards": render_cards(cards, request)}
     if state:
-        reader = selectors.reader_of(user=request.user)
+        reader = selectors.scope_of(user=request.user)
         deck_state = selectors.deck_state(user=request.user, followed=reader.followed, mutes=reader.mutes)
         reply["progress"] = deck_state.progress.text
         reply["can_undo"] = deck_state.can_undo if can_undo is None else can_undo
@@ -87,7 +87,7 @@ def try_deck(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def deck(request: AuthenticatedRequest) -> HttpResponse:
-    reader = selectors.reader_of(user=request.user)
+    reader = selectors.scope_of(user=request.user)
     if not reader.followed:
         messages.info(request, "Welcome! Pick the arXiv categories you want to follow.")
         return redirect("accounts:categories")
@@ -111,7 +111,7 @@ def cards(request: AuthenticatedRequest) -> HttpResponse:
     form = DeckCardsForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest("exclude must be comma-separated paper ids")
-    reader = selectors.reader_of(user=request.user)
+    reader = selectors.scope_of(user=request.user)
     cards = selectors.next_cards(
         user=request.user,
         exclude=form.cleaned_data["exclude"],
@@ -224,7 +224,7 @@ def _interests_page(
     status: int = 200,
 ) -> HttpResponse:
     """The interests page, with a refused form's errors under their fields."""
-    reader = selectors.reader_of(user=request.user)
+    reader = selectors.scope_of(user=request.user)
     context = {
         "follows": selectors.follows_of(user=request.user),
         "mutes": selectors.hidden_by_mutes(user=request.user, followed=reader.followed, mutes=reader.mutes),
@@ -255,14 +255,10 @@ def set_interest(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_errors(form))  # from a card: said on the page it goes back to
     else:
-        interest = services.set_interest(
-            user=request.user,
-            kind=form.cleaned_data["kind"],
-            value=form.cleaned_data["value"],
-            stance=form.cleaned_data["stance"],
-        )
-        verb = "Following" if interest.stance == Interest.Stance.FOLLOW else "Muted"
-        messages.success(request, f"{verb} {interest.get_kind_display().lower()} “{interest.value}”.")
+        kind, value, stance = (form.cleaned_data[name] for name in ("kind", "value", "stance"))
+        services.set_interest(user=request.user, kind=kind, value=value, stance=stance)
+        verb = "Following" if stance == Interest.Stance.FOLLOW else "Muted"
+        messages.success(request, f"{verb} {Interest.Kind(kind).label.lower()} “{value}”.")
     return back_to(request, form.cleaned_data.get("next", "") if form.is_valid() else "", "deck:interests")
 
 

@@ -87,3 +87,32 @@ def test_the_serving_log_keeps_every_decision_and_marks_the_emailed_ones(migrato
     assert sorted(Swipe.objects.values_list("pk", "paper__arxiv_id", "decision", "source", "created_at")) == before
     assert dict(Swipe.objects.values_list("source", "origin")) == {"key": "", "gesture": "", "email": "email"}
     assert not Swipe.objects.filter(served_exploring__isnull=False).exists()  # not logged then: not made up
+
+
+@pytest.mark.integration
+def test_category_follows_kept_as_interests_become_followed_categories(migrator):
+    old = migrator.apply_initial_migration([("deck", "0012_not_now")])
+    User = old.apps.get_model("accounts", "User")
+    Category = old.apps.get_model("papers", "Category")
+    Interest = old.apps.get_model("deck", "Interest")
+    ada = User.objects.create(email="ada@example.org", password="x")
+    bob = User.objects.create(email="bob@example.org", password="x")
+    hep_th, gr_qc = Category.objects.get(code="hep-th"), Category.objects.get(code="gr-qc")
+    ada.followed_categories.add(hep_th)
+    Interest.objects.create(user=ada, kind="category", value="hep-th", stance="follow")  # followed both ways
+    Interest.objects.create(user=ada, kind="category", value="gr-qc", stance="follow")
+    Interest.objects.create(user=ada, kind="category", value="no.SUCH", stance="follow")  # nothing to move it to
+    Interest.objects.create(user=bob, kind="category", value="hep-th", stance="mute")
+    Interest.objects.create(user=bob, kind="author", value="Ada Lovelace", stance="follow")
+
+    new = migrator.apply_tested_migration([("deck", "0013_categories_followed_one_way")])
+    User = new.apps.get_model("accounts", "User")
+    Interest = new.apps.get_model("deck", "Interest")
+    ada, bob = User.objects.get(email="ada@example.org"), User.objects.get(email="bob@example.org")
+    assert set(ada.followed_categories.values_list("pk", flat=True)) == {hep_th.pk, gr_qc.pk}
+    assert not bob.followed_categories.exists()
+    assert set(Interest.objects.values_list("user__email", "kind", "value", "stance")) == {
+        ("ada@example.org", "category", "no.SUCH", "follow"),
+        ("bob@example.org", "category", "hep-th", "mute"),
+        ("bob@example.org", "author", "Ada Lovelace", "follow"),
+    }

@@ -60,6 +60,30 @@ def test_follow_and_mute_from_the_settings_page_and_remove(logged_in, user):
     assert not Interest.objects.filter(pk=muted.pk).exists()
 
 
+def test_a_category_is_followed_one_way_and_only_an_offered_one(logged_in, user, cs_cy):
+    """Following a category from the interests form or a card follows it as the categories page does; a
+    mute of it is lifted. One that PaperSwipe does not offer is refused under the field; any can be muted."""
+    offered, hidden = Category.objects.get(code="cs.LG"), Category.objects.get(code="cs.SE")
+    Category.objects.filter(pk__in=[offered.pk, cs_cy.pk]).update(is_active=True)
+    Category.objects.filter(pk=hidden.pk).update(is_active=False)
+    logged_in.post("/settings/interests/set/", {"stance": "mute", "kind": "category", "value": "cs.LG"})
+    assert Interest.objects.filter(user=user, kind="category", value="cs.LG", stance="mute").exists()
+
+    response = logged_in.post("/settings/interests/set/", {"stance": "follow", "kind": "category", "value": "cs.LG"})
+    assert response.status_code == 302
+    assert offered in user.followed_categories.all()
+    assert not Interest.objects.filter(user=user, kind="category").exists()  # the mute is lifted, no second way
+    assert set(selectors.scope_of(user=user).followed) == {cs_cy.pk, offered.pk}
+    assert "Following category “cs.LG”." in logged_in.get("/settings/interests/").content.decode()
+
+    response = logged_in.post("/settings/interests/set/", {"stance": "follow", "kind": "category", "value": "cs.SE"})
+    assert response.status_code == 400
+    assert "PaperSwipe does not offer this category" in response.content.decode()
+    assert hidden not in user.followed_categories.all()
+    logged_in.post("/settings/interests/set/", {"stance": "mute", "kind": "category", "value": "cs.SE"})
+    assert Interest.objects.filter(user=user, kind="category", value="cs.SE", stance="mute").exists()
+
+
 def test_another_users_interest_is_404(logged_in, user):
     theirs = Interest.objects.create(user=UserFactory(), kind="author", value="Someone", stance="mute")
     assert logged_in.post(f"/settings/interests/{theirs.pk}/remove/").status_code == 404
