@@ -32,8 +32,11 @@ def lock_accounts(user_ids: Iterable[int]) -> set[int]:
     return set(locked.values_list("pk", flat=True))
 
 
+@transaction.atomic
 def follow_categories(*, user: User, category_ids: Iterable[int]) -> list[Category]:
-    """Replace what the user follows with these offered categories; anything not offered is ignored."""
+    """Replace what the user follows with these offered categories; anything not offered is ignored. The
+    removals and additions (and the deck's rescore their signal asks for) commit together."""
+    lock_account(user)
     categories = list(Category.objects.offered().filter(pk__in=list(category_ids)))
     user.followed_categories.set(categories)
     return categories

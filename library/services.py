@@ -1,4 +1,7 @@
-"""Writes on reading lists: lists, entries, notes, states, sharing."""
+"""Writes on reading lists: lists, entries, notes, states, sharing.
+
+A service that writes several rows runs in one transaction under the user's lock. One that is a single
+UPDATE or DELETE statement (a state, a note, removing entries) is atomic by itself and opens none."""
 
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ class ListError(ValueError):
 
 
 def create_default_list(sender: type, instance: User, created: bool, raw: bool = False, **kwargs: object) -> None:
-    """Every new user starts with "Reading list", so that "Save to…" always has a place to save."""
+    """Every new user starts with "Reading list", so that "Save to…" always has a place to save. A post_save
+    receiver, not a service call: users are created by allauth's sign-up, `createsuperuser` and the admin,
+    none of which calls a service of ours."""
     if created and not raw:
         ReadingList.objects.create(
             user=instance, is_default=True, name=ReadingList.DEFAULT_NAME, slug=ReadingList.DEFAULT_SLUG
@@ -52,9 +57,12 @@ def create_list(*, user: User, name: str) -> ReadingList:
     return ReadingList.objects.create(user=user, name=name, slug=_unique_slug(user, name), position=position)
 
 
+@transaction.atomic
 def rename_list(*, reading_list: ReadingList, name: str) -> ReadingList:
+    """Name and slug together; under the user's lock, so that two renames cannot pick the same slug."""
     if reading_list.is_default:
         raise ListError("The default reading list keeps its name.")
+    lock_account(reading_list.user)
     reading_list.name = name
     reading_list.slug = _unique_slug(reading_list.user, name, exclude=reading_list.pk)
     _save_fields(reading_list, "name", "slug")
@@ -62,9 +70,12 @@ def rename_list(*, reading_list: ReadingList, name: str) -> ReadingList:
     return reading_list
 
 
+@transaction.atomic
 def delete_list(*, reading_list: ReadingList) -> None:
+    """The list and its entries (and their Zotero records) together."""
     if reading_list.is_default:
         raise ListError("The default reading list cannot be deleted.")
+    lock_account(reading_list.user)
     reading_list.delete()
     forget_menu(reading_list.user_id)
 

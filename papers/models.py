@@ -135,7 +135,9 @@ class Paper(ArxivLinks, models.Model):
         return f"{self.arxiv_id}: {self.title[:60]}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # Bulk imports keep these up to date themselves; a single save (admin, shell) does it here.
+        """The derived author fields and the search vector, kept by every single save. A hook, not a service
+        call: the bulk upsert (papers.services) keeps them itself, and the other writers of a paper are the
+        admin's form, the shell and test factories, which call no service of ours."""
         from .search import refresh_search_vectors
 
         self.authors_text = ", ".join(self.author_names)
