@@ -247,7 +247,7 @@ def bibtex_key(paper: Paper | PaperData) -> str:
     return f"{surname.lower() or 'anon'}{year}_{re.sub(r'[^0-9A-Za-z]', '_', paper.arxiv_id)}"
 
 
-# Every record describes the arXiv preprint, as Zotero's arXiv.org translator saves it (library/zotero_items.py):
+# Every record describes the arXiv preprint, as Zotero's arXiv.org translator saves it (library/zotero/items.py):
 # its DOI is the DataCite one arXiv registers for every paper (papers.ids.datacite_doi); the journal version,
 # where arXiv names one, rides along as the journal reference and a "Related DOI" (arXiv's label) beside it.
 
@@ -350,7 +350,7 @@ def csl_record(item: Item) -> dict[str, object]:
     record["DOI"] = datacite_doi(p.arxiv_id)
     if p.journal_ref:
         record["container-title"] = p.journal_ref
-    # Zotero reads a CSL note into extra, where its own items keep "Related DOI" (library/zotero_items.py).
+    # Zotero reads a CSL note into extra, where its own items keep "Related DOI" (library/zotero/items.py).
     notes = [item.entry.note] if item.entry and item.entry.note else []
     if p.doi:
         notes.append(f"Related DOI: {p.doi}")

@@ -7,8 +7,8 @@ from celery import shared_task
 
 @shared_task
 def send_to_zotero(send_id: int) -> int:
-    """Carry out one "Send to Zotero" (library/zotero_sending.py); returns how many papers are there."""
-    from .zotero_sending import run_send
+    """Carry out one "Send to Zotero" (library/zotero/sync.py); returns how many papers are there."""
+    from .zotero.sync import run_send
 
     send = run_send(send_id=send_id)
     return send.sent if send else 0

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import feeds, views, zotero_views
+from . import feeds, views
+from .zotero import views as zotero_views
 
 app_name = "library"
 

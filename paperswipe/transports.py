@@ -1,4 +1,4 @@
-"""Every outgoing HTTP request goes through here (arXiv: papers/arxiv.py, Zotero: library/zotero.py).
+"""Every outgoing HTTP request goes through here (arXiv: papers/arxiv.py, Zotero: library/zotero/client.py).
 
 One retry rule for every outside API: 429, 5xx and network errors are retried, `Retry-After` (RFC 9110:
 seconds or an HTTP date) is honoured up to a cap, and otherwise the wait grows exponentially with full

@@ -12,7 +12,7 @@ from django.test import Client
 from deck.models import DeckSettings, SeedPaper
 from library.models import ReadingListEntry, ZoteroAccount
 from library.selectors import default_list
-from library.zotero import ZoteroKeyError, client_from_settings
+from library.zotero.client import ZoteroKeyError, client_from_settings
 from papers.ids import InvalidArxivId, parse_arxiv_id
 from papers.models import Category
 from papers.references import MAX_ENTRIES, ReferenceFileError, parse_references

@@ -492,7 +492,7 @@ def test_no_page_breaks_the_content_security_policy(live_server, page, django_us
 def test_a_reader_connects_zotero_and_sends_a_list_with_notes(live_server, page, django_user_model, zotero):
     from library import services as library_services
     from library.models import ZoteroSend
-    from library.zotero_sending import run_send
+    from library.zotero.sync import run_send
 
     from .zotero_standin import KEY, USER
 

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 import pytest
 from django.db import transaction
 
-from library.zotero import client_from_settings as zotero_client_from_settings
+from library.zotero.client import client_from_settings as zotero_client_from_settings
 from papers import arxiv
 from paperswipe.transports import RequestInTransaction, wait_seconds
 

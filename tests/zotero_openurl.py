@@ -14,13 +14,13 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from library.zotero_items import split_name
+from library.zotero.items import split_name
 
 ITEM_TYPES = {"preprint", "journalArticle", "book", "bookSection", "conferencePaper", "report", "document"}
 
 
 def clean_author(name: str, creator_type: str) -> dict[str, str]:
-    """ZU.cleanAuthor(name, type, false), which library.zotero_items.split_name ports."""
+    """ZU.cleanAuthor(name, type, false), which library.zotero.items.split_name ports."""
     if "," in name:
         raise NotImplementedError("cleanAuthor's comma form is not ported; our spans never need it")
     first, last = split_name(name)

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from library.zotero_items import coins_title
+from library.zotero.items import coins_title
 
 register = template.Library()
 

@@ -6,13 +6,13 @@ import logging
 import pytest
 import requests
 
-from library.zotero import (
+from library.zotero.client import (
     BATCH_MAX,
     ZoteroKeyError,
     ZoteroUnavailable,
     client_from_settings,
 )
-from library.zotero_items import zotero_item
+from library.zotero.items import zotero_item
 
 from ..conftest import Sleeps
 from ..factories import PaperFactory
@@ -279,7 +279,7 @@ def test_the_key_never_appears_in_log_output(client, zotero, items, caplog):
     ],
 )
 def test_an_item_names_a_paper_only_by_its_identifiers(data, names_it):
-    from library.zotero import names_paper
+    from library.zotero.client import names_paper
 
     assert names_paper(data, "2401.01234") is names_it
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from deck import services as deck_services
 from library.exports import Item, PaperData, csl_records, to_bibtex, to_ris
-from library.zotero_items import creator, split_name, zotero_item
+from library.zotero.items import creator, split_name, zotero_item
 from papers.models import Category
 
 from ..factories import PaperFactory, UserFactory

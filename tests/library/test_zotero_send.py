@@ -9,9 +9,9 @@ from django.db import connection
 from library import services
 from library.models import ZoteroAccount, ZoteroItem, ZoteroSend
 from library.selectors import default_list
-from library.zotero import client_from_settings
-from library.zotero_items import zotero_item
-from library.zotero_sending import run_send, start_send
+from library.zotero.client import client_from_settings
+from library.zotero.items import zotero_item
+from library.zotero.sync import run_send, start_send
 
 from ..conftest import Sleeps
 from ..factories import PaperFactory, UserFactory
@@ -531,7 +531,7 @@ def test_a_stuck_send_gives_way_and_old_sends_are_forgotten(thesis):
 
     from django.utils import timezone
 
-    from library.zotero_sending import KEEP_SENDS, STUCK_AFTER
+    from library.zotero.sync import KEEP_SENDS, STUCK_AFTER
 
     for _ in range(KEEP_SENDS + 5):
         ZoteroSend.objects.create(user=thesis.user, reading_list=thesis, state=ZoteroSend.State.DONE)
@@ -581,7 +581,7 @@ def test_a_send_replaced_as_stuck_stops_writing(thesis, zotero):
 
     from django.utils import timezone
 
-    from library.zotero_sending import STUCK_AFTER
+    from library.zotero.sync import STUCK_AFTER
 
     first, _ = start_send(user=thesis.user, reading_list=thesis)
     replacements = []

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 from papers.ids import datacite_doi
 from papers.models import ARXIV_BASE, Paper
 
-from .exports import PaperData
+from ..exports import PaperData
 
 
 def pdf_link(item_key: str, arxiv_id: str) -> dict[str, Any]:

@@ -40,15 +40,15 @@ from accounts.models import User
 from papers.models import Paper
 from paperswipe.encryption import UndecryptableSecret
 
-from .models import ReadingList, ZoteroAccount, ZoteroItem, ZoteroSend
-from .tasks import send_to_zotero
-from .zotero import BATCH_MAX, WriteResult, ZoteroClient, ZoteroError, ZoteroKeyError, client_from_settings, identity
-from .zotero_items import pdf_link, zotero_item
+from ..models import ReadingList, ZoteroAccount, ZoteroItem, ZoteroSend
+from ..tasks import send_to_zotero
+from .client import BATCH_MAX, WriteResult, ZoteroClient, ZoteroError, ZoteroKeyError, client_from_settings, identity
+from .items import pdf_link, zotero_item
 
 logger = logging.getLogger(__name__)
 
 # A send that has not moved for this long lost its worker: the next "Send to Zotero" replaces it. A live
-# send touches its row before each request and each wait (at most five minutes, library/zotero.py).
+# send touches its row before each request and each wait (at most five minutes, library/zotero/client.py).
 STUCK_AFTER = timedelta(minutes=30)
 KEEP_SENDS = 20  # a reader's latest sends, for the pages; older ones are forgotten when a new one starts
 

@@ -15,10 +15,10 @@ from papers.models import Paper
 from paperswipe.forms import form_errors
 from paperswipe.redirects import back_to
 
-from .forms import ZoteroConnectForm, ZoteroSendForm
-from .models import ReadingList, ReadingListEntry, ZoteroAccount, ZoteroSend
-from .zotero import KeyInfo, ZoteroError, ZoteroKeyError, client_from_settings
-from .zotero_sending import start_send
+from ..forms import ZoteroConnectForm, ZoteroSendForm
+from ..models import ReadingList, ReadingListEntry, ZoteroAccount, ZoteroSend
+from .client import KeyInfo, ZoteroError, ZoteroKeyError, client_from_settings
+from .sync import start_send
 
 
 @login_required
