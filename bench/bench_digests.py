@@ -88,7 +88,7 @@ from django.db import connection, connections  # noqa: E402
 from accounts.models import User  # noqa: E402
 from bench import readers  # noqa: E402
 from bench.bench_load import launch_worker, stop_process  # noqa: E402
-from deck import digests  # noqa: E402
+from deck.digest import sending as digests  # noqa: E402
 from deck.models import DeckCard, DigestSent, DigestSubscription  # noqa: E402
 
 Frequency = DigestSubscription.Frequency

@@ -60,10 +60,10 @@ def merge_new_papers(user_ids: list[int], paper_ids: list[int]) -> int:
 def send_digests(frequency: str = "") -> int:
     """Hourly from beat: finds whose digest is due, a page at a time, and queues a `send_digest_batch` per
     BATCH_SIZE readers, so that every worker process sends. Runs twice safely: a reader queued twice gets
-    one digest (deck/digests.py). Returns how many batches were queued."""
+    one digest (deck/digest/sending.py). Returns how many batches were queued."""
     from django.utils import timezone
 
-    from .digests import due_batches
+    from .digest.sending import due_batches
 
     now = timezone.now()
     queued = 0
@@ -81,7 +81,7 @@ def send_digest_batch(user_ids: list[int], now: str, frequency: str = "") -> int
     run late still sends the period it was queued for. Returns how many went out."""
     from datetime import datetime
 
-    from .digests import send_batch
+    from .digest.sending import send_batch
 
     return send_batch(user_ids=user_ids, now=datetime.fromisoformat(now), frequency=frequency)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import digest_views, feeds, learned_views, views
+from . import feeds, learned_views, views
+from .digest import views as digest_views
 
 app_name = "deck"
 

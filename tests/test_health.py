@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
-from deck import digests as deck_digests
+from deck.digest import sending as deck_digests
 from deck.models import DigestSent, DigestSubscription, QueueStamp, Swipe
 from deck.tasks import rerank
 from papers.models import Category, HarvestRun

@@ -22,7 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from deck import digest_links, digests
+from deck.digest import links as digest_links
+from deck.digest import sending as digests
 from deck.models import DeckCard, DigestSent, DigestSubscription, Interest, Swipe
 from deck.tasks import send_digest_batch, send_digests
 from library.models import ReadingListEntry

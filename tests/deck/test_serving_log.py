@@ -4,7 +4,7 @@ exploring or not, the reason shown and the model version; decisions made elsewhe
 import pytest
 
 from deck import ranking
-from deck.digest_links import keep_url
+from deck.digest.links import keep_url
 from deck.models import DeckCard, ReaderModel, Swipe
 from papers.models import Paper
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from deck.digests import send_due
+from deck.digest.sending import send_due
 from deck.models import DigestSubscription
 
 

@@ -32,8 +32,9 @@ from django.urls import reverse
 from accounts.models import User
 from papers.models import Paper
 
-from . import digest_links, selectors, signals
-from .models import DigestSent, DigestSubscription, Interest
+from .. import selectors, signals
+from ..models import DigestSent, DigestSubscription, Interest
+from . import links
 
 logger = logging.getLogger(__name__)
 
@@ -206,14 +207,14 @@ def papers_for(subscriptions: Sequence[DigestSubscription]) -> dict[int, list[Pa
 
 
 def compose(*, user: User, papers: list[Paper], frequency: str) -> EmailMultiAlternatives:
-    unsubscribe = digest_links.unsubscribe_url(user=user)
+    unsubscribe = links.unsubscribe_url(user=user)
     context = {
         "user": user,
         "frequency": frequency,
-        "items": [{"paper": paper, "keep_url": digest_links.keep_url(user=user, paper=paper)} for paper in papers],
-        "site_url": digest_links.absolute(""),
-        "deck_url": digest_links.absolute(reverse("deck:deck")),
-        "settings_url": digest_links.absolute(reverse("deck:digest_settings")),
+        "items": [{"paper": paper, "keep_url": links.keep_url(user=user, paper=paper)} for paper in papers],
+        "site_url": links.absolute(""),
+        "deck_url": links.absolute(reverse("deck:deck")),
+        "settings_url": links.absolute(reverse("deck:digest_settings")),
         "unsubscribe_url": unsubscribe,
     }
     subject = render_to_string("deck/email/digest_subject.txt", context).strip()

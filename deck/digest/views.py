@@ -1,6 +1,6 @@
 """The email digest on the site: its settings, and the pages its Keep and unsubscribe links open.
 
-The links need no login: they carry a signed token (deck/digest_links.py). Opening one records
+The links need no login: they carry a signed token (deck/digest/links.py). Opening one records
 nothing, because mail scanners open links; only the button on the page, a POST, does.
 """
 
@@ -20,9 +20,10 @@ from accounts.models import User
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
 
-from . import digest_links, digests, services
-from .forms import DigestForm
-from .models import DigestSubscription, Swipe
+from .. import services
+from ..forms import DigestForm
+from ..models import DigestSubscription, Swipe
+from . import links, sending
 
 
 @login_required
@@ -37,7 +38,7 @@ def digest_settings(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("deck:digest_settings")
     context = {
         "form": form,
-        "next_send": digests.next_send(subscription, now=timezone.now()),
+        "next_send": sending.next_send(subscription, now=timezone.now()),
         "guess_zone": subscription.pk is None and request.user.time_zone == "UTC",
     }
     return render(request, "deck/digest_settings.html", context)
@@ -53,10 +54,10 @@ def digest_keep(request: HttpRequest, paper_id: int, token: str) -> HttpResponse
     """A digest's Keep link: GET shows the paper and a Keep button; the button's POST keeps it."""
     paper = get_object_or_404(Paper.objects.select_related("primary_category"), pk=paper_id)
     try:
-        user_id = digest_links.user_id_from_keep_token(token, paper_id=paper.pk)
-    except digest_links.ExpiredLink:
+        user_id = links.user_id_from_keep_token(token, paper_id=paper.pk)
+    except links.ExpiredLink:
         return _link_error(request, expired=True)
-    except digest_links.InvalidLink:
+    except links.InvalidLink:
         return _link_error(request, expired=False)
     user = get_object_or_404(User, pk=user_id, is_active=True)
     context: dict[str, object] = {"paper": paper, "expires_days": settings.DIGEST_LINK_DAYS}
@@ -76,8 +77,8 @@ def digest_keep(request: HttpRequest, paper_id: int, token: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user_id = digest_links.user_id_from_unsubscribe_token(token)
-    except digest_links.InvalidLink:
+        user_id = links.user_id_from_unsubscribe_token(token)
+    except links.InvalidLink:
         return _link_error(request, expired=False)
     user = get_object_or_404(User, pk=user_id)
     if request.method == "POST":
