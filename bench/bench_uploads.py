@@ -36,7 +36,7 @@ from deck.models import SeedPaper  # noqa: E402
 from library.models import ReadingListEntry  # noqa: E402
 from library.selectors import default_list  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
-from papers.references import MAX_ENTRIES  # noqa: E402
+from papers.references.parse import MAX_ENTRIES  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 TARGET_S = 2.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from papers.resolve import Resolution, resolve
+from papers.references.resolve import Resolution, resolve
 
 from .models import SeedPaper
 from .reader_model import history_changed

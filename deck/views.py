@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.requests import AuthenticatedRequest
 from library.models import ReadingList
 from papers.models import Category, Paper
-from papers.references import ReferenceFileError
+from papers.references.parse import ReferenceFileError
 from papers.schedule import next_harvest_at
 from paperswipe.forms import form_errors
 from paperswipe.negotiation import wants_json

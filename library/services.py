@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.services import lock_account
 from papers.models import Paper
-from papers.resolve import Resolution, resolve
+from papers.references.resolve import Resolution, resolve
 
 from .menu import forget_menu
 from .models import ReadingList, ReadingListEntry

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
-from papers.references import ReferenceFileError
+from papers.references.parse import ReferenceFileError
 from papers.similar import like_these
 from paperswipe.forms import form_errors
 from paperswipe.negotiation import wants_json

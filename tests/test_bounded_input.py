@@ -15,7 +15,7 @@ from library.selectors import default_list
 from library.zotero.client import ZoteroKeyError, client_from_settings
 from papers.ids import InvalidArxivId, parse_arxiv_id
 from papers.models import Category
-from papers.references import MAX_ENTRIES, ReferenceFileError, parse_references
+from papers.references.parse import MAX_ENTRIES, ReferenceFileError, parse_references
 from papers.services import ensure_papers
 from paperswipe import untrusted_json
 

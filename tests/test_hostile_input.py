@@ -29,9 +29,9 @@ from deck.models import DigestSubscription, Interest, SeedPaper, Swipe
 from library import services
 from library.models import ReadingList, ReadingListEntry
 from library.selectors import default_list
-from papers import references
 from papers.models import Category, Paper
 from papers.records import ParsedPage
+from papers.references import parse as references
 
 from .factories import PaperFactory, UserFactory
 
@@ -744,7 +744,7 @@ def test_invalid_utf_8_in_a_query_is_replaced_not_an_error(as_alice):
 
 def test_half_a_surrogate_pair_in_a_json_title_is_reported_not_a_500(as_alice):
     """json.loads makes "\\ud800" a lone surrogate, which no page can encode: it was a 500 (fixed in
-    papers/references.py)."""
+    papers/references/parse.py)."""
     response = as_alice.post("/settings/interests/seeds/", upload("a.json", b'[{"title": "half \\ud800 pair"}]'))
     assert response.status_code == 200
     assert "half \ufffd pair" in response.content.decode()
@@ -1060,7 +1060,7 @@ def test_an_odd_but_readable_reference_file_is_read(as_alice, alice, lg, name, d
 
 
 def test_a_bibtex_title_of_4_mb_of_tex_accents_is_read_within_the_timeout(as_alice, alice, lg):
-    """pylatexenc took over a minute on this, past gunicorn's 30 s timeout (fixed in papers/references.py:
+    """pylatexenc took over a minute on this, past gunicorn's 30 s timeout (fixed in papers/references/parse.py:
     a file hands it 50,000 characters at most)."""
     PaperFactory(arxiv_id="2401.01234", primary_category=lg)
     data = b"@misc{x, title = {" + b"\\'{e}" * 800_000 + b"}, eprint = {2401.01234}}\n"

@@ -14,7 +14,7 @@ from deck import services as deck_services
 from deck.models import DeckCard, DeckSettings, DigestSent, Interest, ReaderModel, SeedPaper
 from deck.selectors import candidates, matching, next_cards
 from papers.models import Category, Paper
-from papers.references import parse_references
+from papers.references.parse import parse_references
 
 from ..factories import PaperFactory, UserFactory
 from ..test_query_budget import BUDGET

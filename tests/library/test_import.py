@@ -10,7 +10,7 @@ from library import services
 from library.models import ReadingListEntry
 from library.selectors import default_list
 from papers.models import Paper
-from papers.references import parse_references
+from papers.references.parse import parse_references
 
 from ..factories import PaperFactory, UserFactory
 

@@ -1,4 +1,4 @@
-"""Reference files and pasted ids (papers.references), and fetching the papers they name (ensure_papers)."""
+"""Reference files and pasted ids (papers.references.parse), and fetching the papers they name (ensure_papers)."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -9,7 +9,7 @@ import pytest
 from papers.arxiv import client_from_settings
 from papers.models import Paper
 from papers.records import ArxivAPIError
-from papers.references import (
+from papers.references.parse import (
     MAX_BYTES,
     MAX_ENTRIES,
     Reference,

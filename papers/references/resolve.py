@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import Paper
-from .references import Reference, parse_id_lines, parse_references
-from .services import PapersUnavailable, ensure_papers
+from ..models import Paper
+from ..services import PapersUnavailable, ensure_papers
+from .parse import Reference, parse_id_lines, parse_references
 
 MAX_FETCHED = 100  # unknown ids fetched from arXiv in one visit: one API request
 

@@ -21,7 +21,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from paperswipe import untrusted_json
 
-from .ids import InvalidArxivId, parse_arxiv_id
+from ..ids import InvalidArxivId, parse_arxiv_id
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 5000
