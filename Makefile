@@ -85,9 +85,9 @@ $(CHROMIUM):
 test: $(VENV)/.dev-deps $(CHROMIUM)
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) -m pytest
 
-# The tests that need no database, broker, server or browser, in seconds.
+# The tests that need no database, broker, server or browser, and none that runs against the wall clock.
 test-fast: $(VENV)/.dev-deps
-	$(PY) -m pytest -m "not integration and not browser" -q
+	$(PY) -m pytest -m "not integration and not browser and not slow" -q
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .

@@ -15,7 +15,7 @@ import pytest
 from bench.bench_announcement import run, summary
 from bench.bench_load import with_path
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from .conftest import ROOT
 
 # Runs manage.py in subprocesses: seconds each.
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CHECK_SITE = """
 from django.test import Client

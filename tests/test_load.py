@@ -13,7 +13,7 @@ import pytest
 
 from bench.bench_load import run_load, summary, with_path
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from paperswipe.forms import parse_count
 from .arxiv_standin import make_entries
 from .conftest import ROOT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HARVESTED = 30
 # What a developer's shell (or `make test`, or pytest-django) may carry and must not reach `make up`.
