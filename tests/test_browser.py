@@ -302,8 +302,8 @@ def test_with_a_mouse_a_drag_from_a_link_decides_and_a_short_one_follows_nothing
     page.mouse.move(x + 40, y, steps=4)
     page.mouse.up()
     expect(card).to_have_attribute("data-arxiv-id", top)
-    page.wait_for_timeout(300)
-    assert card.evaluate("c => c.style.transform") == ""
+    page.wait_for_function("card => card.style.transform === ''", arg=card.element_handle())  # put back
+    page.wait_for_load_state("networkidle")  # a followed link would have navigated by now
     assert page.url == deck_url
     assert Swipe.objects.count() == 1
 
