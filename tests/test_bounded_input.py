@@ -1,5 +1,5 @@
 """Outside numbers and nested documents, bounded (issue 20 §1, §2, §5): each case answered 500, took tens
-of seconds, or leaked, before. The hostile-input corpus (tests/test_hostile_input.py) is the first round."""
+of seconds, or leaked, before. The hostile-input corpus (tests/hostile/) is the first round."""
 
 from __future__ import annotations
 
