@@ -8,7 +8,7 @@ decisions (up to 300; one reader in twenty 3,000 on the newest papers of five ca
 keyword and author mutes, deck settings without replacements. One follower in fifty is new: no decision, no
 queue, no model, so their deck reads the newest papers, the announced ones first, and the merge writes nothing
 for them. Every other follower with a decision has a
-`ReaderModel` checkpoint: 36 are fitted for real (`deck.reader_model.learned`), and each other follower gets
+`ReaderModel` checkpoint: 36 are fitted for real (`deck.ranking.reader_model.learned`), and each other follower gets
 the packed weights of the one whose categories overlap theirs most, with their own `keeps`, `skips`,
 `learned_through` (their latest decision) and `refit_at` (the preparation), so that `learned()` absorbs
 nothing. Their queue of 300 cards is what a full rescore by that model would hold: the best 240 of their
@@ -96,7 +96,7 @@ CLIENTS = int(os.environ.get("BENCH_ANNOUNCEMENT_CLIENTS", "60"))
 PAUSE = 2.0  # each reader's look at a card, 0.5 to 1.5 times this
 NEW_EVERY = 50  # one follower in this many is new: no decision, no queue, no model
 TEMPLATES = 36  # models fitted for real; every other follower copies the one nearest their categories
-CANDIDATES = 20_000  # as deck.ranking.CANDIDATE_LIMIT: a full rescore's reach
+CANDIDATES = 20_000  # as deck.ranking.queues.CANDIDATE_LIMIT: a full rescore's reach
 QUEUE = 300
 LEAD_S = 20.0  # swiping before the announcement: reranks under way, caches warm
 TAIL_S = 5.0  # swiping after it
@@ -157,8 +157,8 @@ def write_models_and_queues(rng: random.Random, made: list[Any]) -> None:
 
     from accounts.models import User
     from bench import readers
-    from deck import candidate_pool, ranker, ranking, reader_model
     from deck.models import DeckSettings
+    from deck.ranking import candidate_pool, queues, ranker, reader_model
     from papers.feature_store import matrix_for
 
     by_user = {r.user_id: r for r in made}
@@ -232,7 +232,7 @@ def write_models_and_queues(rng: random.Random, made: list[Any]) -> None:
         # As a full rescore orders them: the predicted top, every fifth card exploring from outside it.
         for slot, (i, explores) in enumerate(ranker.order(score, rng=shuffle, limit=QUEUE)):
             reason = "Exploring" if explores else "Ranked by what you keep"
-            rank = (slot + 1) * ranking.RANK_STEP  # as ranking._write_queue writes it
+            rank = (slot + 1) * queues.RANK_STEP  # as queues._write_queue writes it
             cards.append((reader.user_id, ids[wanted[i]], rank, float(min(score[i], 1.0)), explores, False, reason))
         stamps.append((reader.user_id, now, now, False))
     model_columns = (

@@ -5,7 +5,7 @@ A catalog from `manage.py seed_bench` (BENCH_LEARNING_PAPERS, default 400,000, s
 later runs. The lighter readers are copies of the heaviest one's newest 1,000 and 10,000 decisions. For each
 reader: one full rebuild (the worker's caches warm, the model fitted), then DECISIONS decisions on the top of
 the deck as the site makes them (`deck.services.decide`, 15% keeps), each followed by the rerank a worker runs
-(`deck.ranking.update_queue`), timed in wall-clock and in the worker process's CPU. The refits and full
+(`deck.ranking.queues.update_queue`), timed in wall-clock and in the worker process's CPU. The refits and full
 rescores that fall due in that run are in the average. Then a refit from the whole history, forced, on its own.
 Results go under "learning" in docs/benchmarks.json.
 """
@@ -86,13 +86,14 @@ def readers() -> dict[int, Any]:
 
 
 def measure_reader(user: Any, rng: random.Random) -> dict[str, float]:
-    from deck import ranking, reader_model, services
+    from deck import services
     from deck.models import DeckCard, ReaderModel
+    from deck.ranking import queues, reader_model
     from papers.models import Paper
 
     ReaderModel.objects.filter(user=user).delete()
     started = time.perf_counter()
-    ranking.refresh_queue(user=user)
+    queues.refresh_queue(user=user)
     first_build = time.perf_counter() - started
     walls, cpus, refits = [], [], 0
     for _ in range(DECISIONS):
@@ -101,7 +102,7 @@ def measure_reader(user: Any, rng: random.Random) -> dict[str, float]:
         services.decide(user=user, paper=paper, decision="keep" if rng.random() < 0.15 else "skip")
         version = ReaderModel.objects.filter(user=user).values_list("version", flat=True).first()
         wall, cpu = time.perf_counter(), time.process_time()
-        ranking.update_queue(user=user)
+        queues.update_queue(user=user)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         refits += ReaderModel.objects.filter(user=user).values_list("version", flat=True).first() != version

@@ -83,7 +83,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.core.management import call_command
 from django.utils.module_loading import import_string
 from accounts.models import User
-from deck.ranking import refresh_queue
+from deck.ranking.queues import refresh_queue
 
 papers, users, swipes = map(int, sys.argv[1:4])
 call_command("migrate", interactive=False, verbosity=0)

@@ -31,8 +31,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from deck import ranking  # noqa: E402
 from deck.models import Swipe  # noqa: E402
+from deck.ranking import queues  # noqa: E402
 from deck.selectors import next_cards  # noqa: E402
 from papers.feature_store import compute_features  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
@@ -111,7 +111,7 @@ def main() -> None:
         compute_features(paper_ids=ids)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-        rerank = timed(lambda: ranking.refresh_queue(user=user), 5)
+        rerank = timed(lambda: queues.refresh_queue(user=user), 5)
         print(
             f"retrain + rescore + store the queue, {DECISIONS:,} decisions, {CANDIDATES:,} candidates: "
             f"median {statistics.median(rerank):.2f} s, max {rerank[-1]:.2f} s (target ≤ 1 s)"

@@ -130,7 +130,7 @@ def measure_in_process() -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
 
     from deck import selectors, services
-    from deck.ranking import refresh_queue
+    from deck.ranking.queues import refresh_queue
     from library.selectors import default_list
 
     user = heaviest()

@@ -24,7 +24,7 @@ from accounts.models import User
 from deck import selectors
 from deck.management.commands.seed_bench import MIX, in_parallel, secondary_indexes
 from deck.models import DeckCard, DeckSettings, Interest
-from deck.ranking import RANK_STEP
+from deck.ranking.queues import RANK_STEP
 from library.models import ReadingList
 from papers.models import Category, Paper
 

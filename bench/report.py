@@ -195,7 +195,7 @@ def _learning(learning: dict[str, Any] | None) -> list[str]:
         *textwrap.wrap(
             f"Written by `bench/bench_learning.py` on {learning['papers']:,} papers from `seed_bench`: for each "
             f"reader, {learning['decisions']} decisions on the top of their deck, each followed by the rerank a "
-            "worker runs (`deck.ranking.update_queue`: the stored model updated, the queue reordered, a full "
+            "worker runs (`deck.ranking.queues.update_queue`: the stored model updated, the queue reordered, a full "
             "rescore and a refit when due, all included), in process on PostgreSQL. Then one refit from the "
             "whole history, forced.",
             width=105,

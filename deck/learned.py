@@ -14,8 +14,9 @@ from accounts.models import User
 from papers import common_words, features
 from papers.models import Paper
 
-from . import reader_model, reasons
+from . import reasons
 from .models import ForgottenFeature, ReaderModel, Swipe
+from .ranking import reader_model
 
 RECENT = 500  # the latest decisions whose papers' words are looked up
 SHOWN = 10  # per list

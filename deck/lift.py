@@ -21,7 +21,7 @@ from django.db.models.functions import TruncMonth
 from accounts.models import User
 
 from .models import Swipe
-from .ranking import TEACHING
+from .ranking.queues import TEACHING
 
 # Below these the interval is too wide to say anything: at 100 and 25 cards, with 30 % and 8 % kept, it
 # spans about 2 to 7 times. A reader reaches them after about 125 decisions in the deck.

@@ -222,7 +222,7 @@ class QueueStamp(models.Model):
 
 class ReaderModel(models.Model):
     """A reader's fitted ranker, kept between decisions so that each decision updates it instead of fitting
-    it again from the whole history (deck/reader_model.py).
+    it again from the whole history (deck/ranking/reader_model.py).
 
     The weights and their precisions are stored sparse: only the features the fit or a later decision
     touched. `learned_through` is the id of the latest decision in the model: a user's decisions lock
@@ -251,7 +251,7 @@ class ReaderModel(models.Model):
 
 class ForgottenFeature(models.Model):
     """A term, author or category the reader told the model to forget: its weight is held at zero until the
-    reader keeps a paper with it again (deck/reader_model.py)."""
+    reader keeps a paper with it again (deck/ranking/reader_model.py)."""
 
     class Kind(models.TextChoices):
         TERM = "term", "Term"

@@ -23,8 +23,8 @@ from papers import common_words, features
 from papers.models import Paper
 from papers.names import fold_name
 
-from . import ranker, reader_model
 from .models import Swipe
+from .ranking import ranker, reader_model
 
 TASTE_DECISIONS = 1000  # the latest decisions a reader's keen categories are counted over
 KEEN_DECIDED = 5  # a category is "kept much more" only on this many decisions…

@@ -5,7 +5,7 @@ from __future__ import annotations
 from accounts.models import User
 from papers.models import Paper
 
-from .ranking import rescore_due
+from .ranking.queues import rescore_due
 from .selectors import forget_scope
 from .tasks import merge_new_papers, rerank_on_commit
 

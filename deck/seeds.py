@@ -8,7 +8,7 @@ from accounts.models import User
 from papers.references.resolve import Resolution, resolve
 
 from .models import SeedPaper
-from .reader_model import history_changed
+from .ranking.reader_model import history_changed
 from .tasks import rerank_on_commit
 
 

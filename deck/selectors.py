@@ -125,7 +125,7 @@ def candidates(
 ) -> QuerySet[Paper]:
     """The deck before ranking: unseen papers of the followed categories, never a muted one, newest first.
 
-    `followed` saves a query when the caller has the ids. The ranker (deck/ranking.py) orders these,
+    `followed` saves a query when the caller has the ids. The ranker (deck/ranking/queues.py) orders these,
     with papers by followed authors and on followed keywords added.
     """
     if followed is None:

@@ -17,7 +17,7 @@ from library import services as library_services
 from library.models import ReadingList, ReadingListEntry
 from papers.models import Category, Paper
 
-from . import ranking, reader_model, selectors, serving_log
+from . import selectors, serving_log
 from .models import (
     DeckCard,
     DeckSettings,
@@ -28,6 +28,7 @@ from .models import (
     ReaderModel,
     Swipe,
 )
+from .ranking import queues, reader_model
 from .tasks import rerank_on_commit
 
 
@@ -38,7 +39,7 @@ def _learn_after_commit(user: User) -> None:
 
 def _rescore_after_commit(user: User) -> None:
     """What the deck may show changed (mutes, follows, settings): every candidate is scored again."""
-    ranking.rescore_due(user=user)
+    queues.rescore_due(user=user)
     _learn_after_commit(user)
 
 
@@ -58,7 +59,7 @@ def decide(
 class Decided:
     swipe: Swipe
     created: bool
-    withdrawn: list[int]  # papers the decision moved back (ranking.nudge_queue), which a page drops
+    withdrawn: list[int]  # papers the decision moved back (queues.nudge_queue), which a page drops
 
 
 @transaction.atomic
@@ -72,12 +73,12 @@ def decide_in_deck(
     reading_list: ReadingList | None = None,
 ) -> Decided:
     """A decision from the deck: recorded as `decide` does, and the next cards react at once, before the
-    rerank (ranking.nudge_queue), in the same transaction and under the same lock. A keep with
+    rerank (queues.nudge_queue), in the same transaction and under the same lock. A keep with
     `reading_list` ("Keep and save to <list>") goes to that list instead of the default one."""
     swipe, created = _record(user, paper, decision, source, origin, reading_list)
     if not created or not swipe.teaches:  # paused: the order stays as it is
         return Decided(swipe=swipe, created=created, withdrawn=[])
-    withdrawn = ranking.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
+    withdrawn = queues.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
     return Decided(swipe=swipe, created=True, withdrawn=withdrawn)
 
 

@@ -3,7 +3,7 @@
 A decision in the deck takes its card out of the ranked queue (`DeckCard`); what the card said there (its
 place, the predicted keep, whether it was exploring, its reason) and the reader's model version go onto the
 `Swipe`. An undo puts the card back as it was, reason included. /stats/ (`deck/lift.py`) and
-`evaluate_ranking --from-log` (`deck/log_evaluation.py`) read it.
+`evaluate_ranking --from-log` (`deck/ranking/log_evaluation.py`) read it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models import Min, OuterRef, Subquery
 from accounts.models import User
 
 from .models import DeckCard, ReaderModel, Swipe
-from .ranking import RANK_STEP
+from .ranking.queues import RANK_STEP
 
 SERVED = ("rank", "score", "exploring", "reason", "reason_paper_id")
 

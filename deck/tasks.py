@@ -39,7 +39,7 @@ def queue_rerank(user_id: int) -> None:
 @shared_task(acks_late=True)
 def rerank(user_id: int) -> int:
     """Bring one reader's model and queue up to date; queued on commit after decisions, undo and changes."""
-    from .ranking import update_queue
+    from .ranking.queues import update_queue
 
     # Before reading anything: a decision from now on queues the next rerank instead of joining this one.
     cache.delete(_pending_key(user_id))
@@ -51,7 +51,7 @@ def rerank(user_id: int) -> int:
 def merge_new_papers(user_ids: list[int], paper_ids: list[int]) -> int:
     """After a harvest: a batch of followers get the new papers scored into their queues by their
     stored models, without a rerank of everything. Returns how many cards went in."""
-    from .arrivals import merge_papers
+    from .ranking.arrivals import merge_papers
 
     return merge_papers(user_ids=user_ids, paper_ids=paper_ids)
 
@@ -90,7 +90,7 @@ def send_digest_batch(user_ids: list[int], now: str, frequency: str = "") -> int
 def rerank_stale() -> int:
     """Every few minutes from beat: queue the reranks that were lost (the broker was down when a decision
     asked for one). Returns how many were queued."""
-    from .ranking import stale_readers
+    from .ranking.queues import stale_readers
 
     readers = stale_readers()
     for user_id in readers:

@@ -1,6 +1,6 @@
-"""Embeddings of the shipped sample papers, kept beside them as evaluation data (deck/evaluation_data/).
+"""Embeddings of the shipped sample papers, kept beside them as evaluation data (deck/ranking/evaluation_data/).
 
-The simulation's semantic readers (deck/evaluation.py) like the papers nearest to a few hidden exemplars by
+The simulation's semantic readers (deck/ranking/evaluation.py) like the papers nearest to a few hidden exemplars by
 MiniLM, an embedding the product does not use, and the word-embedding feature it measures is wordllama's.
 Computing either needs packages the site does not install (MiniLM needs PyTorch), so this runs once, in a
 separate environment, and CI reads the stored result:
@@ -27,7 +27,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from deck.evaluation import EMBEDDINGS, load_corpus
+    from deck.ranking.evaluation import EMBEDDINGS, load_corpus
 
     corpus = load_corpus()
     ids = np.array([r.arxiv_id for r in corpus.records])

@@ -57,7 +57,7 @@ def _fresh_cache():
     """REDIS_URL points the cache at a real Redis that outlives the run: rate limits must not leak."""
     from django.core.cache import cache
 
-    from deck import candidate_pool
+    from deck.ranking import candidate_pool
 
     cache.clear()
     candidate_pool.clear()  # a test's papers are gone after it, and their ids are not reused

@@ -216,7 +216,7 @@ def test_a_busy_hour_is_read_every_nth_decision_across_the_whole_hour(monkeypatc
 def test_only_a_rebuild_records_history():
     reader = UserFactory()
     stamp = QueueStamp.objects.create(user=reader, built_from=timezone.now())
-    QueueStamp.objects.filter(pk=stamp.pk).update(rescore_due=True)  # what deck.ranking.rescore_due does
+    QueueStamp.objects.filter(pk=stamp.pk).update(rescore_due=True)  # what deck.ranking.queues.rescore_due does
     stamp.rescore_due = False
     stamp.save(update_fields=["rescore_due"])
     assert QueueRebuild.objects.filter(user=reader).count() == 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 from deck import selectors
 from deck import services as deck_services
 from deck.models import Swipe
-from deck.ranking import refresh_queue
+from deck.ranking.queues import refresh_queue
 from library.selectors import default_list
 from library.services import add_to_list
 from papers.feature_store import compute_features

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from deck.models import DeckCard, QueueStamp, Swipe
-from deck.ranking import stale_readers
+from deck.ranking.queues import stale_readers
 from deck.tasks import rerank_stale
 from papers.feature_store import compute_features
 from papers.models import Category

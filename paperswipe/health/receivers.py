@@ -28,8 +28,8 @@ def queue_rebuilt(
     update_fields: frozenset[str] | None = None,
     **kwargs: object,
 ) -> None:
-    """A reader's queue was rebuilt (`deck.ranking._stamp`): its history, for the learning lag. One insert, in the
-    rerank's own transaction."""
+    """A reader's queue was rebuilt (`deck.ranking.queues._stamp`): its history, for the learning lag. One
+    insert, in the rerank's own transaction."""
     if raw or (update_fields is not None and "built_from" not in update_fields):
         return
     QueueRebuild.objects.create(user_id=instance.user_id, built_from=instance.built_from)

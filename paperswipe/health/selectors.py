@@ -19,7 +19,7 @@ from kombu.transport.redis import PRIORITY_STEPS, Channel
 
 from accounts.models import User
 from deck.models import DigestSent, QueueStamp, Swipe
-from deck.ranking import STALE_BATCH, stale_readers
+from deck.ranking.queues import STALE_BATCH, stale_readers
 from papers.models import Category, HarvestRun
 from paperswipe.celery import app
 
@@ -180,7 +180,7 @@ class StaleDecks:
 
 
 def stale_decks(*, now: datetime) -> StaleDecks:
-    """Readers with a decision or an interest newer than their queue (`deck.ranking.stale_readers`): mostly a
+    """Readers with a decision or an interest newer than their queue (`deck.ranking.queues.stale_readers`): mostly a
     rerank that has not run yet; one that stays here lost its rerank, which `rerank_stale` queues again."""
     ids = stale_readers(now=now)
     first = list(User.objects.filter(pk__in=ids[:SHOWN]).order_by("pk").only("pk", "email"))

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from deck import log_evaluation
+from deck.ranking import log_evaluation
 
 from . import selectors
 

@@ -240,7 +240,7 @@ CELERY_TASK_ROUTES = {
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
 ARXIV_RSS_URL = env("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
 ARXIV_REQUEST_INTERVAL = env.float("ARXIV_REQUEST_INTERVAL", default=3.0)
-# How often a rank worker's shared category pools read what was listed since (deck/candidate_pool.py).
+# How often a rank worker's shared category pools read what was listed since (deck/ranking/candidate_pool.py).
 DECK_POOL_CATCH_UP_SECONDS = env.float("DECK_POOL_CATCH_UP_SECONDS", default=30)
 ARXIV_CONTACT_EMAIL = env("ARXIV_CONTACT_EMAIL", default="")
 ARXIV_CONNECT_TIMEOUT = env.float("ARXIV_CONNECT_TIMEOUT", default=10.0)

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from deck import candidate_pool, ranking, selectors
+from deck import selectors
 from deck import services as deck_services
 from deck.models import DeckCard, DeckSettings, Swipe
+from deck.ranking import candidate_pool, queues
 from papers.feature_store import compute_features
 from papers.models import Category, Paper
 
@@ -112,7 +113,7 @@ def test_a_reader_past_the_pool_is_read_from_the_database(shelves, monkeypatch):
     assert pooled(user, [shelves[1].pk], limit=10) is None  # only 5 undecided among the 20 the pool holds
     assert pooled(user, [shelves[1].pk], limit=5) == from_database(user, limit=5)
 
-    ranking.refresh_queue(user=user)
+    queues.refresh_queue(user=user)
     queued = set(DeckCard.objects.filter(user=user).values_list("paper_id", flat=True))
     assert queued == set(selectors.candidates(user=user).values_list("pk", flat=True))
     assert len(queued) > 20 - 15

@@ -240,7 +240,7 @@ def test_an_initial_mute_hides_every_name_it_may_stand_for(user, cs_cy):
 
 
 def test_following_an_author_finds_that_name_and_no_other(user, cs_cy):
-    from deck.ranking import refresh_queue
+    from deck.ranking.queues import refresh_queue
 
     other = Category.objects.get(code="cs.LG")  # followed authors reach the deck from any category
     papers = {name: paper_by(name, other) for name in NAMES}

@@ -9,9 +9,10 @@ from django.conf import settings as django_settings
 from scipy import sparse
 from scipy.stats import spearmanr
 
-from deck import arrivals, ranker, ranking, reader_model, selectors
+from deck import selectors
 from deck import services as deck_services
 from deck.models import DeckCard, QueueStamp, ReaderModel, Swipe
+from deck.ranking import arrivals, queues, ranker, reader_model
 from deck.tasks import queue_rerank, rerank
 from papers import features
 from papers.feature_store import compute_features, matrix_for
@@ -49,7 +50,7 @@ def queue(user) -> list[int]:
 def decide(user, paper_id: int, decision: str) -> None:
     """A decision and the rerank a worker runs after it."""
     deck_services.decide(user=user, paper=Paper.objects.get(pk=paper_id), decision=decision)
-    ranking.update_queue(user=user)
+    queues.update_queue(user=user)
 
 
 # ---------------------------------------------------------------- one pending rerank per reader
@@ -151,10 +152,10 @@ def test_absorbing_decisions_moves_the_model_as_a_refit_does():
 
 def test_exploring_cards_reach_the_top_as_the_reader_decides_the_cards_before_them(reader):
     """The reorder after each decision keeps an exploring card in its place: it comes up in its turn."""
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     for i in range(6):  # a model first: exploring cards come with one
         decide(reader, queue(reader)[0], "keep" if i % 2 else "skip")
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     shown = []
     for _ in range(30):
         top = DeckCard.objects.filter(user=reader).order_by("rank").first()
@@ -165,7 +166,7 @@ def test_exploring_cards_reach_the_top_as_the_reader_decides_the_cards_before_th
 
 def test_past_a_small_history_decisions_are_absorbed_and_a_refit_comes_every_so_often(reader, small_history):
     newest = list(Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:40])
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     for pk in newest[:6]:
         decide(reader, pk, "keep" if about_quantum(pk) else "skip")
     checkpoint = ReaderModel.objects.get(user=reader)
@@ -184,20 +185,20 @@ def test_past_a_small_history_decisions_are_absorbed_and_a_refit_comes_every_so_
 
 def test_an_undo_refits_the_model_without_the_decision(reader, small_history):
     newest = list(Paper.objects.order_by("-listed_at").values_list("pk", flat=True)[:8])
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     for pk in newest:
         decide(reader, pk, "keep" if about_quantum(pk) else "skip")
     version = ReaderModel.objects.get(user=reader).version
     deck_services.undo_last(user=reader)
     assert ReaderModel.objects.get(user=reader).refit_due
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     checkpoint = ReaderModel.objects.get(user=reader)
     assert (checkpoint.version, checkpoint.refit_due) == (version + 1, False)
     assert checkpoint.keeps + checkpoint.skips == 7
 
 
 def test_skips_absorbed_between_refits_sink_a_topic(reader, small_history):
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     before = queue(reader)
     base = sum(map(about_quantum, before[:60])) / 60
     quantum = [pk for pk in before if about_quantum(pk)][:8]
@@ -212,12 +213,12 @@ def test_skips_absorbed_between_refits_sink_a_topic(reader, small_history):
 
 
 def test_a_change_of_categories_rescores_every_candidate(reader, small_history):
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     stamp = QueueStamp.objects.get(user=reader)
     reader.followed_categories.add(Category.objects.get(code="math.AG"))
     stamp.refresh_from_db()
     assert stamp.rescore_due
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     stamp.refresh_from_db()
     assert not stamp.rescore_due
     assert stamp.rescored_from == stamp.built_from
@@ -228,7 +229,7 @@ def test_a_change_of_categories_rescores_every_candidate(reader, small_history):
 
 def likes_quantum(reader) -> list[int]:
     """Four keeps on quantum papers and eight skips of others, each reranked; returns the kept papers."""
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     before = queue(reader)
     kept = [pk for pk in before if about_quantum(pk)][:4]
     for pk in kept + [pk for pk in before if not about_quantum(pk)][:8]:
@@ -251,9 +252,9 @@ def test_new_papers_are_merged_into_the_queue_without_a_rerank(
         compute_features(paper_ids=[alike.pk, unlike.pk])
     ranks = dict(DeckCard.objects.filter(user=reader).values_list("paper_id", "rank"))
     assert alike.pk in ranks
-    assert ranks[alike.pk] < ranks.get(unlike.pk, ranking.QUEUE_LENGTH)
+    assert ranks[alike.pk] < ranks.get(unlike.pk, queues.QUEUE_LENGTH)
     merged = len(ranks.keys() & {alike.pk, unlike.pk})
-    assert DeckCard.objects.filter(user=reader).count() == min(ranking.QUEUE_LENGTH, queued + merged)
+    assert DeckCard.objects.filter(user=reader).count() == min(queues.QUEUE_LENGTH, queued + merged)
     assert ReaderModel.objects.get(user=reader).version == model.version  # no refit
     assert QueueStamp.objects.get(user=reader).built_from == built_from  # nothing new was learned
 
@@ -265,7 +266,7 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     DeckSettings.objects.create(user=reader, include_cross_lists=False)
     deck_services.set_interest(user=reader, kind=Interest.Kind.AUTHOR, value="Mallory Muted", stance="mute")
     deck_services.set_interest(user=reader, kind=Interest.Kind.KEYWORD, value="Tonpi", stance="mute")
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     quant_ph, math_ag = Category.objects.get(code="quant-ph"), Category.objects.get(code="math.AG")
     like = Paper.objects.get(pk=kept[0])
     text = {"title": like.title, "abstract": like.abstract}
@@ -288,7 +289,7 @@ def test_a_merge_leaves_out_what_the_reader_does_not_want_and_keeps_the_queue_wh
     assert not {cross.pk, muted.pk, stemmed.pk, elsewhere.pk, decided.pk} & set(papers)
     ranks = [rank for _, rank in cards]
     assert ranks == sorted(set(ranks))  # no two cards at one rank
-    assert len(set(papers)) == len(papers) <= ranking.QUEUE_LENGTH
+    assert len(set(papers)) == len(papers) <= queues.QUEUE_LENGTH
     card = DeckCard.objects.get(user=reader, paper=wanted)
     assert card.reason or card.reason_paper_id  # a merged card says why, too
 
@@ -345,7 +346,7 @@ def test_a_batch_of_followers_is_merged_in_queries_that_do_not_grow_with_it(read
         decided = Swipe.objects.filter(user=user, paper=alike).exists()
         assert (alike.pk in cards) is not decided
         assert decided or any(cards[alike.pk])  # a merged card says why, too
-        assert len(cards) <= ranking.QUEUE_LENGTH
+        assert len(cards) <= queues.QUEUE_LENGTH
 
 
 def test_a_reader_without_a_model_gets_the_new_papers_first_after_the_first_deck(reader, small_history):
@@ -362,11 +363,11 @@ def test_a_reader_without_a_model_gets_the_new_papers_first_after_the_first_deck
     assert not DeckCard.objects.filter(user=newcomer).exists()
     assert selectors.next_cards(user=newcomer)[0].pk == fresh.pk
 
-    ranking.refresh_queue(user=newcomer)  # as following categories has a worker do
+    queues.refresh_queue(user=newcomer)  # as following categories has a worker do
     DeckCard.objects.filter(user=newcomer, paper=fresh).delete()  # as if built before the paper came
     assert arrivals.merge_papers(user_ids=[newcomer.pk], paper_ids=[fresh.pk]) == 1
     cards = list(DeckCard.objects.filter(user=newcomer).order_by("rank"))
-    picks = [card for card in cards if card.reason == ranking.TEACHING]
+    picks = [card for card in cards if card.reason == queues.TEACHING]
     assert len(picks) >= ranker.FIRST_CARDS - 1
     assert cards[: len(picks)] == picks  # the first deck stays first
     assert (cards[len(picks)].paper_id, cards[len(picks)].reason) == (fresh.pk, "Newest in your categories")
@@ -374,8 +375,8 @@ def test_a_reader_without_a_model_gets_the_new_papers_first_after_the_first_deck
 
 def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reader, small_history):
     kept = likes_quantum(reader)
-    ranking.refresh_queue(user=reader)
-    assert DeckCard.objects.filter(user=reader).count() == ranking.QUEUE_LENGTH
+    queues.refresh_queue(user=reader)
+    assert DeckCard.objects.filter(user=reader).count() == queues.QUEUE_LENGTH
     quant_ph = Category.objects.get(code="quant-ph")
     like = Paper.objects.get(pk=kept[0])
     liked = PaperFactory(primary_category=quant_ph, title=like.title, abstract=like.abstract)
@@ -393,12 +394,12 @@ def test_a_merge_into_a_full_queue_takes_only_papers_that_beat_its_weakest(reade
     papers = queue(reader)
     assert liked.pk in papers
     assert disliked.pk not in papers
-    assert len(papers) == ranking.QUEUE_LENGTH
+    assert len(papers) == queues.QUEUE_LENGTH
 
 
 def test_a_merge_writes_the_new_cards_between_the_queued_ones_without_moving_them(reader, small_history):
     kept = likes_quantum(reader)
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     before = dict(DeckCard.objects.filter(user=reader).values_list("pk", "rank"))
     quant_ph = Category.objects.get(code="quant-ph")
     like = Paper.objects.get(pk=kept[0])
@@ -408,7 +409,7 @@ def test_a_merge_writes_the_new_cards_between_the_queued_ones_without_moving_the
     assert arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk]) == 1
 
     after = dict(DeckCard.objects.filter(user=reader).values_list("pk", "rank"))
-    assert len(after) == ranking.QUEUE_LENGTH
+    assert len(after) == queues.QUEUE_LENGTH
     (dropped,) = before.keys() - after.keys()  # the last card, pushed out of a full queue
     assert before[dropped] == max(before.values())
     assert all(after[pk] == rank for pk, rank in before.items() if pk != dropped)  # no queued card rewritten
@@ -421,7 +422,7 @@ def test_a_merge_writes_the_new_cards_between_the_queued_ones_without_moving_the
 def test_a_queue_without_room_between_its_ranks_is_renumbered_by_a_merge(reader, small_history):
     """Ranks written before RANK_STEP (0, 1, 2, ...) leave no room: the merge renumbers that queue once."""
     kept = likes_quantum(reader)
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     for position, card in enumerate(DeckCard.objects.filter(user=reader).order_by("rank")):
         DeckCard.objects.filter(pk=card.pk).update(rank=position)
     quant_ph = Category.objects.get(code="quant-ph")
@@ -432,7 +433,7 @@ def test_a_queue_without_room_between_its_ranks_is_renumbered_by_a_merge(reader,
     assert arrivals.merge_papers(user_ids=[reader.pk], paper_ids=[liked.pk]) == 1
 
     ranks = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("rank", flat=True))
-    assert ranks == [(i + 1) * ranking.RANK_STEP for i in range(ranking.QUEUE_LENGTH)]
+    assert ranks == [(i + 1) * queues.RANK_STEP for i in range(queues.QUEUE_LENGTH)]
     assert liked.pk in queue(reader)
 
 
@@ -441,7 +442,7 @@ def test_a_queue_without_room_between_its_ranks_is_renumbered_by_a_merge(reader,
 
 def test_three_skips_on_a_topic_and_the_next_card_is_not_on_it(reader, client):
     """No worker runs here (on_commit callbacks do not run in this test's transaction): only the nudge."""
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
     quantum = [c for c in cards if about_quantum(c.paper_id)][:12]
     rest = [c for c in cards if not about_quantum(c.paper_id)]
@@ -465,16 +466,16 @@ def test_three_skips_on_a_topic_and_the_next_card_is_not_on_it(reader, client):
 
 
 def test_a_keep_brings_the_cards_most_like_it_forward(reader):
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     decided = DeckCard.objects.filter(user=reader).order_by("rank")[0].paper_id
     deck_services.decide(user=reader, paper=Paper.objects.get(pk=decided), decision="keep")
-    window = list(DeckCard.objects.filter(user=reader).order_by("rank")[: ranking.NUDGE_WINDOW])
-    assert ranking.nudge_queue(user=reader, paper_id=decided, kept=True) == []
-    after = list(DeckCard.objects.filter(user=reader).order_by("rank")[: ranking.NUDGE_WINDOW])
+    window = list(DeckCard.objects.filter(user=reader).order_by("rank")[: queues.NUDGE_WINDOW])
+    assert queues.nudge_queue(user=reader, paper_id=decided, kept=True) == []
+    after = list(DeckCard.objects.filter(user=reader).order_by("rank")[: queues.NUDGE_WINDOW])
     assert {c.paper_id for c in after} == {c.paper_id for c in window}  # the window keeps its cards
     _, rows = matrix_for([decided, *(c.paper_id for c in after)])
     similarity = (rows[1:] @ rows[0].T).toarray().ravel()
-    alike = similarity >= ranking.NUDGE_SIMILARITY
+    alike = similarity >= queues.NUDGE_SIMILARITY
     assert 0 < alike.sum() < len(after)
     assert list(alike) == sorted(alike, reverse=True)  # every card like it before every other
     assert [c.paper_id for c in after] != [c.paper_id for c in window]
@@ -492,10 +493,10 @@ def test_the_nudge_measures_likeness_as_the_sparse_product_does(rows):
         ]
     ).tocsr()
     expected = (matrix[1:] @ matrix[0].T).toarray().ravel()
-    assert np.allclose(ranking._similarities_to_first(matrix), expected)
+    assert np.allclose(queues._similarities_to_first(matrix), expected)
     assert expected[-1] > 0  # the row sharing the first's words is measured alike
     empty_first = sparse.vstack([sparse.csr_matrix((1, features.N_FEATURES)), matrix]).tocsr()
-    assert list(ranking._similarities_to_first(empty_first)) == [0.0] * matrix.shape[0]
+    assert list(queues._similarities_to_first(empty_first)) == [0.0] * matrix.shape[0]
 
 
 def test_queue_writes_commit_without_waiting_for_the_disk_and_decisions_wait(reader, catalog):
@@ -506,11 +507,11 @@ def test_queue_writes_commit_without_waiting_for_the_disk_and_decisions_wait(rea
 
     relaxed = "SET LOCAL synchronous_commit TO OFF"
     with CaptureQueriesContext(connection) as rerank:
-        ranking.refresh_queue(user=reader)
+        queues.refresh_queue(user=reader)
     with CaptureQueriesContext(connection) as decision:
         deck_services.decide_in_deck(user=reader, paper=catalog.first(), decision="skip")
     assert relaxed in [q["sql"] for q in rerank.captured_queries]
     assert relaxed not in [q["sql"] for q in decision.captured_queries]
-    with ranking.derived_write(), connection.cursor() as cursor:
+    with queues.derived_write(), connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "off"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from deck import log_evaluation, ranking
 from deck.models import Swipe
+from deck.ranking import log_evaluation, queues
 from deck.selectors import next_cards
 from papers.models import Category, Paper
 
@@ -38,7 +38,7 @@ def swipe_through_the_site(client, likes, decisions: int) -> None:
         decision = "keep" if likes(card) else "skip"
         form = {"paper": card.pk, "decision": decision, "source": "key", "origin": "deck"}
         assert client.post("/deck/decide/", form, HTTP_ACCEPT="application/json").status_code == 200
-        ranking.update_queue(user=user)
+        queues.update_queue(user=user)
 
 
 def filed_in(code: str):

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from deck import ranking
 from deck.models import DeckCard, Postponed, ReaderModel, Swipe
+from deck.ranking import queues
 from deck.selectors import next_cards
 
 from .conftest import physics_reader
@@ -22,7 +22,7 @@ def reader(client):
     user = physics_reader()
     user.time_zone = "America/New_York"
     user.save(update_fields=["time_zone"])
-    ranking.refresh_queue(user=user)
+    queues.refresh_queue(user=user)
     client.force_login(user)
     return user
 

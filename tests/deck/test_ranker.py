@@ -1,10 +1,10 @@
-"""deck/ranker.py on its own: pure functions over sparse rows, so no database and no catalog."""
+"""deck/ranking/ranker.py on its own: pure functions over sparse rows, so no database and no catalog."""
 
 import numpy as np
 import pytest
 from scipy import sparse
 
-from deck import ranker
+from deck.ranking import ranker
 
 WIDTH = 40  # columns of the toy feature space
 

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.utils.html import escape
 
-from deck import evaluation, ranker, ranking
 from deck import services as deck_services
 from deck.models import DeckCard, Interest, Swipe
+from deck.ranking import evaluation, queues, ranker
 from deck.seeds import add_seed_papers
 from deck.selectors import next_cards
 from papers.feature_store import compute_features
@@ -46,7 +46,7 @@ def share(ids, predicate) -> float:
 
 
 def test_skipping_a_topic_sinks_it_and_undo_brings_it_back(reader):
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     before = queue(reader)
     base_rate = share(before[:60], about_quantum)
     assert base_rate > 0.05
@@ -56,13 +56,13 @@ def test_skipping_a_topic_sinks_it_and_undo_brings_it_back(reader):
         deck_services.decide(user=reader, paper=Paper.objects.get(pk=pk), decision="skip")
     for pk in others:
         deck_services.decide(user=reader, paper=Paper.objects.get(pk=pk), decision="keep")
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     after = [pk for pk in queue(reader) if not DeckCard.objects.get(user=reader, paper_id=pk).exploring]
     assert share(after[:60], about_quantum) < base_rate / 2
     for _ in range(len(quantum) + len(others)):
         deck_services.undo_last(user=reader)
     assert not Swipe.objects.filter(user=reader).exists()
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     assert queue(reader) == before  # nothing learned is left: the cold order again
 
 
@@ -70,7 +70,7 @@ def test_exploration_is_one_card_in_five_and_labelled(reader):
     papers = list(Paper.objects.order_by("-listed_at")[:6])
     for paper, decision in zip(papers, ["keep", "skip", "skip", "keep", "skip", "skip"], strict=True):
         deck_services.decide(user=reader, paper=paper, decision=decision)
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank")[:100])
     exploring = [c for c in cards if c.exploring]
     assert len(exploring) == 20
@@ -89,7 +89,7 @@ def test_mutes_are_absolute(reader, client):
     deck_services.set_interest(user=reader, kind="author", value=author, stance="mute")
     deck_services.set_interest(user=reader, kind="category", value="math-ph", stance="mute")
     in_math_ph = set(Paper.objects.filter(categories__code="math-ph").values_list("pk", flat=True))
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     assert not set(queue(reader)) & (by_author | in_math_ph)
     DeckCard.objects.filter(user=reader).delete()  # the newest-first deck before the ranker has run
     shown = {p.pk for p in next_cards(user=reader, exclude=[])}
@@ -103,10 +103,10 @@ def test_a_followed_author_brings_papers_from_outside_the_followed_categories(re
     )
     outside.categories.add(Category.objects.get(code="math.AG"))
     compute_features(paper_ids=[outside.pk])
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     assert outside.pk not in queue(reader)
     deck_services.set_interest(user=reader, kind="author", value="Ada Outsider", stance="follow")
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     assert queue(reader)[0] == outside.pk
     card = DeckCard.objects.get(user=reader, paper=outside)
     assert card.reason == "By an author you follow: Ada Outsider"
@@ -120,7 +120,7 @@ def test_why_this_card_names_a_paper_the_user_really_kept(reader, client):
         deck_services.decide(user=reader, paper=paper, decision="keep" if about else "skip")
     kept = set(Swipe.objects.filter(user=reader, decision="keep").values_list("paper_id", flat=True))
     assert kept
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     named = DeckCard.objects.filter(user=reader, reason_paper__isnull=False)
     assert named.exists()
     assert set(named.values_list("reason_paper_id", flat=True)) <= kept
@@ -144,7 +144,7 @@ def test_a_decision_reranks_the_deck_after_it_commits(reader, client, django_cap
     first = client.get("/").context["cards"][0]
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/deck/decide/", {"paper": first.pk, "decision": "keep"})
-    assert DeckCard.objects.filter(user=reader).count() == ranking.QUEUE_LENGTH
+    assert DeckCard.objects.filter(user=reader).count() == queues.QUEUE_LENGTH
     assert not DeckCard.objects.filter(user=reader, paper=first).exists()
     cards = client.get("/").context["cards"]
     assert first not in cards
@@ -207,7 +207,7 @@ def test_before_any_decision_the_deck_is_newest_first_with_what_peers_keep_pulle
     for peer in peers[:2]:  # two peers are two people, not a crowd: no "popular" that points at them
         deck_services.decide(user=peer, paper=newest_first[3], decision="keep")
     deck_services.decide(user=stranger, paper=newest_first[7], decision="keep")  # follows nothing of ours
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
     assert [c.paper_id for c in cards] == [newest_first[5].pk] + [p.pk for p in newest_first if p != newest_first[5]]
     assert cards[0].reason == "Popular with readers of cs.CY"
@@ -232,7 +232,7 @@ def test_two_reranks_of_one_reader_at_once_take_turns(taxonomy):
         try:
             barrier.wait()
             for _ in range(5):
-                ranking.refresh_queue(user=user)
+                queues.refresh_queue(user=user)
         except Exception as error:
             errors.append(error)
         finally:
@@ -248,13 +248,13 @@ def test_two_reranks_of_one_reader_at_once_take_turns(taxonomy):
 
 
 def test_a_new_reader_first_meets_one_paper_per_topic_until_the_first_keep(reader):
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     newest_first = list(
         Paper.objects.filter(pk__in=queue(reader)).order_by("-listed_at", "-pk").values_list("pk", flat=True)
     )
     cards = list(DeckCard.objects.filter(user=reader).order_by("rank"))
     first = [card.paper_id for card in cards[: ranker.FIRST_CARDS]]
-    assert [card.reason for card in cards[: ranker.FIRST_CARDS + 1]] == [ranking.TEACHING] * ranker.FIRST_CARDS + [
+    assert [card.reason for card in cards[: ranker.FIRST_CARDS + 1]] == [queues.TEACHING] * ranker.FIRST_CARDS + [
         "Newest in your categories"
     ]
     assert len(set(first) & set(newest_first[: ranker.FIRST_CARDS])) <= 2  # not the newest ten
@@ -265,18 +265,18 @@ def test_a_new_reader_first_meets_one_paper_per_topic_until_the_first_keep(reade
 
     # A skip: the first deck goes on without the skipped paper.
     deck_services.decide(user=reader, paper=Paper.objects.get(pk=first[0]), decision="skip")
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     head = list(DeckCard.objects.filter(user=reader).order_by("rank")[: ranker.FIRST_CARDS])
     assert [card.paper_id for card in head[:-1]] == first[1:]  # the same picks, not drawn again
-    assert [card.reason == ranking.TEACHING for card in head] == [True] * (ranker.FIRST_CARDS - 1) + [False]
+    assert [card.reason == queues.TEACHING for card in head] == [True] * (ranker.FIRST_CARDS - 1) + [False]
 
     # The first keep ends it: from there on the model orders the deck.
     deck_services.decide(user=reader, paper=Paper.objects.get(pk=head[0].paper_id), decision="keep")
-    ranking.update_queue(user=reader)
-    assert not DeckCard.objects.filter(user=reader, reason=ranking.TEACHING).exists()
+    queues.update_queue(user=reader)
+    assert not DeckCard.objects.filter(user=reader, reason=queues.TEACHING).exists()
 
     # Seed papers count as keeps: a reader who gave some starts from the model, not the picks.
     seeded = physics_reader()
     add_seed_papers(user=seeded, pasted=Paper.objects.get(pk=first[1]).arxiv_id)
-    ranking.refresh_queue(user=seeded)
-    assert not DeckCard.objects.filter(user=seeded, reason=ranking.TEACHING).exists()
+    queues.refresh_queue(user=seeded)
+    assert not DeckCard.objects.filter(user=seeded, reason=queues.TEACHING).exists()

@@ -7,9 +7,10 @@ from collections import Counter
 
 import pytest
 
-from deck import ranking, reasons
+from deck import reasons
 from deck import services as deck_services
 from deck.models import DeckCard
+from deck.ranking import queues
 from papers import common_words
 from papers.feature_store import compute_features
 from papers.features import words
@@ -26,7 +27,7 @@ def reader_who(keeps, decisions: int = 150):
     user = physics_reader()
     for paper in Paper.objects.order_by("-listed_at", "-id")[:decisions]:
         deck_services.decide(user=user, paper=paper, decision="keep" if keeps(paper) else "skip")
-    ranking.refresh_queue(user=user)
+    queues.refresh_queue(user=user)
     return user
 
 
@@ -82,11 +83,11 @@ def test_an_author_kept_more_than_once_is_named():
     user = reader_who(lambda p: p.pk in {k.pk for k in kept}, decisions=0)
     for paper in [*kept, *Paper.objects.exclude(pk__in=[unseen.pk, *[k.pk for k in kept]]).order_by("pk")[:20]]:
         deck_services.decide(user=user, paper=paper, decision="keep" if paper in kept else "skip")
-    ranking.refresh_queue(user=user)
+    queues.refresh_queue(user=user)
     card = DeckCard.objects.get(user=user, paper=unseen)
     if card.exploring:  # drawn to explore this time: ask again for its ranked reason
         card.exploring = False
-        ranking.explain(user, [card], ranking._rank(user))
+        queues.explain(user, [card], queues._rank(user))
     assert card.reason_paper_id is None
     assert card.reason == "By Ada Quell, 2 of whose papers you kept"
 
@@ -105,7 +106,7 @@ def test_a_category_kept_much_more_than_the_others_is_named():
 
 def test_distinctive_phrases_leave_out_common_words_and_weigh_toward_a_keep():
     user = reader_who(lambda p: "quantum" in words(f"{p.title} {p.abstract}"))
-    learned = ranking._rank(user).reader
+    learned = queues._rank(user).reader
     common = common_words.common()
     for paper in Paper.objects.filter(abstract__icontains="quantum").order_by("pk")[:30]:
         phrases = reasons.distinctive_phrases(paper=paper, reader=learned)

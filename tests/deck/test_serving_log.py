@@ -3,9 +3,9 @@ exploring or not, the reason shown and the model version; decisions made elsewhe
 
 import pytest
 
-from deck import ranking
 from deck.digest.links import keep_url
 from deck.models import DeckCard, ReaderModel, Swipe
+from deck.ranking import queues
 from papers.models import Paper
 
 from .conftest import FOLLOWED, physics_reader
@@ -31,12 +31,12 @@ def in_deck(client, paper_id: int, decision: str, **extra):
 
 def learned_queue(client, reader) -> list[DeckCard]:
     """A queue built by a model: eight decisions through the deck, each followed by its rerank."""
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     for i in range(8):
         card = queue(reader)[0]
         assert in_deck(client, card.paper_id, "keep" if i % 2 else "skip").status_code == 200
-        ranking.update_queue(user=reader)
-    ranking.refresh_queue(user=reader)
+        queues.update_queue(user=reader)
+    queues.refresh_queue(user=reader)
     return queue(reader)
 
 
@@ -51,7 +51,7 @@ def test_a_deck_decision_records_the_card_as_the_queue_served_it(client, reader)
         assert in_deck(client, card.paper_id, decision).status_code == 200
         swipe = Swipe.objects.get(user=reader, paper_id=card.paper_id)
         assert swipe.origin == Swipe.Origin.DECK
-        assert swipe.served_rank == card.rank // ranking.RANK_STEP
+        assert swipe.served_rank == card.rank // queues.RANK_STEP
         assert swipe.served_score == pytest.approx(card.score)
         assert swipe.served_exploring is card.exploring
         assert (swipe.served_reason, swipe.served_reason_paper_id) == (card.reason, card.reason_paper_id)
@@ -62,7 +62,7 @@ def test_a_deck_decision_records_the_card_as_the_queue_served_it(client, reader)
 
 
 def test_decisions_outside_the_deck_say_where_they_were_made(client, reader):
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     card = queue(reader)[0]
     # The same queued paper decided from its page: the page is not the deck, nothing of the queue is logged.
     client.post("/deck/decide/", {"paper": card.paper_id, "decision": "keep"})
@@ -80,7 +80,7 @@ def test_before_the_queue_exists_a_deck_decision_is_unranked_and_a_repeat_keeps_
     assert in_deck(client, paper.pk, "skip").status_code == 200
     swipe = Swipe.objects.get(user=reader)
     assert (swipe.origin, swipe.served_exploring, swipe.served_rank) == ("deck", None, None)
-    ranking.refresh_queue(user=reader)
+    queues.refresh_queue(user=reader)
     card = queue(reader)[0]
     in_deck(client, card.paper_id, "keep")
     in_deck(client, card.paper_id, "skip")

@@ -4,8 +4,9 @@ learning; start over. Every control does what it says, checked in the model itse
 import pytest
 from django.test import Client
 
-from deck import learned, ranking, reader_model
+from deck import learned
 from deck.models import DeckCard, DeckSettings, ForgottenFeature, ReaderModel, SeedPaper, Swipe
+from deck.ranking import queues, reader_model
 from papers import common_words, features
 from papers.feature_store import compute_features
 from papers.features import words
@@ -27,7 +28,7 @@ def reader(client):
     user = physics_reader()
     for paper in Paper.objects.order_by("-listed_at", "-id")[:120]:
         Swipe.objects.create(user=user, paper=paper, decision="keep" if quantum(paper) else "skip")
-    ranking.refresh_queue(user=user)
+    queues.refresh_queue(user=user)
     client.force_login(user)
     return user
 
@@ -65,7 +66,7 @@ def test_forget_holds_a_weight_at_zero_until_the_reader_keeps_a_paper_with_it_ag
     assert weight(reader, top.token) > 0
     response = client.post("/settings/learned/forget/", {"kind": "term", "value": top.label}, follow=True)
     assert f"Forgot “{top.label}”" in response.content.decode()
-    ranking.update_queue(user=reader)  # the worker's rerank: a refit without it
+    queues.update_queue(user=reader)  # the worker's rerank: a refit without it
     assert weight(reader, top.token) == 0
     assert ReaderModel.objects.get(user=reader).refit_due is False
     # The stored checkpoint too, which the merges of an announcement score with.
@@ -79,7 +80,7 @@ def test_forget_holds_a_weight_at_zero_until_the_reader_keeps_a_paper_with_it_ag
     compute_features(paper_ids=[with_it.pk])
     assert top.token in reader_model.tokens_of_paper(with_it)
     in_deck(client, with_it.pk, "keep")
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     assert not ForgottenFeature.objects.filter(user=reader).exists()
     assert weight(reader, top.token) != 0
 
@@ -115,7 +116,7 @@ def test_pause_keeps_decisions_out_of_the_model_and_the_order_as_it_is(client, r
     learned_before = ReaderModel.objects.get(user=reader)
     for paper_id in before[:5]:
         assert in_deck(client, paper_id, "keep").status_code == 200
-    ranking.update_queue(user=reader)  # even a rerank (rerank_stale) learns nothing from them
+    queues.update_queue(user=reader)  # even a rerank (rerank_stale) learns nothing from them
     assert set(Swipe.objects.filter(paper_id__in=before[:5]).values_list("teaches", flat=True)) == {False}
     after = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("paper_id", flat=True))
     assert after[:50] == before[5:55]  # the order stays
@@ -129,7 +130,7 @@ def test_pause_keeps_decisions_out_of_the_model_and_the_order_as_it_is(client, r
 
     client.post("/settings/learned/pause/", {"resume": "1"})
     in_deck(client, after[0], "skip")
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     assert reader_model.learned(user=reader).decisions == 121  # the 120 and the one after resuming
 
 
@@ -140,10 +141,10 @@ def test_start_over_learns_only_from_what_comes_after(client, reader):
     assert not ReaderModel.objects.filter(user=reader).exists()
     assert Swipe.objects.filter(user=reader).count() == 120  # the history stays
     assert not learned.what_it_learned(user=reader).anything
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     queued = list(DeckCard.objects.filter(user=reader).order_by("rank").values_list("paper_id", flat=True))
     assert in_deck(client, queued[0], "keep").status_code == 200
     assert in_deck(client, queued[1], "skip").status_code == 200
-    ranking.update_queue(user=reader)
+    queues.update_queue(user=reader)
     model = ReaderModel.objects.get(user=reader)
     assert (model.keeps, model.skips) == (1, 1)  # neither the 120 before nor the seed paper

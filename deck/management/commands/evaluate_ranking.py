@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from deck import log_evaluation
-from deck.evaluation import CHECKPOINTS, evaluate
+from deck.ranking import log_evaluation
+from deck.ranking.evaluation import CHECKPOINTS, evaluate
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "ranking.md"
 MARKS = "<!-- evaluate_ranking{}:start -->", "<!-- evaluate_ranking{}:end -->"

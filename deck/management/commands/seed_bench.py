@@ -302,7 +302,7 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
         if not options["no_rank"]:
             from accounts.models import User
-            from deck.ranking import refresh_queue
+            from deck.ranking.queues import refresh_queue
 
             ranked = refresh_queue(user=User.objects.get(pk=heavy))
             self.stdout.write(f"ranked the heaviest reader's deck: {ranked} cards")

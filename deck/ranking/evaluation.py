@@ -3,7 +3,7 @@
 Simulated readers with hidden tastes see the deck card by card, as the site would show it, and their
 taste decides keep or skip (with noise). After 5, 10, 20 and 50 decisions we measure the keep-rate of
 the next 10 cards, for chronological order, arxiv-sanity-lite's positives-only TF-IDF + LinearSVC, and
-our ranker (deck/ranker.py, exploration included), which is the very code the site runs.
+our ranker (deck/ranking/ranker.py, exploration included), which is the very code the site runs.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from papers.records import PaperRecord
 
 from . import ranker
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "papers" / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "papers" / "sample_data"
 # MiniLM and wordllama embeddings of SAMPLE_DIR's papers, written by scripts/embed_sample_papers.py.
 EMBEDDINGS = Path(__file__).resolve().parent / "evaluation_data" / "sample_embeddings.npz"
 CHECKPOINTS = (5, 10, 20, 50)
@@ -165,7 +165,7 @@ class PositivesOnlySVM(Method):
 
 
 class OurRanker(Method):
-    """deck/ranker.py as the site runs it: keeps and skips, a recency tie-break, one card in five exploring,
+    """deck/ranking/ranker.py as the site runs it: keeps and skips, a recency tie-break, one card in five exploring,
     and until the first keep a first deck of one paper per topic cluster (`ranker.teaching_picks`)."""
 
     def __init__(self, corpus: Corpus, *, explore: bool = True, first_deck: bool = True) -> None:
@@ -196,7 +196,7 @@ class OurRanker(Method):
 
 
 class CheckpointedRanker(OurRanker):
-    """The site's loop past a small history (deck/reader_model.py): a refit every `refit_every` decisions,
+    """The site's loop past a small history (deck/ranking/reader_model.py): a refit every `refit_every` decisions,
     each decision in between absorbed into the model (ranker.absorb), every candidate scored each time."""
 
     def __init__(self, corpus: Corpus, *, refit_every: int = 0, small_history: int = 0) -> None:

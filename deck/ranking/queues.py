@@ -25,8 +25,9 @@ from accounts.services import lock_account
 from papers.feature_store import Key, matrix_for, stamped, vectors
 from papers.models import Paper, PaperFeatures
 
-from . import candidate_pool, ranker, reader_model, reasons, selectors
-from .models import DeckCard, Interest, QueueStamp, Swipe
+from .. import reasons, selectors
+from ..models import DeckCard, Interest, QueueStamp, Swipe
+from . import candidate_pool, ranker, reader_model
 
 QUEUE_LENGTH = 300  # cards kept ready; a decision reorders them, a full rescore refills them
 # A written queue's ranks are its positions (from 1) times this: a merge puts a new card between two queued

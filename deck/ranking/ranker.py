@@ -212,7 +212,7 @@ def nearest_kept(reader: TasteModel, candidates: sparse.csr_matrix) -> tuple[np.
 
 
 # Up to this many decisions each one changes the model most (the class balance above all): the site fits it
-# from the whole history after every decision (deck/reader_model.py).
+# from the whole history after every decision (deck/ranking/reader_model.py).
 SMALL_HISTORY = 50
 # Past it, a refit once the decisions absorbed since the last are a tenth of the history, and at least every
 # REFIT_EVERY: a refit reads a bounded sample, so its cost per decision stays flat as the history grows.

@@ -3,7 +3,7 @@
 For every reader with at least MIN_DECISIONS decisions, the earlier TRAIN_SHARE of them (by time) train each
 method and the later ones are scored: ROC AUC (does a kept paper score above a skipped one?) and the keep
 rate of the ten the method puts first, against the reader's own keep rate over those decisions. The methods
-are the site's ranker (deck/ranker.py, fitted as a refit does), chronological order (newest first, what a
+are the site's ranker (deck/ranking/ranker.py, fitted as a refit does), chronological order (newest first, what a
 listing shows) and arxiv-sanity-lite's positives-only TF-IDF + LinearSVC. When the deck served the later
 decisions, the scores it logged then (deck/serving_log.py) are judged too: the ranker as it really ran,
 with whatever it knew at each moment.
@@ -24,8 +24,8 @@ from sklearn.svm import LinearSVC
 from papers.feature_store import matrix_for
 from papers.models import Paper
 
+from ..models import Swipe
 from . import ranker
-from .models import Swipe
 
 MIN_DECISIONS = 50
 TRAIN_SHARE = 0.7

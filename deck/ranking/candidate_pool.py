@@ -5,7 +5,7 @@ by reader walks 20,000 papers and their decisions, and parses 20,000 timestamps,
 every follower of cs.LG ranks the same cs.LG papers. A worker process keeps each category's newest
 POOL_DEPTH papers as packed arrays, catches up with what was listed since, and takes out each reader's own
 decisions (kept too, and caught up) and the kinds of paper they left out. Mutes match on words and
-authors, which the arrays do not hold: a reader with mutes is read from the database (deck/ranking.py).
+authors, which the arrays do not hold: a reader with mutes is read from the database (deck/ranking/queues.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from papers.models import Paper
 
-from .models import Swipe
+from ..models import Swipe
 
 POOL_DEPTH = 30_000  # a category's newest papers kept; a reader who decided most of them is read from the database
 FRESH = timedelta(hours=6)  # a pool, or a reader's decisions, read afresh after this long; caught up in between

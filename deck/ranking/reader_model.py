@@ -24,8 +24,9 @@ from papers import features
 from papers.feature_store import matrix_for
 from papers.models import Paper
 
-from . import ranker, selectors
-from .models import DeckSettings, ForgottenFeature, ReaderModel, SeedPaper, Swipe
+from .. import selectors
+from ..models import DeckSettings, ForgottenFeature, ReaderModel, SeedPaper, Swipe
+from . import ranker
 
 # What a refit reads: the latest keeps and skips, and an even sample of the older ones, so that an old
 # taste still counts without reading a history of 100,000 decisions.

@@ -25,9 +25,10 @@ from papers import features
 from papers.feature_store import Key, keys_of, vectors
 from papers.models import Paper
 
-from . import candidate_pool, ranker, reader_model, reasons, selectors
-from .models import DeckCard, ReaderModel, Swipe
-from .ranking import (
+from .. import reasons, selectors
+from ..models import DeckCard, ReaderModel, Swipe
+from . import candidate_pool, ranker, reader_model
+from .queues import (
     NEWEST_BONUS,
     QUEUE_LENGTH,
     RANK_STEP,
