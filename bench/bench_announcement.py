@@ -23,7 +23,7 @@ sessions too). 60 readers swipe as in
 bench_load's learning runs (as the deck's script works the page), a keep or a skip after 0.5 to 1.5 times
 2 s. After 20 s of that, a process with bench.settings inserts 2,000 new papers in one transaction (copies
 of random papers of the busy categories: new ids and arXiv ids, listed and announced now, same categories,
-kinds and text), then calls `papers.feature_store.compute_features(paper_ids=…)`: its `features_computed` signal has
+kinds and text), then calls `papers.features.store.compute_features(paper_ids=…)`: its `features_computed` signal has
 `deck.receivers.papers_arrived` queue the real `merge_new_papers` tasks on the broker, recorded as they are
 published (task id → followers).
 
@@ -159,7 +159,7 @@ def write_models_and_queues(rng: random.Random, made: list[Any]) -> None:
     from bench import readers
     from deck.models import DeckSettings
     from deck.ranking import candidate_pool, queues, ranker, reader_model
-    from papers.feature_store import matrix_for
+    from papers.features.store import matrix_for
 
     by_user = {r.user_id: r for r in made}
     with connection.cursor() as cursor:
@@ -279,7 +279,7 @@ def announce_here(count: int) -> None:
     from django.utils import timezone
 
     from bench import readers
-    from papers.feature_store import compute_features
+    from papers.features.store import compute_features
 
     published: dict[str, list[int]] = {}
 

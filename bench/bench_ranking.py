@@ -34,7 +34,7 @@ from accounts.models import User  # noqa: E402
 from deck.models import Swipe  # noqa: E402
 from deck.ranking import queues  # noqa: E402
 from deck.selectors import next_cards  # noqa: E402
-from papers.feature_store import compute_features  # noqa: E402
+from papers.features.store import compute_features  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
 from papers.parsers import parse_document  # noqa: E402
 from papers.signals import features_computed  # noqa: E402

@@ -271,7 +271,7 @@ def measure_ingest() -> dict[str, Any]:
     timed inside a transaction that is rolled back, so the bench database stays as seeded."""
     from django.db import transaction
 
-    from papers.feature_store import compute_features
+    from papers.features.store import compute_features
     from papers.models import Paper
     from papers.parsers import parse_document
     from papers.services import upsert_records

@@ -1,7 +1,7 @@
 """What the deck has learned, in words: the terms, authors and categories that weigh most toward a keep or a
 skip in the reader's model (/settings/learned/).
 
-The model's features are hashed (papers/features.py), so it holds no words of its own: the words come from
+The model's features are hashed (papers/hashing.py), so it holds no words of its own: the words come from
 the papers the reader decided lately, each looked up in the model. A word the reader never met is not in
 their model either.
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accounts.models import User
-from papers import common_words, features
+from papers import common_words
+from papers.features import hashing
 from papers.models import Paper
 
 from . import reasons
@@ -88,11 +89,11 @@ def what_it_learned(*, user: User) -> WhatItLearned:
     common, very_common = common_words.common(), common_words.common(reasons.VERY_COMMON)
     found: dict[str, Feature] = {}
     for paper in papers:
-        names = {features.author_key(name): name for name in paper.author_names[: features.AUTHORS_COUNTED]}
+        names = {hashing.author_key(name): name for name in paper.author_names[: hashing.AUTHORS_COUNTED]}
         for token in reader_model.tokens_of_paper(paper):
             if token in found:
                 continue
-            weight = float(weights[features.index_of(token)])
+            weight = float(weights[hashing.index_of(token)])
             if abs(weight) < WEIGHT_FLOOR:
                 continue
             if token.startswith("author:"):
@@ -127,9 +128,9 @@ def token_of(*, kind: str, value: str) -> str:
     """The feature a term (one or two words, as shown), an author's name or a category code is in the model;
     "" when the value cannot be one."""
     if kind == ForgottenFeature.Kind.AUTHOR:
-        key = features.author_key(value)
+        key = hashing.author_key(value)
         return f"author:{key}" if key else ""
     if kind == ForgottenFeature.Kind.CATEGORY:
         return f"category:{value}"
-    words = features.words(value)
+    words = hashing.words(value)
     return " ".join(words) if 1 <= len(words) <= 2 else ""

@@ -261,7 +261,9 @@ class ForgottenFeature(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forgotten")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     value = models.CharField(max_length=100, help_text="As the reader saw it: the words, a name, a code.")
-    token = models.CharField(max_length=120, help_text="The feature (papers/features.py) whose weight is zeroed.")
+    token = models.CharField(
+        max_length=120, help_text="The feature (papers/features/hashing.py) whose weight is zeroed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,7 +19,8 @@ import numpy as np
 from django.core.cache import cache
 
 from accounts.models import User
-from papers import common_words, features
+from papers import common_words
+from papers.features import hashing
 from papers.models import Paper
 from papers.names import fold_name
 
@@ -80,7 +81,7 @@ def _key(user_id: int) -> str:
 
 def in_words(*, paper: Paper, reader: ranker.TasteModel, tastes: Tastes) -> str:
     """The reason for a ranked card that no kept paper is close to."""
-    for name in paper.author_names[: features.AUTHORS_COUNTED]:
+    for name in paper.author_names[: hashing.AUTHORS_COUNTED]:
         if (times := tastes.authors.get(fold_name(name), 0)) >= AUTHOR_KEPT:
             return f"By {name}, {times} of whose papers you kept"
     category = paper.primary_category
@@ -126,7 +127,7 @@ def _quotable(paper_id: int, text: str) -> tuple[tuple[str, ...], np.ndarray]:
     rescore explains mostly the same papers again. (The text is part of the key: a new version changes it.)"""
     terms = tuple(
         term
-        for term in dict.fromkeys(features.terms(text))
+        for term in dict.fromkeys(hashing.terms(text))
         if not (" " in term and term.split()[1].endswith("ed"))  # "light emitted", "universe filled": half a clause
     )
-    return terms, np.fromiter((features.index_of(term) for term in terms), dtype=np.int64, count=len(terms))
+    return terms, np.fromiter((hashing.index_of(term) for term in terms), dtype=np.int64, count=len(terms))

@@ -1,7 +1,7 @@
 """The catalog's most frequent words: what a card's reason must never name, since every paper uses them.
 
 Counted by document frequency over the titles and abstracts of the newest COUNTED papers, the same words
-the ranker sees (`features.words`), once a day per cache: a few seconds, shared by every worker.
+the ranker sees (`hashing.words`), once a day per cache: a few seconds, shared by every worker.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 
 from django.core.cache import cache
 
-from . import features
+from .features import hashing
 from .models import Paper
 
 MOST_FREQUENT = 5000
@@ -69,7 +69,7 @@ def count() -> tuple[tuple[str, int], ...]:
     documents: Counter[str] = Counter()
     rows = Paper.objects.order_by("-listed_at", "-id").values_list("title", "abstract")[:COUNTED]
     for title, abstract in rows.iterator(chunk_size=2000):
-        documents.update(set(features.words(f"{title} {abstract}")))
+        documents.update(set(hashing.words(f"{title} {abstract}")))
     ordered = sorted(documents.items(), key=lambda item: (-item[1], item[0]))
     if len(ordered) > MOST_FREQUENT:
         least = ordered[MOST_FREQUENT - 1][1]

@@ -221,7 +221,7 @@ class HarvestRun(models.Model):
 
 
 class PaperFeatures(models.Model):
-    """A paper's feature vector (papers/features.py), computed once when the paper enters the catalog."""
+    """A paper's feature vector (papers/features/hashing.py), computed once when the paper enters the catalog."""
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, primary_key=True, related_name="features")
     scheme = models.PositiveSmallIntegerField(help_text="The recipe's version that made this vector.")

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from scipy import sparse
 
-from .feature_store import matrix_for
+from .features.store import matrix_for
 from .models import Paper
 
 POOL = 5_000  # the newest papers sharing a category are searched: a bounded, recent neighbourhood

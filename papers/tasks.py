@@ -73,6 +73,6 @@ def harvest_all() -> int:
 @shared_task(acks_late=True)
 def compute_features(paper_ids: list[int]) -> int:
     """Vectors of papers that just entered the catalog or changed; queued on commit by the upsert."""
-    from .feature_store import compute_features as compute
+    from .features.store import compute_features as compute
 
     return compute(paper_ids=paper_ids)

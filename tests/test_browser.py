@@ -390,7 +390,7 @@ def test_on_a_phone_the_navigation_shows_every_destination(live_server, phone, d
 def test_a_reader_with_a_hidden_taste_gets_more_of_it_after_thirty_cards(live_server, page, django_user_model):
     from deck.models import Swipe
     from deck.selectors import candidates
-    from papers.features import words
+    from papers.features.hashing import words
     from papers.parsers import parse_document
     from papers.services import import_page
 

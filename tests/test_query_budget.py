@@ -15,7 +15,7 @@ from deck.models import Swipe
 from deck.ranking.queues import refresh_queue
 from library.selectors import default_list
 from library.services import add_to_list
-from papers.feature_store import compute_features
+from papers.features.store import compute_features
 from papers.models import Category
 
 from .factories import PaperFactory, UserFactory

@@ -17,7 +17,7 @@ from django.utils import timezone
 from deck.models import DeckCard, QueueStamp, Swipe
 from deck.ranking.queues import stale_readers
 from deck.tasks import rerank_stale
-from papers.feature_store import compute_features
+from papers.features.store import compute_features
 from papers.models import Category
 from paperswipe.celery import app
 

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 (
                     "token",
                     models.CharField(
-                        help_text="The feature (papers/features.py) whose weight is zeroed.", max_length=120
+                        help_text="The feature (papers/features/hashing.py) whose weight is zeroed.", max_length=120
                     ),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True)),

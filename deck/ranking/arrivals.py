@@ -21,8 +21,8 @@ from scipy import sparse
 
 from accounts.models import User
 from accounts.services import lock_accounts
-from papers import features
-from papers.feature_store import Key, keys_of, vectors
+from papers.features import hashing
+from papers.features.store import Key, keys_of, vectors
 from papers.models import Paper
 
 from .. import reasons, selectors
@@ -223,7 +223,7 @@ def _offers(
     return offers
 
 
-_NO_ROWS = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)  # a scoring model's kept and skipped
+_NO_ROWS = sparse.csr_matrix((0, hashing.N_FEATURES), dtype=np.float32)  # a scoring model's kept and skipped
 _dense = threading.local()  # a worker thread's one dense weight vector, filled for a reader and cleared after
 
 
@@ -233,7 +233,7 @@ def _stored_model(checkpoint: ReaderModel, weights: tuple[np.ndarray, np.ndarray
     each reader borrows (allocating 4 MB per reader was a tenth of a merge's time)."""
     cols, values = weights
     if (dense := getattr(_dense, "weights", None)) is None:
-        dense = _dense.weights = np.zeros(features.N_FEATURES, dtype=np.float32)
+        dense = _dense.weights = np.zeros(hashing.N_FEATURES, dtype=np.float32)
     dense[cols] = values
     try:
         yield ranker.TasteModel(kept=_NO_ROWS, skipped=_NO_ROWS, weights=dense, intercept=checkpoint.intercept)

@@ -19,7 +19,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from papers import features
+from papers.features import hashing
 from papers.parsers import parse_document
 from papers.records import PaperRecord
 
@@ -57,10 +57,8 @@ def load_corpus(*, anchor: bool = False) -> Corpus:
             if record.abstract and record.title and (record.published or record.updated):
                 seen.setdefault(record.arxiv_id, record)
     records = sorted(seen.values(), key=lambda r: r.published or r.updated, reverse=True)  # type: ignore[arg-type,return-value]
-    matrix = features.vectorize(
-        features.tokens(
-            title=r.title, abstract=r.abstract, authors=[a.name for a in r.authors], categories=r.categories
-        )
+    matrix = hashing.vectorize(
+        hashing.tokens(title=r.title, abstract=r.abstract, authors=[a.name for a in r.authors], categories=r.categories)
         for r in records
     )
     return Corpus(records=records, matrix=matrix, texts=[f"{r.title} {r.abstract}" for r in records])

@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import roc_auc_score
 from sklearn.svm import LinearSVC
 
-from papers.feature_store import matrix_for
+from papers.features.store import matrix_for
 from papers.models import Paper
 
 from ..models import Swipe

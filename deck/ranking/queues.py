@@ -22,7 +22,7 @@ from scipy import sparse
 
 from accounts.models import User
 from accounts.services import lock_account
-from papers.feature_store import Key, matrix_for, stamped, vectors
+from papers.features.store import Key, matrix_for, stamped, vectors
 from papers.models import Paper, PaperFeatures
 
 from .. import reasons, selectors

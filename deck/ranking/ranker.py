@@ -1,6 +1,6 @@
 """The reader model: what one user keeps and skips, learned over paper features, and the deck's order.
 
-Pure functions over sparse matrices (papers/features.py), so that the site, the evaluation
+Pure functions over sparse matrices (papers/features/hashing.py), so that the site, the evaluation
 (`manage.py evaluate_ranking`) and the tests run the very same code.
 """
 

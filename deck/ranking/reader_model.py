@@ -20,8 +20,8 @@ from django.utils import timezone
 from scipy import sparse
 
 from accounts.models import User
-from papers import features
-from papers.feature_store import matrix_for
+from papers.features import hashing
+from papers.features.store import matrix_for
 from papers.models import Paper
 
 from .. import selectors
@@ -125,7 +125,7 @@ def forget(*, user: User, reader: ranker.TasteModel) -> None:
         ForgottenFeature.objects.filter(pk__in=back).delete()
     for pk, token, _ in forgotten:
         if pk not in back:
-            reader.weights[features.index_of(token)] = 0.0
+            reader.weights[hashing.index_of(token)] = 0.0
 
 
 def _papers_with_text(paper_ids: list[int]) -> list[Paper]:
@@ -134,9 +134,9 @@ def _papers_with_text(paper_ids: list[int]) -> list[Paper]:
 
 
 def tokens_of_paper(paper: Paper) -> list[str]:
-    """The paper's features as its stored vector has them (papers/features.py), unhashed."""
+    """The paper's features as its stored vector has them (papers/hashing.py), unhashed."""
     codes = [category.code for category in paper.categories.all()]
-    return features.tokens(title=paper.title, abstract=paper.abstract, authors=paper.author_names, categories=codes)
+    return hashing.tokens(title=paper.title, abstract=paper.abstract, authors=paper.author_names, categories=codes)
 
 
 def _refit_due(checkpoint: ReaderModel, newer: int) -> bool:
@@ -330,10 +330,10 @@ def _load(checkpoint: ReaderModel) -> ranker.TasteModel:
         arrays = _unpack(bytes(checkpoint.features))
         _keep(key, arrays)
     cols, weights, precision = arrays
-    dense_weights = np.zeros(features.N_FEATURES, dtype=np.float32)
-    dense_precision = np.ones(features.N_FEATURES, dtype=np.float32)
+    dense_weights = np.zeros(hashing.N_FEATURES, dtype=np.float32)
+    dense_precision = np.ones(hashing.N_FEATURES, dtype=np.float32)
     dense_weights[cols], dense_precision[cols] = weights, precision
-    empty = sparse.csr_matrix((0, features.N_FEATURES), dtype=np.float32)
+    empty = sparse.csr_matrix((0, hashing.N_FEATURES), dtype=np.float32)
     return ranker.TasteModel(
         kept=empty,
         skipped=empty,

@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 
 from deck.selectors import decisions_on
-from papers import features
+from papers.features import hashing
 from paperswipe.negotiation import wants_json
 
 register = template.Library()
@@ -57,7 +57,7 @@ def tune_deck(context: dict[str, Any], paper: Any, next: str | None = None) -> d
         "authors": paper.author_names[:3],
         # The title's own words, accents kept, so that a mute matches the text as it is stored.
         "keywords": list(
-            dict.fromkeys(w for w in re.findall(r"[^\W\d_][\w-]+", paper.title.lower()) if features.words(w))
+            dict.fromkeys(w for w in re.findall(r"[^\W\d_][\w-]+", paper.title.lower()) if hashing.words(w))
         )[:4],
         "categories": [c.code for c in paper.categories.all() if c.code != primary],
         "next": back_to(context["request"]) if next is None else next,

@@ -1,7 +1,7 @@
 import pytest
 
 from papers import common_words
-from papers.feature_store import compute_features, vectors
+from papers.features.store import compute_features, vectors
 from papers.models import Category, Paper
 from papers.parsers import parse_document
 from papers.services import import_page

@@ -9,7 +9,7 @@ from deck import selectors
 from deck import services as deck_services
 from deck.models import DeckCard, DeckSettings, Swipe
 from deck.ranking import candidate_pool, queues
-from papers.feature_store import compute_features
+from papers.features.store import compute_features
 from papers.models import Category, Paper
 
 from ..factories import PaperFactory, UserFactory

@@ -14,9 +14,9 @@ from deck import services as deck_services
 from deck.models import DeckCard, QueueStamp, ReaderModel, Swipe
 from deck.ranking import arrivals, queues, ranker, reader_model
 from deck.tasks import queue_rerank, rerank
-from papers import features
-from papers.feature_store import compute_features, matrix_for
-from papers.features import words
+from papers.features import hashing
+from papers.features.hashing import words
+from papers.features.store import compute_features, matrix_for
 from papers.models import Category, Paper
 from paperswipe.celery import app
 
@@ -129,7 +129,7 @@ def test_absorbing_decisions_moves_the_model_as_a_refit_does():
 
     def paper(topic: str) -> sparse.csr_matrix:
         topic_words = [f"{topic}{i}" for i in rng.choice(40, 8)]
-        return features.vectorize([[*topic_words, *(f"common{i}" for i in rng.choice(200, 6))]])
+        return hashing.vectorize([[*topic_words, *(f"common{i}" for i in rng.choice(200, 6))]])
 
     kept = sparse.vstack([paper("graph") for _ in range(40)]).tocsr()
     skipped = sparse.vstack([paper("star") for _ in range(60)]).tocsr()
@@ -484,18 +484,18 @@ def test_a_keep_brings_the_cards_most_like_it_forward(reader):
 @pytest.mark.parametrize("rows", [1, 2, 31])
 def test_the_nudge_measures_likeness_as_the_sparse_product_does(rows):
     rng = np.random.default_rng(rows)
-    matrix = sparse.random(rows, features.N_FEATURES, density=3e-4, format="csr", dtype=np.float32, random_state=rng)
+    matrix = sparse.random(rows, hashing.N_FEATURES, density=3e-4, format="csr", dtype=np.float32, random_state=rng)
     shared = matrix.indices[: matrix.indptr[1]][:5]
     matrix = sparse.vstack(
         [
             matrix,
-            sparse.csr_matrix((np.ones(len(shared)), (np.zeros(len(shared)), shared)), shape=(1, features.N_FEATURES)),
+            sparse.csr_matrix((np.ones(len(shared)), (np.zeros(len(shared)), shared)), shape=(1, hashing.N_FEATURES)),
         ]
     ).tocsr()
     expected = (matrix[1:] @ matrix[0].T).toarray().ravel()
     assert np.allclose(queues._similarities_to_first(matrix), expected)
     assert expected[-1] > 0  # the row sharing the first's words is measured alike
-    empty_first = sparse.vstack([sparse.csr_matrix((1, features.N_FEATURES)), matrix]).tocsr()
+    empty_first = sparse.vstack([sparse.csr_matrix((1, hashing.N_FEATURES)), matrix]).tocsr()
     assert list(queues._similarities_to_first(empty_first)) == [0.0] * matrix.shape[0]
 
 

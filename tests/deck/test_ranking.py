@@ -15,8 +15,8 @@ from deck.models import DeckCard, Interest, Swipe
 from deck.ranking import evaluation, queues, ranker
 from deck.seeds import add_seed_papers
 from deck.selectors import next_cards
-from papers.feature_store import compute_features
-from papers.features import words
+from papers.features.hashing import words
+from papers.features.store import compute_features
 from papers.models import Category, Paper
 from papers.parsers import parse_document
 from papers.services import import_page

@@ -12,8 +12,8 @@ from deck import services as deck_services
 from deck.models import DeckCard
 from deck.ranking import queues
 from papers import common_words
-from papers.feature_store import compute_features
-from papers.features import words
+from papers.features.hashing import words
+from papers.features.store import compute_features
 from papers.models import Paper
 
 from ..factories import PaperFactory

@@ -7,9 +7,10 @@ from django.test import Client
 from deck import learned
 from deck.models import DeckCard, DeckSettings, ForgottenFeature, ReaderModel, SeedPaper, Swipe
 from deck.ranking import queues, reader_model
-from papers import common_words, features
-from papers.feature_store import compute_features
-from papers.features import words
+from papers import common_words
+from papers.features import hashing
+from papers.features.hashing import words
+from papers.features.store import compute_features
 from papers.models import Paper
 
 from ..factories import PaperFactory, UserFactory
@@ -34,7 +35,7 @@ def reader(client):
 
 
 def weight(user, token: str) -> float:
-    return float(reader_model.learned(user=user, refit=False).reader.weights[features.index_of(token)])
+    return float(reader_model.learned(user=user, refit=False).reader.weights[hashing.index_of(token)])
 
 
 def in_deck(client, paper_id: int, decision: str):
@@ -71,7 +72,7 @@ def test_forget_holds_a_weight_at_zero_until_the_reader_keeps_a_paper_with_it_ag
     assert ReaderModel.objects.get(user=reader).refit_due is False
     # The stored checkpoint too, which the merges of an announcement score with.
     columns, weights = reader_model.weights_of([ReaderModel.objects.get(user=reader)])[reader.pk]
-    assert features.index_of(top.token) not in set(columns[weights != 0].tolist())
+    assert hashing.index_of(top.token) not in set(columns[weights != 0].tolist())
     seen = learned.what_it_learned(user=reader)
     assert top.token not in {f.token for f in seen.terms.keep + seen.terms.skip}
     assert [f.value for f in seen.forgotten] == [top.label]

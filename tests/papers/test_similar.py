@@ -4,7 +4,7 @@ import pytest
 
 from library import services as library_services
 from library.selectors import default_list
-from papers.feature_store import compute_features
+from papers.features.store import compute_features
 from papers.models import Paper
 from papers.parsers import parse_document
 from papers.services import import_page

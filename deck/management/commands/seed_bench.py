@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from scipy import sparse
 from tqdm import tqdm
 
-from papers import features
+from papers.features import hashing
 from papers.models import Category, Paper
 from papers.names import author_keys
 from papers.search import CONFIG
@@ -95,7 +95,7 @@ class World:
     categories: list[Category]
     weights: np.ndarray
     vocabulary: np.ndarray  # words (objects), so that a paper's words are one fancy index
-    word_columns: np.ndarray  # each word's feature column, as papers/features.py hashes it
+    word_columns: np.ndarray  # each word's feature column, as papers/hashing.py hashes it
     topics: np.ndarray  # [category, rank] -> a word of that category's field, most frequent first
     common: np.ndarray  # words every field uses
     authors: np.ndarray  # names
@@ -121,12 +121,12 @@ def build_world(rng: np.random.Generator) -> World:
         categories=known + rest,
         weights=weights / weights.sum(),
         vocabulary=vocabulary,
-        word_columns=np.array([features.index_of(w) for w in vocabulary], dtype=np.int32),
+        word_columns=np.array([hashing.index_of(w) for w in vocabulary], dtype=np.int32),
         topics=topics,
         common=common,
         authors=np.array(names, dtype=object),
-        author_columns=np.array([features.index_of(f"author:{features.author_key(n)}") for n in names], dtype=np.int32),
-        category_columns=np.array([features.index_of(f"category:{c.code}") for c in known + rest], dtype=np.int32),
+        author_columns=np.array([hashing.index_of(f"author:{hashing.author_key(n)}") for n in names], dtype=np.int32),
+        category_columns=np.array([hashing.index_of(f"category:{c.code}") for c in known + rest], dtype=np.int32),
     )
 
 
@@ -194,7 +194,7 @@ def make_chunk(world: World, rng: np.random.Generator, size: int) -> Chunk:
 
 
 def vectors(world: World, chunk: Chunk) -> list[bytes]:
-    """The stored vectors of papers/features.py (sublinear counts, L2-normalised, packed) for a chunk,
+    """The stored vectors of papers/hashing.py (sublinear counts, L2-normalised, packed) for a chunk,
     from the words' unigram columns (the title counted twice), the first authors and the categories."""
     size = len(chunk.primary)
     papers = np.arange(size)
@@ -202,7 +202,7 @@ def vectors(world: World, chunk: Chunk) -> list[bytes]:
     abstract_rows = np.repeat(papers, np.diff(chunk.abstract_at))
     author_rows = np.repeat(papers, np.diff(chunk.authors_at))
     position = np.arange(len(chunk.authors)) - np.repeat(chunk.authors_at[:-1], np.diff(chunk.authors_at))
-    first_authors = position < features.AUTHORS_COUNTED
+    first_authors = position < hashing.AUTHORS_COUNTED
     cross_rows = np.array([i for i, cs in enumerate(chunk.crosses) for _ in cs], dtype=np.int64)
     cross_cats = np.array([c for cs in chunk.crosses for c in cs], dtype=np.int64)
     rows = np.concatenate([title_rows, title_rows, abstract_rows, author_rows[first_authors], papers, cross_rows])
@@ -216,7 +216,7 @@ def vectors(world: World, chunk: Chunk) -> list[bytes]:
             world.category_columns[cross_cats],
         ]
     )
-    counts = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(size, features.N_FEATURES))
+    counts = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(size, hashing.N_FEATURES))
     counts.sum_duplicates()
     counts.sort_indices()
     counts.data = 1.0 + np.log(counts.data)
@@ -408,7 +408,7 @@ class Command(BaseCommand):
                 versions.append((pk, number, published + timedelta(days=30 * (number - 1)), f"{90 * number}kb"))
             links.append((pk, primary.pk))
             links.extend((pk, world.categories[c].pk) for c in chunk.crosses[i])
-            vectors.append((pk, features.SCHEME, chunk.vectors[i], listed))
+            vectors.append((pk, hashing.SCHEME, chunk.vectors[i], listed))
             papers.append(
                 (
                     pk,

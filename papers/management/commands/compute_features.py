@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from papers.feature_store import BATCH, compute_features, missing_or_stale
+from papers.features.store import BATCH, compute_features, missing_or_stale
 
 
 class Command(BaseCommand):

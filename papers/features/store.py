@@ -13,9 +13,9 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from scipy import sparse
 
-from . import features
-from .models import Paper, PaperFeatures
-from .signals import features_computed
+from ..models import Paper, PaperFeatures
+from ..signals import features_computed
+from . import hashing
 
 BATCH = 2000
 # A vector in the worker's cache: (paper, when it was computed, in seconds since the epoch). The stamp names
@@ -33,8 +33,8 @@ def compute_features(*, paper_ids: Iterable[int]) -> int:
             .only("pk", "title", "abstract", "authors")
             .prefetch_related("categories")
         )
-        matrix = features.vectorize(
-            features.tokens(
+        matrix = hashing.vectorize(
+            hashing.tokens(
                 title=p.title,
                 abstract=p.abstract,
                 authors=p.author_names,
@@ -43,7 +43,7 @@ def compute_features(*, paper_ids: Iterable[int]) -> int:
             for p in papers
         )
         rows = [
-            PaperFeatures(paper_id=p.pk, scheme=features.SCHEME, vector=features.pack(matrix[i]))
+            PaperFeatures(paper_id=p.pk, scheme=hashing.SCHEME, vector=hashing.pack(matrix[i]))
             for i, p in enumerate(papers)
         ]
         PaperFeatures.objects.bulk_create(
@@ -56,7 +56,7 @@ def compute_features(*, paper_ids: Iterable[int]) -> int:
 
 def missing_or_stale() -> Iterable[int]:
     """Papers without a vector of the current scheme."""
-    current = PaperFeatures.objects.filter(scheme=features.SCHEME).values("paper_id")
+    current = PaperFeatures.objects.filter(scheme=hashing.SCHEME).values("paper_id")
     return Paper.objects.exclude(pk__in=current).values_list("pk", flat=True).iterator(chunk_size=BATCH)
 
 
@@ -152,7 +152,7 @@ def _stack(rows: list[Row]) -> sparse.csr_matrix:
     np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
     cols = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int32)
     data = np.concatenate([d for _, d in rows]) if rows else np.zeros(0, np.float32)
-    return sparse.csr_matrix((data, cols, indptr), shape=(len(rows), features.N_FEATURES), dtype=np.float32)
+    return sparse.csr_matrix((data, cols, indptr), shape=(len(rows), hashing.N_FEATURES), dtype=np.float32)
 
 
 # About 1 KB a vector: 60,000 of them are the newest papers of a dozen busy categories, ~70 MB a process.
