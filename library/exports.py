@@ -364,65 +364,9 @@ def csl_records(items: Sequence[Item]) -> list[dict[str, object]]:
 
 
 def to_csl_json(items: Sequence[Item]) -> str:
-    """json.dumps(csl_records(items), ensure_ascii=False, indent=2), written directly.
-
-    With an indent, json.dumps leaves its C encoder for a pure-Python one that makes a generator for
-    every list and dict: most of a 2,000-paper export's time, and most of that on the authors' names."""
-    if not items:
-        return "[]"
-    # One record at a time: all 2,000 at once, with a dict per author, woke the garbage collector.
-    return "[\n" + ",\n".join([_csl_record_json(csl_record(item)) for item in items]) + "\n]"
-
-
-# ensure_ascii=False's string escaper, in C: json.dumps writes every string with it.
-_json_str = json.encoder.encode_basestring
-
-
-def _csl_record_json(record: dict[str, object]) -> str:
-    """One record at its place in the list: keys at 4 spaces, as json.dumps(indent=2) puts them."""
-    members = []
-    for key, value in record.items():
-        if type(value) is str:
-            text = _json_str(value)
-        elif key == "author" and type(value) is list:
-            text = _csl_authors_json(value)
-        else:
-            text = indented_json(value, 2)
-        members.append(f"    {_json_str(key)}: {text}")
-    return "  {\n" + ",\n".join(members) + "\n  }"
-
-
-def _csl_authors_json(names: list[dict[str, str]]) -> str:
-    """A record's "author" list: names at 6 spaces, their parts at 8 (_csl_name never makes an empty one)."""
-    if not names:
-        return "[]"
-    objects = []
-    for name in names:
-        parts = ",\n".join([f"        {_json_str(key)}: {_json_str(part)}" for key, part in name.items()])
-        objects.append(f"      {{\n{parts}\n      }}")
-    return "[\n" + ",\n".join(objects) + "\n    ]"
-
-
-def indented_json(value: object, depth: int = 0) -> str:
-    """Exactly json.dumps(value, ensure_ascii=False, indent=2) for strings, numbers, lists and dicts
-    with string keys, at `depth` levels of indentation."""
-    if isinstance(value, str):
-        return _json_str(value)
-    if type(value) is int:
-        return int.__repr__(value)  # what json.dumps writes, without its encoder's set-up per call
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = "\n" + "  " * (depth + 1)
-        members = [f"{_json_str(key)}: {indented_json(v, depth + 1)}" for key, v in value.items()]
-        return "{" + inner + ("," + inner).join(members) + "\n" + "  " * depth + "}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        inner = "\n" + "  " * (depth + 1)
-        elements = [indented_json(v, depth + 1) for v in value]
-        return "[" + inner + ("," + inner).join(elements) + "\n" + "  " * depth + "]"
-    return json.dumps(value)  # a number, true, false or null
+    """The plain encoder: a hand-written one took 2,000 papers from 86 ms to 31 ms of encoding, but the export
+    meets its target (200 ms for 2,000 papers, `make bench`) with json.dumps as well."""
+    return json.dumps(csl_records(items), ensure_ascii=False, indent=2)
 
 
 def _csl_name(name: str) -> dict[str, str]:
