@@ -1,26 +1,11 @@
 """Papers as Zotero itself saves them, and as COinS the Zotero Connector reads off our pages.
 
-The reference is Zotero's own arXiv.org translator (zotero/translators, arXiv.org.js, parseSingleEntry):
-for a paper without a journal DOI it saves
-
-    itemType "preprint", title, creators from ZU.cleanAuthor(name, "author", false), abstractNote,
-    url = the abs page without version, repository ("publisher") "arXiv", archiveID ("number")
-    "arXiv:ID", DOI "10.48550/arXiv.ID" (the DataCite DOI arXiv assigns every paper), extra
-    "arXiv:ID [primary]" ("arXiv:ID" alone for old-style ids with a slash), the primary category as a tag
-    and the comment as a child note "Comment: …".
-
-Where we differ, on purpose (issue 15 §2), and why:
-
-- the item stays a preprint with the DataCite DOI even where arXiv gives a journal DOI. The translator
-  instead fetches that DOI's metadata and saves a journalArticle under the journal DOI; a Zotero
-  preprint has no journal fields, so we keep arXiv's journal reference and the journal DOI as lines of
-  `extra`, under arXiv's own labels ("Journal reference:", "Related DOI:") so that Zotero's parsing of
-  "Field: value" lines in extra does not take the journal DOI for the item's DOI;
-- the comment goes into `extra` ("Comment: …"), not a child note: a Web API item carries no notes;
-- every category is a tag (primary first), where the translator now tags only the primary one;
-- `date` is the day of v1 (the translator takes the API's `updated`, the latest version's day);
-- the title stays as arXiv writes it, TeX included (the translator's cleanMathTitle turns some math into
-  Unicode; we keep what the exports write).
+The reference is Zotero's arXiv.org translator (arXiv.org.js): a "preprint" with the DataCite DOI
+10.48550/arXiv.ID, archiveID "arXiv:ID", repository "arXiv", extra "arXiv:ID [primary]". Where we differ,
+on purpose (issue 15 §2): the item stays a preprint even where arXiv names a journal DOI, which goes into
+`extra` with the journal reference under arXiv's labels ("Related DOI:", "Journal reference:"), so that
+Zotero does not take it for the item's DOI; the comment goes into `extra` (a Web API item carries no notes);
+every category is a tag, primary first; `date` is v1's day; the title stays as arXiv writes it, TeX included.
 """
 
 from __future__ import annotations

@@ -1,26 +1,12 @@
 """Send to Zotero: a list, or one paper, into the reader's Zotero library, without duplicates.
 
-`start_send` runs in the request: it records a ZoteroSend and queues the task when the transaction
-commits; while one of the reader's sends is under way another is not started, the running one is
-returned (a double click sends once). `run_send` runs in the task and does the work:
-
-1. the target collection is found or created (named after the list; a paper page sends to the root);
-2. the items PaperSwipe made for these papers before (ZoteroItem, per reader, Zotero library and paper)
-   are read back from Zotero, trash included, in case the reader deleted or edited them there; if the
-   answer to an earlier batch of new items was lost, the items created since are matched first; a paper
-   sent for the first time is looked for in the library (saved there with the Connector, say) and that
-   item is adopted rather than copied;
-3. per paper: no item, or its item is gone for good → create one; in the trash → restore it; a newer
-   arXiv version than the item describes → update the fields the reader has not changed in Zotero (their
-   tags, collections and edits kept; an item they retyped keeps its fields); not in the collection → add
-   it there; otherwise nothing is written;
-4. batches of at most 50, each recorded as it lands, so that a send cut short resumes without
-   duplicates; "sent N of M" counts papers that are in Zotero, a refused one is reported by title.
-
-With `with_notes`, a list entry's private note goes along as a child note of the item, one per list,
-rewritten only when the entry's note has changed since (a note edited in Zotero is otherwise left alone).
-While it runs, the send keeps its row fresh (`updated_at`) before every request and every wait, and
-stops if another send has taken over after STUCK_AFTER.
+`start_send` (in the request) records a ZoteroSend and queues the task on commit; while one of the reader's
+sends runs, it returns that one (a double click sends once). `run_send` (in the task) finds or creates the
+collection, reads back the items made before (trash included) or adopts one the reader saved themselves, then
+per paper creates, restores, updates (only fields the reader left alone) or adds it to the collection, in
+batches of 50 recorded as they land, so that a send cut short resumes without duplicates. With notes, each
+list note is a child note, rewritten only when it changed. The send keeps its row fresh before every request
+and wait, and stops when another has taken over (STUCK_AFTER).
 """
 
 from __future__ import annotations
