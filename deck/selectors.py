@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +38,7 @@ from papers.names import fold_text, has_name, name_pattern
 from papers.search import CONFIG
 from paperswipe.cache import forget
 
+from .compiled_sql import CompiledQueries, fetch_one
 from .models import (
     DeckCard,
     DeckSettings,
@@ -403,26 +403,8 @@ def _latest_day(papers: Callable[[], QuerySet[Paper]], key: str) -> date | None:
     return cached[0]
 
 
-# Compiled SQL of the progress line, per reader and scope: building these querysets costs several times
-# what PostgreSQL spends running them, on every decision. Bounded; each process keeps its own.
-_COMPILED: OrderedDict[tuple[object, ...], tuple[str, tuple[Any, ...]]] = OrderedDict()
-_COMPILED_SIZE = 4096
-
-
-def _compiled(key: tuple[object, ...], build: Callable[[], QuerySet[Any]]) -> tuple[str, tuple[Any, ...]]:
-    found = _COMPILED.get(key)
-    if found is None:
-        sql, params = build().query.sql_with_params()
-        found = _COMPILED[key] = (sql, tuple(params))
-        if len(_COMPILED) > _COMPILED_SIZE:
-            _COMPILED.popitem(last=False)
-    return found
-
-
-def _fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+# Per reader and scope; the figure it holds is in deck/compiled_sql.py.
+_PROGRESS = CompiledQueries(size=4096)
 
 
 @dataclass(frozen=True)
@@ -458,20 +440,21 @@ def deck_state(*, user: User, followed: list[int] | None = None, mutes: list[Int
     day = _latest_day(in_followed, key)
     # Everything else the deck will show, of any date, counted up to one past the cap so that the count
     # never walks a big catalog.
-    left_sql, left_params = _compiled(("left", *scope), lambda: deck().order_by().values("pk")[: COUNT_CAP + 1])
-    swiped_sql, swiped_params = _compiled(("undo", user.pk), lambda: Swipe.objects.filter(user=user).values("pk")[:1])
+    left_sql, left_params = _PROGRESS.sql(("left", *scope), lambda: deck().order_by().values("pk")[: COUNT_CAP + 1])
+    swiped = lambda: Swipe.objects.filter(user=user).values("pk")[:1]  # noqa: E731
+    swiped_sql, swiped_params = _PROGRESS.sql(("undo", user.pk), swiped)
     # A "Not now" still in force can be undone too; CURRENT_TIMESTAMP in the SQL keeps the compiled query good.
-    put_off_sql, put_off_params = _compiled(
+    put_off_sql, put_off_params = _PROGRESS.sql(
         ("put-off", user.pk), lambda: Postponed.objects.filter(user=user, until__gt=Now()).values("pk")[:1]
     )
     undo_sql = f"EXISTS ({swiped_sql}) OR EXISTS ({put_off_sql})"
     undo_params = (*swiped_params, *put_off_params)
     left = f"(SELECT COUNT(*) FROM ({left_sql}) AS deck)"  # noqa: S608 (our own SQL, as each below)
     if not day:
-        row = _fetchone(f"SELECT 0, 0, 1 = 0, {left}, {undo_sql}", (*left_params, *undo_params))
+        row = fetch_one(f"SELECT 0, 0, 1 = 0, {left}, {undo_sql}", (*left_params, *undo_params))
     else:
         decided = Exists(Swipe.objects.filter(user=user, paper=OuterRef("pk")))
-        day_sql, day_params = _compiled(
+        day_sql, day_params = _PROGRESS.sql(
             ("day", day, *scope),
             lambda: (
                 in_followed()
@@ -486,7 +469,7 @@ def deck_state(*, user: User, followed: list[int] | None = None, mutes: list[Int
         # The line counts through the day while the deck shows it: the day has cards left, and no unseen
         # paper harvested since (not announced yet) comes first. That walk covers only papers newer than
         # the announcement, never the reader's whole history.
-        newer_sql, newer_params = _compiled(
+        newer_sql, newer_params = _PROGRESS.sql(
             ("newer", day, *scope),
             lambda: deck().filter(listed_at__gt=RawSQL("day.newest", ())).exclude(announced_on=day).values("pk")[:1],
         )
@@ -496,7 +479,7 @@ def deck_state(*, user: User, followed: list[int] | None = None, mutes: list[Int
         # The walk is a scalar subquery, not an EXISTS: PostgreSQL drops an EXISTS's ORDER BY and LIMIT, and
         # would then read the whole catalog for it rather than the newest papers down the deck's index.
         today_sql = f"CASE WHEN day.done < day.total THEN ({newer_sql}) IS NULL ELSE 1 = 0 END"
-        row = _fetchone(
+        row = fetch_one(
             f"SELECT total, done, today, CASE WHEN today THEN 0 ELSE {left} END, {undo_sql}"  # noqa: S608
             f" FROM (SELECT COALESCE(day.total, 0) AS total, COALESCE(day.done, 0) AS done, {today_sql} AS today"
             f" FROM (SELECT 1) AS one LEFT JOIN ({day_sql}) AS day ON 1 = 1) AS state",
