@@ -1,53 +1,18 @@
 """A 2,000-paper announcement reaches the decks of 10,000 followers while 60 readers swipe (issue 21: ≤ 300 s).
 
-The database, `<DATABASE_URL's name>_announcement`, is kept and reused by later runs at the same scale (its
-`bench_seed` table records the scale and how long seeding took); otherwise it is made: migrated, a catalog from
-`manage.py seed_bench --papers 50000 --users 1 --swipes 0 --no-rank`, then 10,000 followers written in bulk
-by bench/readers.py (COPY, as bench_digests.py's readers): two to five of the twelve busiest categories each,
-decisions (up to 300; one reader in twenty 3,000 on the newest papers of five categories), a default list,
-keyword and author mutes, deck settings without replacements. One follower in fifty is new: no decision, no
-queue, no model, so their deck reads the newest papers, the announced ones first, and the merge writes nothing
-for them. Every other follower with a decision has a
-`ReaderModel` checkpoint: 36 are fitted for real (`deck.ranking.reader_model.learned`), and each other follower gets
-the packed weights of the one whose categories overlap theirs most, with their own `keeps`, `skips`,
-`learned_through` (their latest decision) and `refit_at` (the preparation), so that `learned()` absorbs
-nothing. Their queue of 300 cards is what a full rescore by that model would hold: the best 240 of their
-newest 20,000 unseen, unmuted candidates of the kinds they want, and 60 others at random in every fifth
-slot, exploring; a `QueueStamp` says it was built then. The 60 readers who swipe are followers too.
+Laid out as production runs it: gunicorn (gunicorn.conf.py) and one Celery worker on every queue, on
+PostgreSQL and a Redis database of its own. The followers (bench/readers.py: decisions, lists, mutes, a
+model checkpoint and a queue of 300 cards each; one in fifty new) are seeded once into
+`<DATABASE_URL's name>_announcement` and each run works on a copy. After 20 s of swiping, 2,000 new papers
+are committed and their features computed; the real `merge_new_papers` tasks follow. A follower is reached
+when the merge task that holds them has succeeded; the figure runs from the papers' commit to the last
+success in the worker's log. Also reported: web latencies and learning lag during the announcement, the
+rank queue's length, worker seconds per follower.
 
-Each run works on a copy of that database (`…_announcement_run`, `CREATE DATABASE … TEMPLATE`), so every run
-starts from the same state. As production runs it: gunicorn with gunicorn.conf.py and one Celery worker
-`-Q harvest,rank,default -c 2`, the Procfile's (bench/bench_load.py's start_gunicorn and start_worker), the
-broker a Redis database of its own (REDIS_URL's server, database 11, emptied before and after; the cache and
-sessions too). 60 readers swipe as in
-bench_load's learning runs (as the deck's script works the page), a keep or a skip after 0.5 to 1.5 times
-2 s. After 20 s of that, a process with bench.settings inserts 2,000 new papers in one transaction (copies
-of random papers of the busy categories: new ids and arXiv ids, listed and announced now, same categories,
-kinds and text), then calls `papers.features.store.compute_features(paper_ids=…)`: its `features_computed` signal has
-`deck.receivers.papers_arrived` queue the real `merge_new_papers` tasks on the broker, recorded as they are
-published (task id → followers).
-
-Reached, precisely: a follower is reached when the merge task that holds them has succeeded (its queue then
-holds the announced papers that beat its weakest ranked card, or none did, or the follower is new and their
-deck newest first). The
-figure is from the announcement's commit to the worker log's timestamp of the last merge task's success,
-every follower of any of the new papers' categories included. The papers' commit, not the features' write,
-starts the clock: computing the vectors is part of reaching the decks. Also reported: followers whose queue
-holds at least one new paper afterwards, and the cards the merges placed (the tasks' results); the web
-latencies (decision and next card p50/p99, 5xx) and the learning lag (bench_load's: a decision until the
-reader's `QueueStamp.built_from` passes it) during the announcement (commit to last merge) and over the whole
-run, the tasks waiting on the rank and default queues every 0.25 s, and worker seconds per follower (the merge tasks'
-own times from the log, summed, over the followers).
-
-Checks afterwards (exit status 1 if any fails, or if the target is missed): every follower covered by a merge
-task that succeeded, within the timeout; no queue over 300 cards, none with a paper twice or a decided paper;
-no card of a paper outside the reader's categories (except the ones a follow brought in), no announced paper
-in the queue of a reader who muted it or left its kind out; no ERROR or traceback in the worker's log; no 5xx,
-no client stopped by an exception, and every reader's queue learned their last decision once the load
-stopped. Results go under "announcement" in docs/benchmarks.json and docs/benchmarks.md.
-
-BENCH_ANNOUNCEMENT_PAPERS (50,000), BENCH_ANNOUNCEMENT_FOLLOWERS (10,000), BENCH_ANNOUNCEMENT_NEW (2,000) and
-BENCH_ANNOUNCEMENT_CLIENTS (60) change the scale; tests/test_announcement.py runs a tiny one through `run`.
+Checks (exit status 1 if one fails or the target is missed): every follower reached; no queue over 300
+cards, with a duplicate, a decided, muted or unwanted paper; no error in the worker's log, no 5xx.
+BENCH_ANNOUNCEMENT_PAPERS, _FOLLOWERS, _NEW and _CLIENTS change the scale; tests/test_announcement.py runs
+a tiny one through `run`.
 """
 
 from __future__ import annotations

@@ -1,23 +1,12 @@
 """`make bench`: 10,000 email digests due in one hour, sent by a real Celery worker, each exactly once.
 
-The database, `<DATABASE_URL's name>_digests`, is made again on each run: migrated, a catalog from
-`manage.py seed_bench --papers 20000`, then 12,000 readers written in bulk (COPY): verified addresses, two to
-five followed categories, time zones around the world (one with a half-hour offset), decisions (one reader in
-twenty has 3,000 on the newest papers of their categories, the others up to 300) and a ranked queue of 300
-cards, except one in ten who are new (no decision, no queue: the deck newest first); keyword and author mutes,
-deck settings without replacements, and a month of earlier digests (ten papers a day) for half of them.
-10,000 have a digest due now: daily or weekly, the hour just come in their own zone. 2,000 have none: this
-period's digest already sent, an address not verified, or the digest turned off.
-
-Then as in production: the Procfile's worker for the `default` queue (`celery -A paperswipe worker -Q default
--c 2`) on Redis (REDIS_URL's database; only its `default` queue is emptied first), with Django's file email
-backend. The bench queues the hourly beat task `deck.tasks.send_digests` once, through the broker, and waits
-until every due digest is written. Timed from that task queued to the last email written; target ≤ 300 s.
-Checks afterwards: every due reader has exactly one new DigestSent row and one email, nobody else has either,
-and nothing more arrives in the seconds after. Exit status 1 if a check fails. Results go under "digests" in
-docs/benchmarks.json (the other keys are kept) and docs/benchmarks.md.
-
-BENCH_DIGESTS (default 10,000) and BENCH_DIGESTS_NOT_DUE (default 2,000) change the number of readers.
+12,000 readers (bench/readers.py) on a 20,000-paper catalog in `<name>_digests`, made afresh each run: time
+zones around the world, decisions, queues, mutes, a month of earlier digests for half; 10,000 have a digest
+due this hour, 2,000 none (already sent, address not verified, turned off). The Procfile's worker for the
+`default` queue sends them with Django's file email backend after the beat task `send_digests` is queued
+once; timed from that to the last email written, target ≤ 300 s. Checks (exit status 1 if one fails): every
+due reader has exactly one new DigestSent and one email, nobody else has either, nothing arrives later.
+BENCH_DIGESTS and BENCH_DIGESTS_NOT_DUE change the numbers.
 """
 
 from __future__ import annotations

@@ -1,30 +1,16 @@
 """Load: 50 clients swipe for 60 s against gunicorn and PostgreSQL over loopback, then every decision is counted.
 
-A bounded script, no load tool: one thread per client, each a reader of its own with a keep-alive connection
-(http.client) and the CSRF cookie of its first GET /, in a loop without pause until the time is up, as the
-deck's script (static/js/deck.js) works the page: it holds the cards GET / served, decides the top one (a keep
-or a skip at random, POST /deck/decide/, source=key), drops the cards the reply says a skip moved back, and
-below 3 cards asks for the page's 5 again (GET /deck/cards/?count=…, leaving out the cards it holds and those
-it decided lately). (Until December 2026 each decision came after a GET of one card: half again as many
-requests as the page sends.) One decision in 20 is posted twice at once on two connections, a double click.
-Every request's latency (at the client, so it includes the wait for a free server thread) and status are
-recorded, after a few seconds of warm-up that are not. A connection gunicorn closes under a request (a worker
-replaced after max_requests) is counted, and the request sent once more on a new connection, as a browser
-does; a decision is idempotent, so this cannot store it twice.
+One thread per client, each a reader with a keep-alive connection and the CSRF cookie of its first GET /,
+working the page as static/js/deck.js does: it holds the cards served, decides the top one (POST
+/deck/decide/), and below 3 cards asks for more. One decision in 20 is posted twice at once, a double click.
+Latencies are taken at the client, after a warm-up; a connection closed under a request (a worker replaced
+after max_requests) is retried once on a new one, as a browser does. The database `<name>_load` is seeded
+afresh each run (`seed_bench --papers 20000 --users 50`); gunicorn runs gunicorn.conf.py.
 
-The database, `<DATABASE_URL's name>_load`, is made again on each run: migrated, seeded by
-`manage.py seed_bench --papers 20000 --users 50 --swipes 0 --no-rank`, each reader's deck ranked once.
-Gunicorn runs with the repo's gunicorn.conf.py and bench.settings; the reranks the decisions queue go to a
-Redis database of their own (13), which nothing consumes and which is emptied before and after.
-
-Afterwards, from the database: no reply at or above 500; the decisions acknowledged (200 with
-decided.created true) are exactly the rows stored during the run, reader by reader; no (user, paper) is
-stored twice; each double click stored once (one of its two replies says created); every stored keep is in
-the reader's default list. Exit status 1 if any check fails. Results go to docs/benchmarks.json under
-"load" (the other keys are kept) and docs/benchmarks.md.
-
-BENCH_LOAD_SECONDS (default 60), BENCH_LOAD_CLIENTS (default 50) and BENCH_LOAD_PAUSE (a reader's look at
-each card before deciding, default 0 s) change the run; tests/test_load.py runs a short one through `run_load`.
+Checks (exit status 1 if one fails): no 5xx; the decisions acknowledged are exactly the rows stored, reader
+by reader; no (user, paper) twice; each double click stored once; every keep in the default list. The
+learning runs (60 and 150 readers) add the Celery worker and the learning lag. BENCH_LOAD_SECONDS,
+BENCH_LOAD_CLIENTS and BENCH_LOAD_PAUSE change the run; tests/test_load.py runs a short one.
 """
 
 from __future__ import annotations

@@ -1,28 +1,14 @@
 """A Zotero Web API v3 stand-in on 127.0.0.1 that refuses what the real API refuses.
 
-It knows API keys (`add_key`), keeps each user's collections and items in memory with keys and
-versions, and serves, per the API documentation (zotero.org/support/dev/web_api/v3/basics and
-…/write_api):
+Per zotero.org/support/dev/web_api/v3 (basics, write_api): API keys (`add_key`, GET /keys/current, 403 for
+an unknown key or one without write access), each user's collections and items in memory with keys and
+versions, paged lists, writes of at most 50 objects (413 past it) answered by index, Zotero-Write-Token
+(412 when reused), item versions (412 when stale), Zotero's schema for the item types we write, `since` and
+`itemKey` reads, trashed items left out, Last-Modified-Version on every answer.
 
-- GET /keys/current: the key's own userID and access; an unknown or missing key is a 403;
-- GET /users/<id>/collections with start/limit (at most 100) and Total-Results;
-- POST /users/<id>/collections and POST /users/<id>/items: a JSON array of at most 50 objects (more is
-  a 413); a Zotero-Write-Token already used in that library is a 412; a key without write access is a
-  403; each object is answered in `successful`/`success`, `unchanged` or `failed` by its index. An object
-  with "key" and "version" updates that item (its properties replaced, the others kept); a stale version
-  fails with 412, an unknown key with 404, a new item without itemType with 400.
-
-A request without Zotero-API-Version is answered as version 3, the default, and recorded as such
-(`Request.api_version` is None). Faults are queued and served one per request, in order: `status`
-(code=, retry_after=, backoff=) answers that status without doing anything, `backoff` (seconds=)
-answers normally with a Backoff header, `lost` does the request and drops the connection unanswered.
-A fault given on=(method, path ending), e.g. on=("POST", "/items"), waits for the first request it
-matches. `refuse(archive_id, code, message)` makes every write of the item with that archiveID fail.
-GET /users/<id>/items/top lists top-level items; `q` with qmode=everything searches every field.
-Items are checked against Zotero's schema for the types we write (a field the type lacks is a 400 for that
-object), a note's parent and an item's collections must exist, and GET /items takes `itemKey` (at most 50
-keys) and `since` (a library version), and leaves trashed items (`deleted`) out unless includeTrashed=1.
-Every answer about a library carries its Last-Modified-Version.
+Faults are queued and served one per request in order (`status` with retry_after/backoff, `backoff`, `lost`
+drops the connection), optionally waiting for a matching request (on=("POST", "/items")); `refuse` makes the
+writes of one archiveID fail.
 """
 
 from __future__ import annotations

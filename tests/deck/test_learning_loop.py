@@ -23,7 +23,7 @@ from paperswipe.celery import app
 from ..factories import PaperFactory, UserFactory
 from .conftest import physics_reader
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 
 @pytest.fixture

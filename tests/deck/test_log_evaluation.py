@@ -16,7 +16,7 @@ from papers.models import Category, Paper
 from ..factories import UserFactory
 from .conftest import physics_reader
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 
 @pytest.fixture

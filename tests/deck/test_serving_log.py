@@ -10,7 +10,7 @@ from papers.models import Paper
 
 from .conftest import FOLLOWED, physics_reader
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 
 @pytest.fixture
