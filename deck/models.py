@@ -53,10 +53,15 @@ class Swipe(models.Model):
     model_version = models.PositiveIntegerField(null=True, blank=True, help_text="The reader's model then.")
     # False for a decision made while the reader had paused learning: stored, shown, never learned from.
     teaches = models.BooleanField(default=True, db_default=True)
+    # Made by the page for each decision, online or queued offline: a resend is the same decision.
+    device_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         db_table = "accounts_swipe"  # the table from before the deck had its own app
-        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_swipe_per_user_and_paper")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="one_swipe_per_user_and_paper"),
+            models.UniqueConstraint(fields=["user", "device_id"], name="one_swipe_per_device_decision"),
+        ]
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="swipe_history_idx"),
             models.Index(fields=["paper", "user"], name="swipe_paper_user_idx"),

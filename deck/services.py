@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from uuid import UUID
 
 from django.db import connection, transaction
 from django.db.models.signals import post_save
@@ -55,6 +56,15 @@ def decide(
     return _record(user, paper, decision, source, origin)
 
 
+class DecidedElsewhere(Exception):
+    """A queued decision on a paper the reader had decided otherwise meanwhile (another device, another tab):
+    the first decision stands."""
+
+    def __init__(self, first: Swipe) -> None:
+        super().__init__(f"{first.paper_id} was decided already")
+        self.first = first
+
+
 @dataclass(frozen=True)
 class Decided:
     swipe: Swipe
@@ -71,11 +81,15 @@ def decide_in_deck(
     source: str = Swipe.Source.BUTTON,
     origin: str = Swipe.Origin.DECK,
     reading_list: ReadingList | None = None,
+    device_id: UUID | None = None,
 ) -> Decided:
     """A decision from the deck: recorded as `decide` does, and the next cards react at once, before the
     rerank (queues.nudge_queue), in the same transaction and under the same lock. A keep with
-    `reading_list` ("Keep and save to <list>") goes to that list instead of the default one."""
-    swipe, created = _record(user, paper, decision, source, origin, reading_list)
+    `reading_list` ("Keep and save to <list>") goes to that list instead of the default one.
+
+    `device_id`, the page's id of the decision, makes a resend (a queue sent again after a lost answer) the
+    same decision; a different decision on the paper stored first raises DecidedElsewhere."""
+    swipe, created = _record(user, paper, decision, source, origin, reading_list, device_id)
     if not created or not swipe.teaches:  # paused: the order stays as it is
         return Decided(swipe=swipe, created=created, withdrawn=[])
     withdrawn = queues.nudge_queue(user=user, paper_id=paper.pk, kept=swipe.decision == Swipe.Decision.KEEP)
@@ -83,16 +97,36 @@ def decide_in_deck(
 
 
 def _record(
-    user: User, paper: Paper, decision: str, source: str, origin: str, reading_list: ReadingList | None = None
+    user: User,
+    paper: Paper,
+    decision: str,
+    source: str,
+    origin: str,
+    reading_list: ReadingList | None = None,
+    device_id: UUID | None = None,
 ) -> tuple[Swipe, bool]:
     lock_account(user)
-    swipe = Swipe(user=user, paper=paper, decision=decision, source=source, origin=origin, created_at=timezone.now())
+    swipe = Swipe(
+        user=user,
+        paper=paper,
+        decision=decision,
+        source=source,
+        origin=origin,
+        created_at=timezone.now(),
+        device_id=device_id,
+    )
     swipe.teaches = not learning_paused(user=user)
     serving_log.note_served(swipe=swipe)
     if not _insert_once(swipe):
-        # The unique (user, paper) constraint caught a repeated decision (a double click): the first one
-        # stands. Any other failure (the account deleted meanwhile) raised in the INSERT and goes up.
-        return Swipe.objects.get(user=user, paper=paper), False
+        # A unique constraint caught a repeat: (user, paper), a double click, where the first one stands; or
+        # (user, device_id), the same decision sent again. Any other failure (the account deleted meanwhile)
+        # raised in the INSERT and goes up.
+        first = Swipe.objects.filter(user=user, paper=paper).first()
+        if device_id is None and first is not None:
+            return first, False
+        if first is not None and first.device_id == device_id:
+            return first, False
+        raise DecidedElsewhere(first or Swipe.objects.get(user=user, device_id=device_id))
     DeckCard.objects.filter(user=user, paper=paper).delete()
     if swipe.teaches:
         _learn_after_commit(user)
@@ -104,15 +138,24 @@ def _record(
 
 
 def _insert_once(swipe: Swipe) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on (user, paper): a repeat inserts nothing and raises nothing, so the
-    decision's transaction needs no savepoint (two round trips of every decision). Sets the id and sends
-    post_save as `create` would; False when the reader had decided this paper already."""
-    fields = ("user_id", "paper_id", "decision", "source", "created_at", "teaches", *serving_log.SERVED_FIELDS)
+    """INSERT … ON CONFLICT DO NOTHING, on (user, paper) or (user, device_id): a repeat inserts nothing and
+    raises nothing, so the decision's transaction needs no savepoint (two round trips of every decision).
+    Sets the id and sends post_save as `create` would; False when a constraint caught a repeat."""
+    fields = (
+        "user_id",
+        "paper_id",
+        "decision",
+        "source",
+        "created_at",
+        "teaches",
+        "device_id",
+        *serving_log.SERVED_FIELDS,
+    )
     table, quote = Swipe._meta.db_table, connection.ops.quote_name
     columns = ", ".join(quote(field) for field in fields)
     sql = (
         f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 -- our own table
-        f"ON CONFLICT ({quote('user_id')}, {quote('paper_id')}) DO NOTHING RETURNING {quote('id')}"
+        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}"
     )
     with connection.cursor() as cursor:
         columns_of = {field.attname: field for field in Swipe._meta.concrete_fields}
@@ -156,14 +199,27 @@ def undo_last(*, user: User) -> Swipe | Postponed | None:
         return latest_put_off
     if last is None:
         return None
-    last.delete()
+    return _take_back(user, last)
+
+
+@transaction.atomic
+def undo_decision(*, user: User, device_id: UUID) -> Swipe | None:
+    """Take back the decision the page made with this id, latest or not: an undo queued offline behind it.
+    Sent twice, the second finds nothing."""
+    lock_account(user)
+    swipe = Swipe.objects.select_for_update().filter(user=user, device_id=device_id).select_related("paper").first()
+    return None if swipe is None else _take_back(user, swipe)
+
+
+def _take_back(user: User, swipe: Swipe) -> Swipe:
+    swipe.delete()
     reader_model.history_changed(user=user)  # a model cannot unlearn one decision: it is fitted again
     _learn_after_commit(user)
-    if last.list_entry_id:
-        library_services.take_out_untouched(entry_id=last.list_entry_id)
+    if swipe.list_entry_id:
+        library_services.take_out_untouched(entry_id=swipe.list_entry_id)
     # Back on top of the queue as it was served, reason and all; the page shows it with that reason.
-    last.paper.deck_card = serving_log.restore_card(user=user, swipe=last)  # type: ignore[attr-defined]
-    return last
+    swipe.paper.deck_card = serving_log.restore_card(user=user, swipe=swipe)  # type: ignore[attr-defined]
+    return swipe
 
 
 @transaction.atomic
