@@ -20,6 +20,11 @@ class DecideForm(forms.Form):
     origin = forms.ChoiceField(choices=Swipe.Origin.choices, required=False)
     next = forms.CharField(required=False, max_length=2000)
     list = IdField(required=False)  # "Keep and save to <list>": a keep that goes to this list, not the default
+    device_id = forms.UUIDField(required=False)  # the page's id of this decision: a resend is the same one
+
+
+class UndoForm(forms.Form):
+    device_id = forms.UUIDField(required=False)  # that decision, not the latest: an offline undo sent later
 
 
 class LaterForm(forms.Form):
@@ -35,7 +40,8 @@ class DeckForm(forms.Form):
 class DeckCardsForm(forms.Form):
     exclude = IdListField(required=False, max_ids=100)
     # How many cards the page is short of: a refill after one decision asks for one or two, not five.
-    count = forms.IntegerField(required=False, min_value=1, max_value=5)
+    # Up to 50 for the copy a device keeps for reading offline (static/js/deck.js).
+    count = forms.IntegerField(required=False, min_value=1, max_value=50)
 
 
 class HistoryFilterForm(forms.Form):

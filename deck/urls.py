@@ -8,6 +8,7 @@ app_name = "deck"
 urlpatterns = [
     path("", views.home, name="deck"),
     path("try/", views.try_deck, name="try"),
+    path("offline/", views.offline, name="offline"),
     path("papers/trending/", views.trending, name="trending"),
     path("deck/cards/", views.cards, name="cards"),
     path("deck/decide/", views.decide, name="decide"),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedRequest
 from library.models import ReadingList
@@ -33,6 +33,7 @@ from .forms import (
     LaterForm,
     SeedPapersForm,
     TrendingForm,
+    UndoForm,
 )
 from .models import DeckSettings, Interest, Postponed, Swipe
 from .seeds import add_seed_papers
@@ -69,6 +70,13 @@ def home(request: HttpRequest) -> HttpResponse:
 # The front door and the trial deck are the same for every visitor: a shared cache may keep them a few
 # minutes (a signed-in reader's pages are private: accounts.middleware.PrivateResponsesMiddleware).
 PUBLIC_MAX_AGE = 300
+
+
+@require_GET
+@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for any page while the network is gone (paperswipe/pwa.py)."""
+    return render(request, "deck/offline.html")
 
 
 @cache_control(public=True, max_age=PUBLIC_MAX_AGE)
@@ -133,14 +141,18 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     source = form.cleaned_data["source"] or Swipe.Source.BUTTON
     chosen = form.cleaned_data["list"]
     reading_list = get_object_or_404(ReadingList, user=request.user, pk=chosen) if chosen else None
-    done = services.decide_in_deck(
-        user=request.user,
-        paper=paper,
-        decision=form.cleaned_data["decision"],
-        source=source,
-        origin=form.cleaned_data["origin"] or Swipe.Origin.PAGE,
-        reading_list=reading_list,
-    )
+    try:
+        done = services.decide_in_deck(
+            user=request.user,
+            paper=paper,
+            decision=form.cleaned_data["decision"],
+            source=source,
+            origin=form.cleaned_data["origin"] or Swipe.Origin.PAGE,
+            reading_list=reading_list,
+            device_id=form.cleaned_data["device_id"],
+        )
+    except services.DecidedElsewhere as conflict:
+        return _decided_elsewhere(request, conflict.first)
     if wants_json(request):
         decided = {"created": done.created, "decision": done.swipe.decision}
         if reading_list is not None:
@@ -152,10 +164,27 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 
+def _decided_elsewhere(request: AuthenticatedRequest, first: Swipe) -> HttpResponse:
+    what = "kept" if first.decision == Swipe.Decision.KEEP else "skipped"
+    message = f"You had {what} “{first.paper.title}” already, on another device or tab; that decision stands."
+    if wants_json(request):
+        return JsonResponse({"error": message, "decided": {"created": False, "decision": first.decision}}, status=409)
+    messages.info(request, message)
+    return redirect("deck:deck")
+
+
 @login_required
 @require_POST
 def undo(request: AuthenticatedRequest) -> HttpResponse:
-    undone = services.undo_last(user=request.user)
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("An undo names a decision by the id its page gave it, or nothing.")
+    device_id = form.cleaned_data["device_id"]
+    undone: Swipe | Postponed | None
+    if device_id is not None:
+        undone = services.undo_decision(user=request.user, device_id=device_id)
+    else:
+        undone = services.undo_last(user=request.user)
     if wants_json(request):
         if undone is None:
             return _deck_reply(request, [], undone=None, undid="There is nothing to undo.")

@@ -93,3 +93,19 @@ class ZoteroSendForm(forms.Form):
     entry = IdField(required=False)
     paper = IdField(required=False)
     notes = forms.BooleanField(required=False)
+
+
+class SharedForm(forms.Form):
+    """What a phone's share sheet sends to the installed app (the manifest's share_target): any of the three
+    may hold the arXiv link or id."""
+
+    title = forms.CharField(required=False, max_length=2000)
+    text = forms.CharField(required=False, max_length=2000)
+    url = forms.CharField(required=False, max_length=2000)
+
+    def arxiv_id(self) -> str | None:
+        from papers.references.parse import parse_id_lines
+
+        shared = "\n".join(self.cleaned_data[name] for name in ("url", "text", "title"))
+        ids, _ = parse_id_lines(shared)
+        return ids[0] if ids else None

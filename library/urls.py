@@ -31,6 +31,7 @@ urlpatterns = [
     path("settings/zotero/remove/", zotero_views.zotero_disconnect, name="zotero_disconnect"),
     path("library/export/<str:fmt>/", views.library_export, name="library_export"),
     path("save/", views.save, name="save"),
+    path("shared-in/", views.shared_in, name="shared_in"),
     path("shared/<str:token>/", views.shared, name="shared"),
     path("shared/<str:token>/feed/", feeds.SharedListFeed(), name="shared_feed"),
 ]

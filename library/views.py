@@ -10,11 +10,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedRequest
 from papers.models import Paper
 from papers.references.parse import ReferenceFileError
+from papers.references.resolve import resolve
 from papers.similar import like_these
 from paperswipe.forms import form_errors
 from paperswipe.negotiation import wants_json
@@ -30,6 +31,7 @@ from .forms import (
     ListFilterForm,
     ListNameForm,
     SaveToListForm,
+    SharedForm,
 )
 from .models import ReadingList, ReadingListEntry
 
@@ -327,3 +329,24 @@ def import_entries(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         messages.error(request, f"Nothing was imported: {error}")
         return redirect("library:detail", slug=the_list.slug)
     return render(request, "library/import_report.html", {"list": the_list, "report": report})
+
+
+@login_required
+@require_GET
+def shared_in(request: AuthenticatedRequest) -> HttpResponse:
+    """A link or id shared to the installed app: the paper's page, where "Save to…" waits (fetched from arXiv
+    first when the catalog does not have it)."""
+    form = SharedForm(request.GET)
+    arxiv_id = form.arxiv_id() if form.is_valid() else None
+    if arxiv_id is None:
+        return render(
+            request, "library/shared_in.html", {"problem": "What was shared holds no arXiv link or id."}, status=400
+        )
+    found = resolve(pasted=arxiv_id)
+    papers = found.papers()
+    if not papers:
+        problem = found.error or f"arXiv has no paper {arxiv_id}."
+        return render(request, "library/shared_in.html", {"problem": problem}, status=404 if not found.error else 503)
+    paper = papers[0]
+    messages.info(request, f"Shared to PaperSwipe: choose a list to save “{paper.title}” to.")
+    return redirect(f"{paper.get_absolute_url()}#save-{paper.pk}")

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .health.views import health, ranking
+from .pwa import manifest, service_worker
 from .security import csp_report
 
 # The admin signs in through allauth's login, so two-factor and the rate limits apply there too.
@@ -19,4 +20,6 @@ urlpatterns = [
     path("admin/ranking/", admin.site.admin_view(ranking), name="admin_ranking"),
     path("admin/", admin.site.urls),
     path("csp-report/", csp_report, name="csp_report"),
+    path("manifest.webmanifest", manifest, name="manifest"),
+    path("sw.js", service_worker, name="service_worker"),
 ]

@@ -675,4 +675,5 @@ def test_keys_pressed_faster_than_the_server_answers_decide_each_card_once_and_t
     expect(page.locator("#caught-up")).to_be_hidden()
     for _ in range(5):  # and it keeps refilling as the reader goes on
         assert decide_with_key(page, "j") not in decisions
-    assert Swipe.objects.filter(user=user).count() == len(presses) + 5
+    # Sent in order, one after another (the outbox): the last answers come a moment after the cards moved.
+    wait_for(lambda: Swipe.objects.filter(user=user).count() == len(presses) + 5)

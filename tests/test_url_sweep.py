@@ -30,6 +30,10 @@ PUBLIC = {
     "accounts/3rdparty/login/error/",
     "accounts/social/login/cancelled/",
     "accounts/social/login/error/",
+    # The installable app: the same for everyone, nothing of anyone's (tests/test_installable_app.py).
+    "manifest.webmanifest",
+    "sw.js",
+    "offline/",
 }
 # A secret in the address is the key: a wrong one is refused, never a page.
 BY_TOKEN = {

@@ -70,6 +70,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "frame-src": ["https://arxiv.org", "https://export.arxiv.org"],
         "object-src": [NONE],
         "base-uri": [SELF],

@@ -1,9 +1,15 @@
 "use strict";
 // The swipe deck, enhanced: decisions post in the background, the next cards are already in the
 // page, and keys and drags work. Without this file every button is a plain form POST.
+// Every decision, undo and save goes through the device's outbox (static/js/offline_store.js) in order, with
+// an id made here: without signal they wait there and the page says how many; back online they are sent,
+// each once. The deck's next 50 cards are kept on the device for the offline page, which runs this file too.
 (() => {
   const deck = document.getElementById("deck");
   if (!deck) return;
+  const store = window.PaperSwipeStore;
+  const offlinePage = document.body.hasAttribute("data-offline-page");
+  const outboxStatus = document.getElementById("outbox-status");
   const progress = document.getElementById("progress");
   const caughtUp = document.getElementById("caught-up");
   const errorBox = document.getElementById("deck-error");
@@ -14,7 +20,12 @@
   const pdfFrame = document.getElementById("pdf-frame");
   const helpDialog = document.getElementById("help-dialog");
   const helpButton = document.getElementById("help-button");
-  const csrf = undoForm.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The cookie's token, read when sending: it changes at sign-in, and the offline page has none of its own.
+  const csrf = () => (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1]
+    || (undoForm.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+  let reader = document.body.dataset.reader || "";
+  const OFFLINE_CARDS = 50;
+  const memoryOutbox = []; // where IndexedDB is missing: the page's own life, still in order and once
   const THRESHOLD = 0.28; // of the card's width
   const REFILL_BELOW = 3;
   const BATCH = 5; // the cards the page holds when full, as the server sends them first
@@ -81,7 +92,7 @@
   async function request(url, options = {}) {
     const response = await fetch(url, {
       ...options,
-      headers: { Accept: "application/json", "X-CSRFToken": csrf },
+      headers: { Accept: "application/json", "X-CSRFToken": csrf() },
       credentials: "same-origin",
     });
     if (!response.ok) {
@@ -126,7 +137,7 @@
   }
 
   async function refill() {
-    if (refilling || exhausted || cards().length >= REFILL_BELOW) return;
+    if (refilling || exhausted || offlinePage || cards().length >= REFILL_BELOW) return;
     refilling = true;
     const exclude = [...cards().map((c) => c.dataset.paper), ...pending].join(",");
     try {
@@ -145,63 +156,193 @@
     }
   }
 
+  // ---------------------------------------------------------------- the outbox
+  const outbox = {
+    async add(op) {
+      if (store && reader) return store.queue(reader, op);
+      memoryOutbox.push({ ...op, seq: memoryOutbox.length ? memoryOutbox.at(-1).seq + 1 : 1 });
+    },
+    async all() {
+      if (store && reader) return store.queued(reader).catch(() => []);
+      return [...memoryOutbox];
+    },
+    async drop(op) {
+      if (store && reader) return store.unqueue(op.seq);
+      memoryOutbox.splice(memoryOutbox.findIndex((o) => o.seq === op.seq), 1);
+    },
+  };
+  const cardsBySent = new Map(); // device id → the card element this page took away for it
+  const sentHere = []; // decisions sent from this page, latest last: what an offline undo takes back
+  let flushing = false;
+  let retryTimer = null;
+  let retryDelay = 2000;
+  // navigator.onLine and its events are hints at best (a captive portal is "online", a tunnel may not say
+  // it is gone): what failed to send is tried again after a growing pause, and at once when the browser
+  // says it is online or the page comes back into view.
+  function retryLater(delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, delay);
+  }
+
+  async function showWaiting() {
+    const waiting = (await outbox.all()).length;
+    if (!outboxStatus) return;
+    outboxStatus.hidden = waiting === 0;
+    outboxStatus.textContent = waiting === 1 ? "1 decision waiting to be sent" : `${waiting} decisions waiting to be sent`;
+  }
+
+  function formBody(fields) {
+    const body = new FormData();
+    Object.entries(fields).forEach(([name, value]) => body.set(name, value));
+    return body;
+  }
+
+  // The session ended (signed out elsewhere, expired): nothing of this reader's stays on the page's device
+  // but the queue, which waits for this same reader to sign in again.
+  async function sessionEnded() {
+    if (store) await Promise.all([store.forgetCopies(), store.forgetReader()]).catch(() => {});
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "forget" });
+    }
+    fail("You are signed out. What you decided waits on this device until you sign in again.");
+  }
+
+  // Send what waits, in order, each once: the server knows each decision by its device id, so an answer lost
+  // on the way only means the same decision is sent again.
+  async function flush() {
+    if (flushing) return showWaiting();
+    flushing = true;
+    clearTimeout(retryTimer);
+    try {
+      for (;;) {
+        const [op] = await outbox.all();
+        if (!op) break;
+        let response;
+        try {
+          response = await fetch(op.url, {
+            method: "POST",
+            body: formBody(op.fields),
+            headers: { Accept: "application/json", "X-CSRFToken": csrf() },
+            credentials: "same-origin",
+          });
+        } catch (error) {
+          retryLater(retryDelay); // no connection: it waits on the device
+          retryDelay = Math.min(retryDelay * 2, 60000);
+          break;
+        }
+        retryDelay = 2000;
+        const signedOut = response.redirected && new URL(response.url).pathname.startsWith("/accounts/login");
+        if (signedOut || response.status === 403 || response.status === 410) {
+          await sessionEnded();
+          break;
+        }
+        if ([502, 503, 504].includes(response.status)) {
+          retryLater(15000); // busy or restarting: again in a moment, still in order
+          break;
+        }
+        await outbox.drop(op);
+        const data = await response.json().catch(() => ({}));
+        settle(op, response, data);
+      }
+    } finally {
+      flushing = false;
+      await showWaiting();
+      showState();
+    }
+  }
+
+  function settle(op, response, data) {
+    const card = cardsBySent.get(op.device);
+    cardsBySent.delete(op.device);
+    if (op.fields.paper) pending.delete(String(op.fields.paper));
+    if (response.ok) {
+      if ("progress" in data && !offlinePage) progress.textContent = data.progress;
+      if ("can_undo" in data) undoButton.disabled = !data.can_undo;
+      if (op.kind === "save") return say(data.message || "Saved.");
+      if (op.kind === "undo") return;
+      errorBox.hidden = true;
+      if (op.kind === "decide") sentHere.push(op);
+      // After a skip the server moves the next cards most like it back in the queue: the ones this page
+      // already holds go too, and the refill below brings what is now ahead of them.
+      (data.withdrawn || []).forEach((id) => {
+        const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(id))}"]`);
+        if (held) held.remove();
+      });
+      // A refill that found nothing while decisions were on their way did not mean the end: ask again.
+      exhausted = false;
+      refill();
+      return;
+    }
+    if (response.status === 409) return fail(data.error); // decided first elsewhere: that one stands
+    const what = { decide: op.fields.decision, later: "“Not now”", save: "save", undo: "undo" }[op.kind];
+    if (card && op.kind !== "save" && op.kind !== "undo") putBack(card);
+    fail(
+      response.status === 404
+        ? `Your ${what} was not saved: that paper is no longer in PaperSwipe.`
+        : `Your ${what} was not saved: the server had a problem (${response.status}).${card ? " The card is back; try again in a moment." : ""}`,
+    );
+  }
+
+  function putBack(card) {
+    card.classList.remove("leaving", "leaving-left", "leaving-right", "leaving-up", "dragging");
+    card.style.transform = "";
+    deck.prepend(card);
+    showState();
+  }
+
+  // ---------------------------------------------------------------- decisions
   // `list`: "Keep and save to <list>", a keep that goes to that list (its id and name) instead of the default.
-  function decide(decision, source, list = null) {
+  async function decide(decision, source, list = null) {
     const card = top();
     if (!card) return;
     const form = card.querySelector(`.decide-form input[name=decision][value=${decision}]`).form;
-    const body = new FormData(form);
-    body.set("source", source);
-    if (list) body.set("list", list.id);
+    const fields = Object.fromEntries(new FormData(form));
+    delete fields.csrfmiddlewaretoken; // the header carries the current one
+    fields.source = source;
+    if (list) fields.list = list.id;
+    const device = crypto.randomUUID();
+    if (decision !== "later") fields.device_id = device;
     // It flies off over the next card, which is shown under it at once (site.css): a key pressed during the
     // flight decides the card the reader sees, not one still hidden behind it.
     card.classList.add("leaving", { keep: "leaving-right", skip: "leaving-left", later: "leaving-up" }[decision]);
     inFlight += 1;
+    undoButton.disabled = false;
     pending.add(card.dataset.paper);
-    let failed = false;
+    cardsBySent.set(device, card);
     const title = card.querySelector(".paper-title").textContent.trim();
+    const html = card.outerHTML;
     // The page's one-time notes ("You follow 2 categories.") have been read by the first decision.
     document.querySelectorAll(".messages").forEach((notes) => notes.remove());
     afterTransition(card, () => {
-      if (failed) return;
+      inFlight -= 1;
+      if (!card.classList.contains("leaving")) return; // put back meanwhile
       card.remove();
+      dropFromCopy(card.dataset.paper);
       showState();
       const said = { keep: "Kept", skip: "Skipped", later: "Not now (back tomorrow)" }[decision];
       say(list ? `Kept and saved in “${list.name}”: ${title}` : `${said}: ${title}`);
       focusTop();
     });
-    post(form.action, body)
-      .then((data) => {
-        errorBox.hidden = true;
-        // After a skip the server moves the next cards most like it back in the queue: the ones this page
-        // already holds go too, and the refill below brings what is now ahead of them.
-        (data.withdrawn || []).forEach((id) => {
-          const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(id))}"]`);
-          if (held) held.remove();
-        });
-        // A refill that found nothing while decisions were on their way did not mean the end: the queue
-        // moves with each decision (what went back above is still to come, a rerank may have refilled it),
-        // and an end declared too soon left a deck empty with papers still queued. Ask again after each one.
-        exhausted = false;
-      })
-      .catch((error) => {
-        const what = decision === "later" ? "“Not now”" : decision;
-        // Put the card back so nothing is lost.
-        failed = true;
-        card.classList.remove("leaving", "leaving-left", "leaving-right", "leaving-up", "dragging");
-        card.style.transform = "";
-        deck.prepend(card);
-        fail(
-          error.status
-            ? `Your ${what} was not saved: the server had a problem (${error.status}). The card is back; try again in a moment.`
-            : `Your ${what} was not saved: no connection. The card is back; try again when you are online.`,
-        );
-      })
-      .finally(() => { inFlight -= 1; pending.delete(card.dataset.paper); showState(); refill(); });
+    await outbox.add({ kind: decision === "later" ? "later" : "decide", url: form.action, fields, device, html, title });
+    retryDelay = 2000; // a new action: the next try comes soon again
+    flush();
     refill();
   }
 
   async function undo() {
+    const queued = await outbox.all();
+    const last = queued.at(-1);
+    if (last && (last.kind === "decide" || last.kind === "later") && !flushing) {
+      // Not sent yet: it never leaves the device, and its card comes back as it was.
+      await outbox.drop(last);
+      cardsBySent.delete(last.device);
+      pending.delete(String(last.fields.paper));
+      restore(last.html);
+      say(`Undid: ${last.fields.decision === "keep" ? "Keep" : last.fields.decision === "skip" ? "Skip" : "Not now"} · ${last.title}`);
+      await showWaiting();
+      return;
+    }
+    if (offlinePage) return queueUndo();
     if (undoButton.disabled) return;
     undoButton.disabled = true;
     try {
@@ -213,16 +354,74 @@
         deck.prepend(restored);
         exhausted = false;
       }
+      sentHere.pop();
       if (data.undid) say(data.undid);
       if (restored) {
         showState();
         focusTop();
       }
-    } catch (e) {
+    } catch (error) {
       undoButton.disabled = false;
-      fail("Could not undo. Check your connection and try again.");
+      if (!error.status) return queueUndo(); // no connection: the undo waits on the device like a decision
+      fail("Could not undo: the server had a problem. Try again in a moment.");
     }
     showState();
+  }
+
+  // An undo of a decision already sent, made without a connection: it names that decision by its id.
+  async function queueUndo() {
+    const sent = sentHere.pop();
+    if (!sent) return fail("Nothing to undo on this device while offline.");
+    await outbox.add({ kind: "undo", url: deck.dataset.undoUrl, fields: { device_id: sent.device }, device: crypto.randomUUID() });
+    restore(sent.html);
+    say(`Undid: ${sent.fields.decision === "keep" ? "Keep" : "Skip"} · ${sent.title}`);
+    await showWaiting();
+    flush();
+  }
+
+  function restore(html) {
+    const holder = document.createElement("div");
+    holder.innerHTML = html; // the card's own markup, as the server rendered it
+    const card = holder.firstElementChild;
+    card.classList.remove("leaving", "leaving-left", "leaving-right", "leaving-up", "dragging");
+    card.style.transform = "";
+    const old = deck.querySelector(`[data-paper="${CSS.escape(card.dataset.paper)}"]`);
+    if (old) old.remove();
+    deck.prepend(card);
+    showState();
+    focusTop();
+  }
+
+  // ---------------------------------------------------------------- the copy kept for offline
+  let copying = null;
+  async function keepForOffline() {
+    if (!store || !reader || offlinePage || copying) return;
+    const held = await store.copy(reader, "deck").catch(() => null);
+    const fresh = held && Date.now() - held.at < 10 * 60 * 1000 && held.value.cards.length >= OFFLINE_CARDS / 2;
+    if (fresh) return;
+    copying = (async () => {
+      try {
+        const exclude = [...pending].slice(0, 100).join(",");
+        const response = await fetch(`${deck.dataset.moreUrl}?exclude=${exclude}&count=${OFFLINE_CARDS}`, {
+          headers: { Accept: "application/json" }, credentials: "same-origin",
+        });
+        if (!response.ok || response.redirected) return;
+        const data = await response.json();
+        await store.keep(reader, "deck", { cards: data.cards });
+      } catch (error) {
+        // offline meanwhile: the copy there is stays
+      } finally {
+        copying = null;
+      }
+    })();
+  }
+  async function dropFromCopy(paper) {
+    if (!store || !reader) return;
+    const held = await store.copy(reader, "deck").catch(() => null);
+    if (!held) return;
+    const cards = held.value.cards.filter((html) => !html.includes(`data-paper="${paper}"`));
+    await store.keep(reader, "deck", { cards });
+    keepForOffline();
   }
 
   function openPdf() {
@@ -243,12 +442,13 @@
   // Save to a list in the background (the card stays, the status line says where it went), or keep and
   // save in one decision.
   async function saveOnly(form) {
-    try {
-      const data = await post(form.action, new FormData(form));
-      say(data.message);
-    } catch (error) {
-      fail("Not saved to the list. Check your connection and try again.");
-    }
+    const fields = Object.fromEntries(new FormData(form));
+    delete fields.csrfmiddlewaretoken;
+    const name = form.elements.list.selectedOptions[0].textContent;
+    await outbox.add({ kind: "save", url: form.action, fields, device: crypto.randomUUID() });
+    say(`Saving to “${name}”…`);
+    retryDelay = 2000;
+    flush();
   }
   deck.addEventListener("submit", (event) => {
     const save = event.target.closest(".save-to");
@@ -347,6 +547,18 @@
   // A mouse drag that starts on a link would otherwise drag the link's address away.
   deck.addEventListener("dragstart", (event) => event.preventDefault());
 
-  showState();
-  refill();
+  window.addEventListener("online", () => { flush(); keepForOffline(); });
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) flush(); });
+  (async () => {
+    if (offlinePage) {
+      await window.PaperSwipeOffline; // the cards this device kept, put in by static/js/offline.js
+      reader = (store && (await store.reader().catch(() => ""))) || "";
+    }
+    showState();
+    await flush();
+    if (!offlinePage) {
+      refill();
+      keepForOffline();
+    }
+  })();
 })();

@@ -2,6 +2,37 @@
 // on closes it. A form with data-confirm asks before it submits (deleting a list).
 (() => {
   "use strict";
+  // The installable app's worker (paperswipe/pwa.py): the app shell kept for the train without signal.
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+  // What this device keeps for offline reading (static/js/offline_store.js): whose it is, and the lists as
+  // last seen. A page served to nobody signed in, online, means the session is over: the copies go.
+  const store = window.PaperSwipeStore;
+  const reader = document.body.dataset.reader;
+  const forgetDevice = () => Promise.all([
+    store ? store.forgetCopies().catch(() => {}) : null,
+    store ? store.forgetReader().catch(() => {}) : null,
+    navigator.serviceWorker && navigator.serviceWorker.controller
+      ? navigator.serviceWorker.controller.postMessage({ type: "forget" }) : null,
+  ]);
+  if (store && !document.body.hasAttribute("data-offline-page")) {
+    if (reader) {
+      store.setReader(reader).catch(() => {});
+      if (window.location.pathname.startsWith("/lists/")) {
+        const main = document.getElementById("main");
+        store.keep(reader, window.location.pathname, { html: main.innerHTML }).catch(() => {});
+      }
+    } else {
+      store.reader().then((last) => { if (last) forgetDevice(); }).catch(() => {});
+    }
+  }
+  document.querySelectorAll("form[action$='/accounts/logout/']").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.forgotten) return;
+      event.preventDefault();
+      const go = () => { form.dataset.forgotten = "1"; form.submit(); };
+      Promise.race([forgetDevice(), new Promise((resolve) => setTimeout(resolve, 1000))]).then(go, go);
+    });
+  });
   const menu = document.querySelector(".account-menu");
   if (menu) {
     const close = (event) => { if (menu.open && !menu.contains(event.target)) menu.open = false; };
