@@ -146,7 +146,7 @@ def test_a_shared_browser_never_shows_one_readers_cards_or_sends_their_decisions
     bob = reader_with_papers(django_user_model, "bob@example.org", "cs.CY")
     sign_in(phone, live_server.url, alice)
     ready_for_offline(phone, alice)
-    alice_cards = set(phone.locator("#deck .deck-card").evaluate_all("cards => cards.map(c => c.dataset.arxivId)"))
+    alice_cards = set(Paper.objects.filter(primary_category__code="cs.LG").values_list("arxiv_id", flat=True))
 
     # Alice decides three cards on a train; by the time the network is back her session has ended.
     phone.context.set_offline(True)
@@ -163,8 +163,9 @@ def test_a_shared_browser_never_shows_one_readers_cards_or_sends_their_decisions
     ready_for_offline(phone, bob)
     phone.context.set_offline(True)
     phone.reload()
+    expect(phone.locator("#progress")).to_have_text("Offline: 30 papers kept on this device")
     shown = set(phone.locator("#deck .deck-card").evaluate_all("cards => cards.map(c => c.dataset.arxivId)"))
-    assert shown
+    assert len(shown) == 30
     assert not shown & alice_cards
     phone.context.set_offline(False)
     phone.goto(f"{live_server.url}/")
