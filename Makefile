@@ -106,9 +106,12 @@ WRK := /usr/bin/wrk
 
 # `make bench` at the default scale; BENCH_PAPERS=1000000 BENCH_DECISIONS=100000 make bench at all of
 # arXiv (the seeded database is kept for the next run at that scale). Results: docs/benchmarks.md.
-bench: $(VENV)/.dev-deps $(WRK)
+# Lighthouse (npm, pinned by bench/lighthouse/package-lock.json) runs on Debian's Chromium; Node from Debian.
+LIGHTHOUSE := bench/lighthouse/node_modules/.bin/lighthouse
+
+bench: $(VENV)/.dev-deps $(WRK) $(CHROMIUM) $(LIGHTHOUSE)
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_uploads.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_ranking.py && $(PY) bench/bench_learning.py && $(PY) bench/bench_scale.py && $(PY) bench/bench_load.py && $(PY) bench/bench_announcement.py && $(PY) bench/bench_digests.py'
+		DJANGO_SETTINGS_MODULE=paperswipe.settings.test sh -c '$(PY) bench/bench_import.py && $(PY) bench/bench_uploads.py && $(PY) bench/bench_harvest.py && $(PY) bench/bench_ranking.py && $(PY) bench/bench_learning.py && $(PY) bench/bench_scale.py && $(PY) bench/bench_load.py && $(PY) bench/bench_announcement.py && $(PY) bench/bench_digests.py && $(PY) bench/bench_lighthouse.py'
 
 $(WRK):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -117,6 +120,18 @@ $(WRK):
 	else \
 		echo "The benchmark needs wrk at $(WRK): sudo apt-get install wrk"; exit 1; \
 	fi
+
+$(LIGHTHOUSE): bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Lighthouse needs Node and npm: installing Debian's nodejs and npm packages."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+		else \
+			echo "Lighthouse needs npm: sudo apt-get install nodejs npm"; exit 1; \
+		fi; \
+	fi
+	npm ci --prefix bench/lighthouse --no-audit --no-fund --loglevel=error
+	touch $@
 
 screenshots: $(VENV)/.dev-deps $(CHROMIUM)
 	$(PY) scripts/screenshots.py

@@ -357,6 +357,35 @@ def _announcement(r: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _lighthouse(r: dict[str, Any] | None) -> list[str]:
+    """Lighthouse's scores of the deck page on a phone (`bench/bench_lighthouse.py`), if it ran."""
+    if not r:
+        return []
+    rows = [
+        f"| {category} | ≥ {r['target']} | {score}{' ✓' if score >= r['target'] else ' ✗'} |"
+        for category, score in r["scores"].items()
+    ]
+    why = [f"- {category} lost points on: {', '.join(titles)}" for category, titles in r["below_target"].items()]
+    return [
+        "",
+        "## Lighthouse: the deck page on a phone",
+        "",
+        *textwrap.wrap(
+            f"Written by `bench/bench_lighthouse.py` on {r['when']}: Lighthouse {r['lighthouse']} (npm) on Debian's "
+            f"Chromium, headless, its {r['form_factor']} profile (slowed CPU and network), against gunicorn and the "
+            f"Celery worker on PostgreSQL and Redis, a signed-in reader's deck over {r['papers']:,} papers. "
+            f"Largest contentful paint {r['largest_contentful_paint_ms'] / 1000:.1f} s (simulated), "
+            f"{r['total_byte_weight'] / 1024:.0f} KB transferred.",
+            width=105,
+        ),
+        "",
+        "| category | target | score |",
+        "|---|---|---|",
+        *rows,
+        *(["", *why] if why else []),
+    ]
+
+
 def render(data: dict[str, Any]) -> str:
     if not data.get("scales"):  # only the load run so far
         sections = [
@@ -366,6 +395,7 @@ def render(data: dict[str, Any]) -> str:
             *_uploads(data.get("uploads")),
             *_digests(data.get("digests")),
             *_announcement(data.get("announcement")),
+            *_lighthouse(data.get("lighthouse")),
         ]
         return "\n".join(["# Benchmarks", *sections]) + "\n"
     machine = data["machine"]
@@ -430,11 +460,12 @@ def render(data: dict[str, Any]) -> str:
         "",
         INDEXES,
     ]
-    if any(data.get(key) for key in ("load", "load_learning", "learning", "uploads", "digests", "announcement")):
+    sections = ("load", "load_learning", "learning", "uploads", "digests", "announcement", "lighthouse")
+    if any(data.get(key) for key in sections):
         lines[-1] = lines[-1].rstrip("\n")
         lines += _load(data.get("load")) + _load_learning(data.get("load_learning"))
         lines += _learning(data.get("learning")) + _uploads(data.get("uploads")) + _digests(data.get("digests"))
-        lines += _announcement(data.get("announcement"))
+        lines += _announcement(data.get("announcement")) + _lighthouse(data.get("lighthouse"))
     return "\n".join(lines) + "\n"
 
 

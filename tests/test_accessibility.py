@@ -6,12 +6,13 @@ offline. The context bypasses the site's CSP so that the test may inject axe; th
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from library.selectors import default_list
 from papers.models import Paper
 
 from .browsing import sign_in
+from .conftest import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("taxonomy")]
 
@@ -87,4 +88,31 @@ def test_no_page_has_a_serious_accessibility_violation_signed_out(live_server, b
 def test_no_page_has_a_serious_accessibility_violation_signed_in(live_server, browser, reader_with_history, scheme):
     reader = reader_with_history
     found = axe_violations(browser, live_server.url, filled(PRIVATE, reader), scheme, user=reader)
+    assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_offline_deck_and_the_offline_note_have_no_violation(live_server, browser, reader_with_history, scheme):
+    """What the service worker shows without a network: the deck from the device's cards with a decision
+    waiting to be sent, and the note on a page the device does not keep."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server.url, reader_with_history)
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)")
+    held = "reader => window.PaperSwipeStore.copy(reader, 'deck').then((c) => c ? c.value.cards.length : 0)"
+    wait_for(lambda: page.evaluate(held, str(reader_with_history.pk)) > 1, 20)
+    context.set_offline(True)
+    found = {}
+    for path in ("/", "/stats/"):
+        page.goto(live_server.url + path)
+        if path == "/":
+            expect(page.locator("#progress")).to_contain_text("Offline ·")
+            page.keyboard.press("j")
+            expect(page.locator("#outbox-status")).to_have_text("1 decision waiting to be sent")
+        else:
+            expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+        page.add_script_tag(path=AXE)
+        if violations := page.evaluate(RUN_AXE):
+            found[path] = violations
+    context.close()
     assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)

@@ -187,7 +187,7 @@ def check_installable_and_offline(live_server, phone):
     phone.context.set_offline(True)
     phone.reload()  # answered by the worker: the offline page, with the card this device kept
     expect(phone.get_by_role("heading", name="Your deck (offline)")).to_be_attached()
-    expect(phone.locator("#progress")).to_have_text("Offline: 1 paper kept on this device")
+    expect(phone.locator("#progress")).to_have_text("Offline · 1 paper on this device")
     expect(phone.locator("#deck .deck-card")).to_have_attribute("data-arxiv-id", paper.arxiv_id)
     assert user.email not in phone.content()
     phone.goto(f"{live_server.url}/stats/")  # a page no device keeps

@@ -52,7 +52,7 @@ def go_offline_and_decide(page: Page, live_server, user) -> tuple[list[tuple[str
     """Offline: reload, ten drags, one undo, one Save to. Returns the nine decisions, the saved paper, the list."""
     page.context.set_offline(True)
     page.reload()
-    expect(page.locator("#progress")).to_contain_text("Offline:")
+    expect(page.locator("#progress")).to_contain_text("Offline ·")
     decided = []
     for i in range(10):
         keep = i % 3 == 0
@@ -163,7 +163,7 @@ def test_a_shared_browser_never_shows_one_readers_cards_or_sends_their_decisions
     ready_for_offline(phone, bob)
     phone.context.set_offline(True)
     phone.reload()
-    expect(phone.locator("#progress")).to_have_text("Offline: 30 papers kept on this device")
+    expect(phone.locator("#progress")).to_have_text("Offline · 30 papers on this device")
     shown = set(phone.locator("#deck .deck-card").evaluate_all("cards => cards.map(c => c.dataset.arxivId)"))
     assert len(shown) == 30
     assert not shown & alice_cards

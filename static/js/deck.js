@@ -226,6 +226,8 @@
             credentials: "same-origin",
           });
         } catch (error) {
+          const saving = status.textContent.match(/^Saving to (“.*”)…$/);
+          if (saving) say(`${saving[1]}: saved here, sent when online`);
           retryLater(retryDelay); // no connection: it waits on the device
           retryDelay = Math.min(retryDelay * 2, 60000);
           break;
@@ -261,7 +263,7 @@
       if (op.kind === "save") return say(data.message || "Saved.");
       if (op.kind === "undo") return;
       errorBox.hidden = true;
-      if (op.kind === "decide") sentHere.push(op);
+      if (op.kind === "decide" || op.kind === "later") sentHere.push(op);
       // After a skip the server moves the next cards most like it back in the queue: the ones this page
       // already holds go too, and the refill below brings what is now ahead of them.
       (data.withdrawn || []).forEach((id) => {
@@ -372,9 +374,13 @@
   async function queueUndo() {
     const sent = sentHere.pop();
     if (!sent) return fail("Nothing to undo on this device while offline.");
-    await outbox.add({ kind: "undo", url: deck.dataset.undoUrl, fields: { device_id: sent.device }, device: crypto.randomUUID() });
+    // A decision by its id; a "Not now" (kept by paper, not by id) as the latest action, which it is once
+    // everything before it in the outbox has gone.
+    const fields = sent.kind === "later" ? {} : { device_id: sent.device };
+    await outbox.add({ kind: "undo", url: deck.dataset.undoUrl, fields, device: crypto.randomUUID() });
     restore(sent.html);
-    say(`Undid: ${sent.fields.decision === "keep" ? "Keep" : "Skip"} · ${sent.title}`);
+    const what = { keep: "Keep", skip: "Skip", later: "Not now" }[sent.fields.decision];
+    say(`Undid: ${what} · ${sent.title}`);
     await showWaiting();
     flush();
   }

@@ -15,7 +15,7 @@ window.PaperSwipeOffline = (async () => {
     deck.innerHTML = kept.value.cards.join(""); // our own server-rendered, escaped card markup
     const count = kept.value.cards.length;
     document.getElementById("progress").textContent =
-      `Offline: ${count} ${count === 1 ? "paper" : "papers"} kept on this device`;
+      `Offline · ${count} ${count === 1 ? "paper" : "papers"} on this device`;
     document.getElementById("offline-deck").hidden = false;
     note.hidden = true;
     document.title = "Your deck (offline) · PaperSwipe";
