@@ -1,12 +1,15 @@
 """The deck on a phone without signal: the service worker serves the page, decisions queue on the device
 and are sent in order, each once, when the network is back; a shared browser never mixes two readers."""
 
+import re
+import time
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from deck import selectors
-from deck.models import Swipe
+from deck.models import Postponed, Swipe
 from library import services as library_services
 from library.models import ReadingListEntry
 from papers.models import Category, Paper
@@ -84,6 +87,8 @@ def test_offline_decisions_and_a_save_are_stored_once_in_order_when_the_network_
     ready_for_offline(phone, user)
 
     decided, saved, list_name = go_offline_and_decide(phone, live_server, user)
+    phone.keyboard.press("n")  # and "Not now" on the card just saved: back tomorrow, learned from nothing
+    expect(phone.locator("#outbox-status")).to_have_text("11 decisions waiting to be sent")
     assert Swipe.objects.filter(user=user).count() == 0
 
     phone.context.set_offline(False)
@@ -102,6 +107,7 @@ def test_offline_decisions_and_a_save_are_stored_once_in_order_when_the_network_
         )
     ) == [saved]
 
+    assert Postponed.objects.filter(user=user, paper__arxiv_id=saved).exists()
     phone.reload()
     expect(phone.locator("#progress")).to_have_text(selectors.progress(user=user).text)
 
@@ -180,3 +186,51 @@ def test_a_shared_browser_never_shows_one_readers_cards_or_sends_their_decisions
     wait_for(lambda: Swipe.objects.filter(user=alice).count() == 3, 20)
     assert [arxiv_id for arxiv_id, _ in stored(alice)] == queued
     assert Swipe.objects.filter(user=bob).count() == 0
+
+
+def test_the_network_cut_in_the_middle_of_the_sync_loses_nothing_and_doubles_nothing(
+    live_server, phone, django_user_model, monkeypatch
+):
+    user = reader_with_papers(django_user_model, "cut@example.org", "cs.LG")
+    library_services.create_list(user=user, name="Thesis")
+    sign_in(phone, live_server.url, user)
+    ready_for_offline(phone, user)
+    decided, _, _ = go_offline_and_decide(phone, live_server, user)
+
+    from deck import services as deck_services
+
+    record = deck_services.decide_in_deck
+
+    def slowly(**kwargs):  # a slow line: each decision takes a moment to come back
+        time.sleep(0.4)
+        return record(**kwargs)
+
+    monkeypatch.setattr(deck_services, "decide_in_deck", slowly)
+    phone.context.set_offline(False)
+    wait_for(lambda: Swipe.objects.filter(user=user).count() >= 3, 20)
+    phone.context.set_offline(True)  # the train enters a tunnel with the queue half sent
+    expect(phone.locator("#outbox-status")).to_have_text(re.compile(r"[1-9] decisions? waiting to be sent"))
+    assert 3 <= Swipe.objects.filter(user=user).count() < len(decided)
+    phone.context.set_offline(False)
+    expect(phone.locator("#outbox-status")).to_be_hidden(timeout=30000)
+    assert stored(user) == decided
+
+
+def test_a_list_reads_offline_as_last_seen_and_says_so(live_server, phone, django_user_model):
+    user = reader_with_papers(django_user_model, "lists@example.org", "cs.LG", count=3)
+    thesis = library_services.create_list(user=user, name="Thesis")
+    paper = Paper.objects.filter(primary_category__code="cs.LG").first()
+    library_services.add_to_list(reading_list=thesis, paper=paper)
+    sign_in(phone, live_server.url, user)
+    phone.wait_for_function("navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)")
+    phone.goto(f"{live_server.url}/lists/{thesis.slug}/")
+    expect(phone.get_by_role("heading", name="Thesis")).to_be_visible()
+    wait_for(lambda: phone.evaluate(f"PaperSwipeStore.copy('{user.pk}', '/lists/{thesis.slug}/')") is not None, 10)
+
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server.url}/lists/{thesis.slug}/")
+    expect(phone.locator("#offline-banner")).to_contain_text("Offline: your copy from")
+    expect(phone.get_by_role("heading", name="Thesis")).to_be_visible()
+    expect(phone.locator("#offline-copy")).to_contain_text(paper.title)
+    phone.goto(f"{live_server.url}/lists/never-opened/")
+    expect(phone.get_by_role("heading", name="You are offline")).to_be_visible()
