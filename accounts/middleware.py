@@ -43,6 +43,21 @@ class PrivateResponsesMiddleware:
         return redirect("account_login")
 
 
+class SameReaderMiddleware:
+    """A write queued on a device names the reader who made it (X-PaperSwipe-Reader, static/js/deck.js): sent
+    under any other session (signed out and in as someone else meanwhile), it is refused, never stored as
+    theirs. The page then keeps it for its own reader."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        claimed = request.headers.get("X-PaperSwipe-Reader")
+        if claimed is not None and (not request.user.is_authenticated or str(request.user.pk) != claimed):
+            return JsonResponse({"error": "This was decided under another account."}, status=403)
+        return self.get_response(request)
+
+
 class RejectNulMiddleware:
     """NUL characters have no place in any field; PostgreSQL cannot store them in text either."""
 

@@ -25,6 +25,7 @@ class DecideForm(forms.Form):
 
 class UndoForm(forms.Form):
     device_id = forms.UUIDField(required=False)  # that decision, not the latest: an offline undo sent later
+    postponed = IdField(required=False)  # that paper's "Not now", not the latest
 
 
 class LaterForm(forms.Form):

@@ -193,10 +193,7 @@ def undo_last(*, user: User) -> Swipe | Postponed | None:
     put_off = Postponed.objects.filter(user=user, until__gt=timezone.now()).select_related("paper")
     latest_put_off = put_off.order_by("-created_at").first()
     if latest_put_off is not None and (last is None or latest_put_off.created_at > last.created_at):
-        latest_put_off.delete()  # its queue row never left: the card is back in its place
-        card = DeckCard.objects.filter(user=user, paper=latest_put_off.paper).select_related("reason_paper").first()
-        latest_put_off.paper.deck_card = card  # type: ignore[attr-defined]
-        return latest_put_off
+        return _bring_back(user, latest_put_off)
     if last is None:
         return None
     return _take_back(user, last)
@@ -209,6 +206,22 @@ def undo_decision(*, user: User, device_id: UUID) -> Swipe | None:
     lock_account(user)
     swipe = Swipe.objects.select_for_update().filter(user=user, device_id=device_id).select_related("paper").first()
     return None if swipe is None else _take_back(user, swipe)
+
+
+@transaction.atomic
+def undo_postponed(*, user: User, paper_id: int) -> Postponed | None:
+    """Take back the "Not now" on this paper, latest or not: an undo queued offline. Sent twice, the second
+    finds nothing."""
+    lock_account(user)
+    put_off = Postponed.objects.filter(user=user, paper_id=paper_id).select_related("paper").first()
+    return None if put_off is None else _bring_back(user, put_off)
+
+
+def _bring_back(user: User, put_off: Postponed) -> Postponed:
+    put_off.delete()  # its queue row never left: the card is back in its place
+    card = DeckCard.objects.filter(user=user, paper=put_off.paper).select_related("reason_paper").first()
+    put_off.paper.deck_card = card  # type: ignore[attr-defined]
+    return put_off
 
 
 def _take_back(user: User, swipe: Swipe) -> Swipe:

@@ -183,6 +183,8 @@ def undo(request: AuthenticatedRequest) -> HttpResponse:
     undone: Swipe | Postponed | None
     if device_id is not None:
         undone = services.undo_decision(user=request.user, device_id=device_id)
+    elif form.cleaned_data["postponed"]:
+        undone = services.undo_postponed(user=request.user, paper_id=form.cleaned_data["postponed"])
     else:
         undone = services.undo_last(user=request.user)
     if wants_json(request):

@@ -73,7 +73,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 def _shell() -> tuple[list[str], str]:
     """The app shell's URLs (hashed in production) and a digest of their contents and the offline page's."""
     root = Path(settings.BASE_DIR)
-    files = [root / "templates" / "base.html", root / "templates" / "deck" / "offline.html"]
+    files = [root / "templates" / "base.html", *sorted((root / "templates" / "deck").glob("[_o]*.html"))]
     urls = [reverse("deck:offline")]
     for directory in SHELL_DIRECTORIES:
         for path in sorted((root / "static" / directory).rglob("*")):

@@ -234,3 +234,28 @@ def test_a_list_reads_offline_as_last_seen_and_says_so(live_server, phone, djang
     expect(phone.locator("#offline-copy")).to_contain_text(paper.title)
     phone.goto(f"{live_server.url}/lists/never-opened/")
     expect(phone.get_by_role("heading", name="You are offline")).to_be_visible()
+
+
+def test_two_tabs_of_one_reader_send_one_queue_once(live_server, phone, django_user_model):
+    user = reader_with_papers(django_user_model, "tabs@example.org", "cs.LG")
+    sign_in(phone, live_server.url, user)
+    ready_for_offline(phone, user)
+    other = phone.context.new_page()
+    other.goto(f"{live_server.url}/")
+    phone.context.set_offline(True)
+    phone.bring_to_front()  # a tab in the background runs its timers slowly, as a browser does
+    phone.reload()
+    expect(phone.locator("#progress")).to_contain_text("Offline ·")
+    first = [swipe(phone, keep=True) for _ in range(3)]
+    other.bring_to_front()
+    other.reload()  # the second tab leaves out what the first one decided
+    expect(other.locator("#outbox-status")).to_have_text("3 decisions waiting to be sent")
+    assert not set(other.locator("#deck .deck-card").evaluate_all("cs => cs.map(c => c.dataset.arxivId)")) & set(first)
+    second = [swipe(other, keep=False) for _ in range(2)]
+    phone.context.set_offline(False)
+    wait_for(lambda: Swipe.objects.filter(user=user).count() == 5, 30)
+    expect(phone.locator("#outbox-status")).to_be_hidden(timeout=30000)
+    expect(other.locator("#outbox-status")).to_be_hidden(timeout=30000)
+    assert stored(user) == [(a, "keep") for a in first] + [(a, "skip") for a in second]
+    expect(phone.locator("#deck-error")).to_be_hidden()
+    expect(other.locator("#deck-error")).to_be_hidden()

@@ -7,7 +7,7 @@
 (() => {
   const deck = document.getElementById("deck");
   if (!deck) return;
-  const store = window.PaperSwipeStore;
+  let store = window.PaperSwipeStore;
   const offlinePage = document.body.hasAttribute("data-offline-page");
   const outboxStatus = document.getElementById("outbox-status");
   const progress = document.getElementById("progress");
@@ -159,7 +159,13 @@
   // ---------------------------------------------------------------- the outbox
   const outbox = {
     async add(op) {
-      if (store && reader) return store.queue(reader, op);
+      if (store && reader) {
+        try {
+          return await store.queue(reader, op);
+        } catch (error) {
+          store = null; // private mode, a full disk: this page's memory keeps the queue, in order
+        }
+      }
       memoryOutbox.push({ ...op, seq: memoryOutbox.length ? memoryOutbox.at(-1).seq + 1 : 1 });
     },
     async all() {
@@ -170,9 +176,14 @@
       if (store && reader) return store.unqueue(op.seq);
       memoryOutbox.splice(memoryOutbox.findIndex((o) => o.seq === op.seq), 1);
     },
+    async attempted(op) {
+      op.attempted = true;
+      if (store && reader) await store.attempted(op.seq).catch(() => {});
+    },
   };
   const cardsBySent = new Map(); // device id → the card element this page took away for it
-  const sentHere = []; // decisions sent from this page, latest last: what an offline undo takes back
+  const triesOf = new Map(); // outbox seq → sends that met a server fault on this page
+  const madeHere = []; // decisions and Not nows made on this page, latest last: what Undo takes back
   let flushing = false;
   let retryTimer = null;
   let retryDelay = 2000;
@@ -183,6 +194,10 @@
     clearTimeout(retryTimer);
     retryTimer = setTimeout(flush, delay);
   }
+
+  // The reader's other tabs share the queue: each says when it changed, so every tab counts right.
+  const tabs = "BroadcastChannel" in window ? new BroadcastChannel("paperswipe-outbox") : null;
+  if (tabs) tabs.onmessage = () => showWaiting();
 
   async function showWaiting() {
     const waiting = (await outbox.all()).length;
@@ -209,7 +224,13 @@
 
   // Send what waits, in order, each once: the server knows each decision by its device id, so an answer lost
   // on the way only means the same decision is sent again.
-  async function flush() {
+  function flush() {
+    // One sender at a time across the reader's tabs: two would post the same queue twice.
+    if (navigator.locks) return navigator.locks.request("paperswipe-outbox", { ifAvailable: true }, (lock) => (lock ? send() : showWaiting()));
+    return send();
+  }
+
+  async function send() {
     if (flushing) return showWaiting();
     flushing = true;
     clearTimeout(retryTimer);
@@ -217,12 +238,14 @@
       for (;;) {
         const [op] = await outbox.all();
         if (!op) break;
+        await outbox.attempted(op);
         let response;
         try {
           response = await fetch(op.url, {
             method: "POST",
             body: formBody(op.fields),
-            headers: { Accept: "application/json", "X-CSRFToken": csrf() },
+            // Whose queue this is: under any other session the server refuses it (accounts/middleware.py).
+            headers: { Accept: "application/json", "X-CSRFToken": csrf(), "X-PaperSwipe-Reader": reader },
             credentials: "same-origin",
           });
         } catch (error) {
@@ -238,11 +261,18 @@
           await sessionEnded();
           break;
         }
-        if ([502, 503, 504].includes(response.status)) {
-          retryLater(15000); // busy or restarting: again in a moment, still in order
+        // Busy, restarting, or a fault a moment may clear: again later, still in order. A decision this page
+        // still holds the card of comes back to the reader on a fault instead, after a few tries.
+        const transient = response.status === 429 || response.status >= 502;
+        const fault = response.status >= 500 && !transient;
+        const tries = (triesOf.get(op.seq) || 0) + 1;
+        triesOf.set(op.seq, tries);
+        if (transient || (fault && !cardsBySent.has(op.device) && tries < 5)) {
+          retryLater(15000);
           break;
         }
         await outbox.drop(op);
+        if (tabs) tabs.postMessage("sent");
         const data = await response.json().catch(() => ({}));
         settle(op, response, data);
       }
@@ -256,14 +286,13 @@
   function settle(op, response, data) {
     const card = cardsBySent.get(op.device);
     cardsBySent.delete(op.device);
-    if (op.fields.paper) pending.delete(String(op.fields.paper));
+    if (op.kind === "decide" || op.kind === "later") pending.delete(String(op.fields.paper));
     if (response.ok) {
       if ("progress" in data && !offlinePage) progress.textContent = data.progress;
       if ("can_undo" in data) undoButton.disabled = !data.can_undo;
       if (op.kind === "save") return say(data.message || "Saved.");
-      if (op.kind === "undo") return;
+      if (op.kind === "undo") return undone(op, data);
       errorBox.hidden = true;
-      if (op.kind === "decide" || op.kind === "later") sentHere.push(op);
       // After a skip the server moves the next cards most like it back in the queue: the ones this page
       // already holds go too, and the refill below brings what is now ahead of them.
       (data.withdrawn || []).forEach((id) => {
@@ -275,12 +304,19 @@
       refill();
       return;
     }
-    if (response.status === 409) return fail(data.error); // decided first elsewhere: that one stands
+    if (response.status === 409) { // decided first elsewhere: that one stands, and its card stays gone
+      if (card) card.remove();
+      return fail(data.error);
+    }
     const what = { decide: op.fields.decision, later: "“Not now”", save: "save", undo: "undo" }[op.kind];
-    if (card && op.kind !== "save" && op.kind !== "undo") putBack(card);
+    if (card && op.kind !== "save" && op.kind !== "undo") {
+      putBack(card);
+      const made = madeHere.findIndex((m) => m.device === op.device);
+      if (made >= 0) madeHere.splice(made, 1);
+    }
     fail(
       response.status === 404
-        ? `Your ${what} was not saved: that paper is no longer in PaperSwipe.`
+        ? `Your ${what} was not saved: its paper or list is no longer there.`
         : `Your ${what} was not saved: the server had a problem (${response.status}).${card ? " The card is back; try again in a moment." : ""}`,
     );
   }
@@ -325,64 +361,62 @@
       say(list ? `Kept and saved in “${list.name}”: ${title}` : `${said}: ${title}`);
       focusTop();
     });
-    await outbox.add({ kind: decision === "later" ? "later" : "decide", url: form.action, fields, device, html, title });
+    const op = { kind: decision === "later" ? "later" : "decide", url: form.action, fields, device, html, title };
+    madeHere.push(op);
+    await outbox.add(op);
     retryDelay = 2000; // a new action: the next try comes soon again
     flush();
     refill();
   }
 
-  async function undo() {
-    const queued = await outbox.all();
-    const last = queued.at(-1);
-    if (last && (last.kind === "decide" || last.kind === "later") && !flushing) {
-      // Not sent yet: it never leaves the device, and its card comes back as it was.
-      await outbox.drop(last);
-      cardsBySent.delete(last.device);
-      pending.delete(String(last.fields.paper));
-      restore(last.html);
-      say(`Undid: ${last.fields.decision === "keep" ? "Keep" : last.fields.decision === "skip" ? "Skip" : "Not now"} · ${last.title}`);
-      await showWaiting();
-      return;
-    }
-    if (offlinePage) return queueUndo();
-    if (undoButton.disabled) return;
-    undoButton.disabled = true;
-    try {
-      const data = await post(deck.dataset.undoUrl, new FormData(undoForm));
-      const [restored] = cardsFrom(data);
-      if (restored) {
-        const old = deck.querySelector(`[data-arxiv-id="${CSS.escape(data.undone)}"]`);
-        if (old) old.remove();
-        deck.prepend(restored);
-        exhausted = false;
-      }
-      sentHere.pop();
-      if (data.undid) say(data.undid);
-      if (restored) {
-        showState();
-        focusTop();
-      }
-    } catch (error) {
-      undoButton.disabled = false;
-      if (!error.status) return queueUndo(); // no connection: the undo waits on the device like a decision
-      fail("Could not undo: the server had a problem. Try again in a moment.");
-    }
-    showState();
+  // Undo goes through the outbox too, in order behind what it takes back. What never left the device is
+  // simply dropped; anything that may have reached the server is named: a decision by its device id, a
+  // "Not now" by its paper, so that a resend finds nothing more to take back. With nothing made on this page,
+  // the server's latest decision is taken back, and its card comes from the answer.
+  let undoing = Promise.resolve();
+  function undo() {
+    undoing = undoing.then(undoOne, undoOne);
+    return undoing;
   }
 
-  // An undo of a decision already sent, made without a connection: it names that decision by its id.
-  async function queueUndo() {
-    const sent = sentHere.pop();
-    if (!sent) return fail("Nothing to undo on this device while offline.");
-    // A decision by its id; a "Not now" (kept by paper, not by id) as the latest action, which it is once
-    // everything before it in the outbox has gone.
-    const fields = sent.kind === "later" ? {} : { device_id: sent.device };
-    await outbox.add({ kind: "undo", url: deck.dataset.undoUrl, fields, device: crypto.randomUUID() });
-    restore(sent.html);
-    const what = { keep: "Keep", skip: "Skip", later: "Not now" }[sent.fields.decision];
-    say(`Undid: ${what} · ${sent.title}`);
+  async function undoOne() {
+    const last = madeHere.pop();
+    if (!last) {
+      if (undoButton.disabled) return;
+      undoButton.disabled = true;
+      await outbox.add({ kind: "undo", url: deck.dataset.undoUrl, fields: {}, device: crypto.randomUUID() });
+      return flush();
+    }
+    const queued = (await outbox.all()).find((op) => op.device === last.device);
+    cardsBySent.delete(last.device);
+    pending.delete(String(last.fields.paper));
+    if (queued && !queued.attempted && !flushing) {
+      await outbox.drop(queued); // never sent: it never leaves the device
+    } else {
+      const fields = last.kind === "later" ? { postponed: last.fields.paper } : { device_id: last.device };
+      await outbox.add({ kind: "undo", url: deck.dataset.undoUrl, fields, device: crypto.randomUUID() });
+      retryDelay = 2000;
+      flush();
+    }
+    restore(last.html);
+    const what = { keep: "Keep", skip: "Skip", later: "Not now" }[last.fields.decision];
+    say(`Undid: ${what} · ${last.title}`);
     await showWaiting();
-    flush();
+  }
+
+  // The answer to an undo of the server's latest decision (none was made on this page): its card, back on top.
+  function undone(op, data) {
+    if (Object.keys(op.fields).length) return;
+    const [restored] = cardsFrom(data);
+    if (restored) {
+      const old = deck.querySelector(`[data-arxiv-id="${CSS.escape(data.undone)}"]`);
+      if (old) old.remove();
+      deck.prepend(restored);
+      exhausted = false;
+      showState();
+      focusTop();
+    }
+    if (data.undid) say(data.undid);
   }
 
   function restore(html) {
@@ -391,6 +425,8 @@
     const card = holder.firstElementChild;
     card.classList.remove("leaving", "leaving-left", "leaving-right", "leaving-up", "dragging");
     card.style.transform = "";
+    card.querySelectorAll(".more").forEach((button) => button.remove()); // prepare() adds it again, working
+    card.querySelectorAll(".abstract").forEach((abstract) => abstract.classList.remove("clamped", "open"));
     const old = deck.querySelector(`[data-paper="${CSS.escape(card.dataset.paper)}"]`);
     if (old) old.remove();
     deck.prepend(card);
@@ -414,6 +450,8 @@
         if (!response.ok || response.redirected) return;
         const data = await response.json();
         await store.keep(reader, "deck", { cards: data.cards });
+        // Decided while it was on its way: never back in the offline deck.
+        await store.change(reader, "deck", (value) => ({ cards: withoutDecided(value.cards) }));
       } catch (error) {
         // offline meanwhile: the copy there is stays
       } finally {
@@ -421,12 +459,12 @@
       }
     })();
   }
+  const paperOf = (html) => (html.match(/data-paper="(\d+)"/) || [])[1];
+  const withoutDecided = (cards) => cards.filter((html) => !pending.has(paperOf(html)));
   async function dropFromCopy(paper) {
     if (!store || !reader) return;
-    const held = await store.copy(reader, "deck").catch(() => null);
-    if (!held) return;
-    const cards = held.value.cards.filter((html) => !html.includes(`data-paper="${paper}"`));
-    await store.keep(reader, "deck", { cards });
+    await store.change(reader, "deck", (value) => ({ cards: value.cards.filter((html) => paperOf(html) !== paper) }))
+      .catch(() => {});
     keepForOffline();
   }
 
@@ -560,6 +598,13 @@
       await window.PaperSwipeOffline; // the cards this device kept, put in by static/js/offline.js
       reader = (store && (await store.reader().catch(() => ""))) || "";
     }
+    // Decided on this device and not sent yet (offline, another tab): their cards are not shown again.
+    (await outbox.all()).forEach((op) => {
+      if (op.kind !== "decide" && op.kind !== "later") return;
+      pending.add(String(op.fields.paper));
+      const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(op.fields.paper))}"]`);
+      if (held) held.remove();
+    });
     showState();
     await flush();
     if (!offlinePage) {

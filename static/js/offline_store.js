@@ -35,8 +35,20 @@ window.PaperSwipeStore = (() => {
     queued: (reader) => run("outbox", "readonly", (store) => store.index("reader").getAll(reader))
       .then((ops) => ops.sort((a, b) => a.seq - b.seq)),
     unqueue: (seq) => run("outbox", "readwrite", (store) => store.delete(seq)),
+    // Noted before each send: an undo of something that may have reached the server must be sent too.
+    attempted: (seq) => run("outbox", "readwrite", (store) => {
+      const request = store.get(seq);
+      request.onsuccess = () => { if (request.result) store.put({ ...request.result, attempted: true }); };
+    }),
     keep: (reader, key, value) => run("copies", "readwrite", (store) => store.put({ reader, key, value, at: Date.now() })),
     copy: (reader, key) => run("copies", "readonly", (store) => store.get([reader, key])),
+    // Read and write in one transaction, so that two writers never undo each other's change.
+    change: (reader, key, edit) => run("copies", "readwrite", (store) => {
+      const request = store.get([reader, key]);
+      request.onsuccess = () => {
+        if (request.result) store.put({ ...request.result, value: edit(request.result.value) });
+      };
+    }),
     forgetCopies: () => run("copies", "readwrite", (store) => store.clear()),
     setReader: (reader) => run("meta", "readwrite", (store) => store.put(reader, "reader")),
     reader: () => run("meta", "readonly", (store) => store.get("reader")),

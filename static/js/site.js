@@ -22,6 +22,8 @@
         store.keep(reader, window.location.pathname, { html: main.innerHTML }).catch(() => {});
       }
     } else {
+      // Signed out: whatever a late write left behind goes too; the worker's shell only if someone was here.
+      store.forgetCopies().catch(() => {});
       store.reader().then((last) => { if (last) forgetDevice(); }).catch(() => {});
     }
   }

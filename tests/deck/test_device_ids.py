@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from deck.models import Swipe
+from deck.models import Postponed, Swipe
 from library.models import ReadingListEntry
 
 from ..factories import PaperFactory, UserFactory
@@ -114,3 +114,43 @@ def test_an_undo_cannot_reach_another_readers_decision(client, reader, papers):
     response = client.post("/deck/undo/", {"device_id": str(device_id)}, **JSON).json()
     assert response["undid"] == "There is nothing to undo."
     assert Swipe.objects.filter(user=other).count() == 1
+
+
+def test_a_queue_sent_under_another_readers_session_is_refused(client, reader, papers):
+    alice = UserFactory()
+    response = client.post(
+        "/deck/decide/",
+        {"paper": papers[0].pk, "decision": "keep", "device_id": str(uuid.uuid4())},
+        HTTP_X_PAPERSWIPE_READER=str(alice.pk),
+        **JSON,
+    )
+    assert response.status_code == 403
+    assert not Swipe.objects.exists()
+    own = client.post(
+        "/deck/decide/",
+        {"paper": papers[0].pk, "decision": "keep", "device_id": str(uuid.uuid4())},
+        HTTP_X_PAPERSWIPE_READER=str(reader.pk),
+        **JSON,
+    )
+    assert own.status_code == 200
+    assert Swipe.objects.get().user == reader
+
+
+def test_a_queue_sent_after_the_session_ended_is_refused(client, reader, papers):
+    client.logout()
+    response = client.post(
+        "/deck/decide/", {"paper": papers[0].pk, "decision": "keep"}, HTTP_X_PAPERSWIPE_READER=str(reader.pk), **JSON
+    )
+    assert response.status_code == 403
+    assert not Swipe.objects.exists()
+
+
+def test_an_undo_queued_offline_takes_back_that_papers_not_now_once(client, reader, papers):
+    client.post("/deck/later/", {"paper": papers[0].pk}, **JSON)
+    decide(client, papers[1], "keep", str(uuid.uuid4()), **JSON)  # made after it: an undo of the latest would take this
+    undone = client.post("/deck/undo/", {"postponed": papers[0].pk}, **JSON).json()
+    assert undone["undone"] == papers[0].arxiv_id
+    assert not Postponed.objects.filter(user=reader).exists()
+    again = client.post("/deck/undo/", {"postponed": papers[0].pk}, **JSON).json()
+    assert again["undid"] == "There is nothing to undo."
+    assert Swipe.objects.filter(user=reader, paper=papers[1]).exists()  # the keep stands
