@@ -259,3 +259,27 @@ def test_two_tabs_of_one_reader_send_one_queue_once(live_server, phone, django_u
     assert stored(user) == [(a, "keep") for a in first] + [(a, "skip") for a in second]
     expect(phone.locator("#deck-error")).to_be_hidden()
     expect(other.locator("#deck-error")).to_be_hidden()
+
+
+def test_a_paper_decided_meanwhile_on_another_device_keeps_that_decision_and_says_so(
+    live_server, phone, django_user_model
+):
+    user = reader_with_papers(django_user_model, "two.devices@example.org", "cs.LG")
+    sign_in(phone, live_server.url, user)
+    ready_for_offline(phone, user)
+    phone.context.set_offline(True)
+    phone.reload()
+    expect(phone.locator("#progress")).to_contain_text("Offline ·")
+    title = phone.locator(SHOWING).first.locator(".paper-title").inner_text()
+    skipped = swipe(phone, keep=False)
+    kept_too = swipe(phone, keep=True)
+    # Meanwhile, on the laptop: the first paper kept.
+    Swipe.objects.create(user=user, paper=Paper.objects.get(arxiv_id=skipped), decision="keep", source="key")
+
+    phone.context.set_offline(False)
+    expect(phone.get_by_role("alert")).to_have_text(
+        re.compile(rf"You had kept “{re.escape(title)}” already, on another device or tab; that decision stands."),
+        timeout=20000,
+    )
+    expect(phone.locator("#outbox-status")).to_be_hidden(timeout=20000)
+    assert dict(stored(user)) == {skipped: "keep", kept_too: "keep"}

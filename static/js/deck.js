@@ -85,7 +85,10 @@
     errorBox.querySelector(".toast-text").textContent = message;
     errorBox.hidden = false;
   }
-  errorBox.querySelector("button").addEventListener("click", () => { errorBox.hidden = true; });
+  errorBox.querySelector("button").addEventListener("click", () => {
+    errorBox.hidden = true;
+    delete errorBox.dataset.sticky;
+  });
 
   // Every background request answers in one format: {cards: [html…], progress, can_undo, …}; a refill
   // leaves out progress and can_undo, which it does not change.
@@ -157,8 +160,16 @@
   }
 
   // ---------------------------------------------------------------- the outbox
+  // Whose queue it is: on the offline page, known only once the device's store has said who was here last.
+  // Every use of the queue waits for it, so that a key pressed at once is queued under that reader too.
+  const ready = (async () => {
+    if (!offlinePage) return;
+    await window.PaperSwipeOffline; // the cards this device kept, put in by static/js/offline.js
+    reader = (store && (await store.reader().catch(() => ""))) || "";
+  })();
   const outbox = {
     async add(op) {
+      await ready;
       if (store && reader) {
         try {
           return await store.queue(reader, op);
@@ -169,10 +180,12 @@
       memoryOutbox.push({ ...op, seq: memoryOutbox.length ? memoryOutbox.at(-1).seq + 1 : 1 });
     },
     async all() {
+      await ready;
       if (store && reader) return store.queued(reader).catch(() => []);
       return [...memoryOutbox];
     },
     async drop(op) {
+      await ready;
       if (store && reader) return store.unqueue(op.seq);
       memoryOutbox.splice(memoryOutbox.findIndex((o) => o.seq === op.seq), 1);
     },
@@ -224,15 +237,34 @@
 
   // Send what waits, in order, each once: the server knows each decision by its device id, so an answer lost
   // on the way only means the same decision is sent again.
+  let again = false; // asked to send while sending: once more after, so nothing queued then waits
   function flush() {
+    if (flushing) {
+      again = true;
+      return showWaiting();
+    }
+    flushing = true;
+    const run = async () => {
+      try {
+        do {
+          again = false;
+          await send();
+        } while (again);
+      } finally {
+        flushing = false;
+      }
+    };
+    if (!navigator.locks) return run();
     // One sender at a time across the reader's tabs: two would post the same queue twice.
-    if (navigator.locks) return navigator.locks.request("paperswipe-outbox", { ifAvailable: true }, (lock) => (lock ? send() : showWaiting()));
-    return send();
+    return navigator.locks.request("paperswipe-outbox", { ifAvailable: true }, (lock) => {
+      if (lock) return run();
+      flushing = false;
+      retryLater(1000); // another tab is sending: look again in a moment
+      return showWaiting();
+    });
   }
 
   async function send() {
-    if (flushing) return showWaiting();
-    flushing = true;
     clearTimeout(retryTimer);
     try {
       for (;;) {
@@ -277,7 +309,6 @@
         settle(op, response, data);
       }
     } finally {
-      flushing = false;
       await showWaiting();
       showState();
     }
@@ -292,7 +323,7 @@
       if ("can_undo" in data) undoButton.disabled = !data.can_undo;
       if (op.kind === "save") return say(data.message || "Saved.");
       if (op.kind === "undo") return undone(op, data);
-      errorBox.hidden = true;
+      if (!errorBox.dataset.sticky) errorBox.hidden = true;
       // After a skip the server moves the next cards most like it back in the queue: the ones this page
       // already holds go too, and the refill below brings what is now ahead of them.
       (data.withdrawn || []).forEach((id) => {
@@ -306,7 +337,9 @@
     }
     if (response.status === 409) { // decided first elsewhere: that one stands, and its card stays gone
       if (card) card.remove();
-      return fail(data.error);
+      fail(data.error);
+      errorBox.dataset.sticky = "1"; // it stays through the rest of the queue's answers, until read
+      return;
     }
     const what = { decide: op.fields.decision, later: "“Not now”", save: "save", undo: "undo" }[op.kind];
     if (card && op.kind !== "save" && op.kind !== "undo") {
@@ -340,6 +373,7 @@
     if (list) fields.list = list.id;
     const device = crypto.randomUUID();
     if (decision !== "later") fields.device_id = device;
+    delete errorBox.dataset.sticky; // a new decision: the reader has seen what was said
     // It flies off over the next card, which is shown under it at once (site.css): a key pressed during the
     // flight decides the card the reader sees, not one still hidden behind it.
     card.classList.add("leaving", { keep: "leaving-right", skip: "leaving-left", later: "leaving-up" }[decision]);
@@ -594,10 +628,7 @@
   window.addEventListener("online", () => { flush(); keepForOffline(); });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) flush(); });
   (async () => {
-    if (offlinePage) {
-      await window.PaperSwipeOffline; // the cards this device kept, put in by static/js/offline.js
-      reader = (store && (await store.reader().catch(() => ""))) || "";
-    }
+    await ready;
     // Decided on this device and not sent yet (offline, another tab): their cards are not shown again.
     (await outbox.all()).forEach((op) => {
       if (op.kind !== "decide" && op.kind !== "later") return;
