@@ -186,3 +186,35 @@ class ZoteroSend(models.Model):
         failed = len(self.failures)
         tail = f" {failed} could not be sent." if failed else ""
         return f"Sent {self.sent} of {self.total} to Zotero{where}.{tail}"
+
+
+class Group(models.Model):
+    """A lab or reading group: private, seen only by its members (library/groups/)."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=110, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="reading_groups")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_group_and_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.role})"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import feeds, views
+from .groups import views as group_views
 from .zotero import views as zotero_views
 
 app_name = "library"
@@ -30,6 +31,12 @@ urlpatterns = [
     path("settings/zotero/", zotero_views.zotero_settings, name="zotero_settings"),
     path("settings/zotero/remove/", zotero_views.zotero_disconnect, name="zotero_disconnect"),
     path("library/export/<str:fmt>/", views.library_export, name="library_export"),
+    path("groups/", group_views.groups, name="groups"),
+    path("groups/<slug:slug>/", group_views.group, name="group"),
+    path("groups/<slug:slug>/rename/", group_views.rename, name="group_rename"),
+    path("groups/<slug:slug>/leave/", group_views.leave, name="group_leave"),
+    path("groups/<slug:slug>/delete/", group_views.delete, name="group_delete"),
+    path("groups/<slug:slug>/members/<str:action>/", group_views.member_action, name="group_member"),
     path("save/", views.save, name="save"),
     path("shared-in/", views.shared_in, name="shared_in"),
     path("shared/<str:token>/", views.shared, name="shared"),

@@ -41,6 +41,7 @@ PRIVATE = [
     "/settings/zotero/",
     "/settings/data/",
     "/lists/",
+    "/groups/",
     "/lists/reading-list/",
     "/lists/empty/",
     "/papers/{paper}/",

@@ -9,7 +9,8 @@ from django.urls import get_resolver
 from deck import services as deck_services
 from deck.models import ForgottenFeature, Interest, Swipe
 from library import services as library_services
-from library.models import ReadingList, ReadingListEntry, ZoteroSend
+from library.groups import services as group_services
+from library.models import Membership, ReadingList, ReadingListEntry, ZoteroSend
 
 from . import test_url_sweep as url_sweep
 from .factories import PaperFactory, UserFactory
@@ -42,6 +43,11 @@ ATTEMPTS = {
     "lists/<slug:slug>/entries/<int:entry_id>/open/": ("get", "/lists/reading-list/entries/{entry}/open/", {}),
     "lists/<slug:slug>/zotero/": ("post", "/lists/secret/zotero/", {"notes": "1"}),
     "zotero/sends/<int:send_id>/": ("get", "/zotero/sends/{send}/", {}),
+    "groups/<slug:slug>/": ("get", "/groups/secret-lab/", {}),
+    "groups/<slug:slug>/rename/": ("post", "/groups/secret-lab/rename/", {"name": "Mine"}),
+    "groups/<slug:slug>/leave/": ("post", "/groups/secret-lab/leave/", {}),
+    "groups/<slug:slug>/delete/": ("post", "/groups/secret-lab/delete/", {}),
+    "groups/<slug:slug>/members/<str:action>/": ("post", "/groups/secret-lab/members/remove/", {"member": "{member}"}),
 }
 # Routes whose object is found by a secret token, not by an id (tested in their own modules), the public
 # catalog, and the signed-in user's own library in any format.
@@ -72,8 +78,10 @@ def alices_things():
     bobs_list = library_services.create_list(user=bob, name="Bob's")
     send = ZoteroSend.objects.create(user=alice, reading_list=secret, collection_name="Secret")
     forgotten = deck_services.forget_feature(user=alice, kind="term", value="qubits", token="qubits")
+    lab = group_services.create_group(user=alice, name="Secret lab")
     ids = {"swipe": swipe.pk, "interest": interest.pk, "entry": entry.pk, "list": bobs_list.pk, "send": send.pk}
     ids["forgotten"] = forgotten.pk
+    ids["member"] = lab.memberships.get().pk
     return alice, bob, ids
 
 
@@ -88,6 +96,7 @@ def snapshot(alice):
         list(Interest.objects.filter(user=alice).values_list("value", flat=True)),
         list(ZoteroSend.objects.values_list("user", "state", "with_notes")),
         list(ForgottenFeature.objects.filter(user=alice).values_list("token", flat=True)),
+        list(Membership.objects.values_list("group__name", "group__slug", "user", "role")),
     )
 
 
