@@ -2,7 +2,7 @@
 and are sent in order, each once, when the network is back; a shared browser never mixes two readers."""
 
 import re
-import time
+import threading
 
 import pytest
 from django.utils import timezone
@@ -200,15 +200,20 @@ def test_the_network_cut_in_the_middle_of_the_sync_loses_nothing_and_doubles_not
     from deck import services as deck_services
 
     record = deck_services.decide_in_deck
+    tunnel = threading.Event()
+    arrived = []
 
-    def slowly(**kwargs):  # a slow line: each decision takes a moment to come back
-        time.sleep(0.4)
+    def held_at_the_fourth(**kwargs):  # the fourth decision reaches the server as the train enters a tunnel
+        arrived.append(kwargs["paper"])
+        if len(arrived) > 3:
+            tunnel.wait(20)
         return record(**kwargs)
 
-    monkeypatch.setattr(deck_services, "decide_in_deck", slowly)
+    monkeypatch.setattr(deck_services, "decide_in_deck", held_at_the_fourth)
     phone.context.set_offline(False)
-    wait_for(lambda: Swipe.objects.filter(user=user).count() >= 3, 20)
-    phone.context.set_offline(True)  # the train enters a tunnel with the queue half sent
+    wait_for(lambda: len(arrived) >= 4, 20)
+    phone.context.set_offline(True)  # the queue half sent
+    tunnel.set()
     expect(phone.locator("#outbox-status")).to_have_text(re.compile(r"[1-9] decisions? waiting to be sent"))
     assert 3 <= Swipe.objects.filter(user=user).count() < len(decided)
     phone.context.set_offline(False)
