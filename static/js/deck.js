@@ -108,7 +108,6 @@
     if ("can_undo" in data) undoButton.disabled = !data.can_undo;
     return data;
   }
-  const post = (url, body) => request(url, { method: "POST", body });
 
   function cardsFrom(data) {
     return data.cards.map((html) => {
