@@ -491,6 +491,7 @@ def run(
     lead: float = LEAD_S,
     warmup: float = WARMUP_S,
     timeout: float = TIMEOUT_S,
+    tail: float = TAIL_S,
     seed: int = 1,
 ) -> dict[str, Any]:
     """Prepare (or reuse) the database, copy it, swipe, announce, wait for every merge, check."""
@@ -546,7 +547,7 @@ def run(
                     done_at = time.time()
                     break
                 time.sleep(0.5)
-            time.sleep(TAIL_S)
+            time.sleep(tail)
         finally:
             for client in team:
                 client.done.set()

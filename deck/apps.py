@@ -22,9 +22,12 @@ class DeckConfig(AppConfig):
         from django.db.models.signals import m2m_changed
 
         from accounts.models import User
+        from library.groups.panels import panels
         from papers.signals import features_computed
 
-        from . import receivers
+        from . import group_keeps, receivers
+
+        panels.append(group_keeps.panel)
 
         m2m_changed.connect(
             receivers.categories_changed, sender=User.followed_categories.through, dispatch_uid="deck.categories"

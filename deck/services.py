@@ -263,7 +263,7 @@ def _fill_list(user: User, paper: Paper, reading_list: ReadingList | None = None
     """The entry a keep creates in its list (the default one unless the reader chose), or None when the paper
     was there already."""
     the_list = reading_list or library_selectors.default_list(user=user)
-    entry, created = library_services.add_to_list(reading_list=the_list, paper=paper)
+    entry, created = library_services.add_to_list(reading_list=the_list, paper=paper, by=user)
     return entry if created else None
 
 

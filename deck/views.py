@@ -13,7 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedRequest
-from library.models import ReadingList
+from library import selectors as library_selectors
 from papers.models import Category, Paper
 from papers.references.parse import ReferenceFileError
 from papers.schedule import next_harvest_at
@@ -140,7 +140,8 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.only("pk", "version"), pk=form.cleaned_data["paper"])
     source = form.cleaned_data["source"] or Swipe.Source.BUTTON
     chosen = form.cleaned_data["list"]
-    reading_list = get_object_or_404(ReadingList, user=request.user, pk=chosen) if chosen else None
+    # "Keep and save to <list>": the keep stays the reader's own, the paper may go to a group's list.
+    reading_list = library_selectors.savable_list(user=request.user, pk=chosen) if chosen else None
     try:
         done = services.decide_in_deck(
             user=request.user,
@@ -156,11 +157,11 @@ def decide(request: AuthenticatedRequest) -> HttpResponse:
     if wants_json(request):
         decided = {"created": done.created, "decision": done.swipe.decision}
         if reading_list is not None:
-            decided["saved_to"] = reading_list.name
+            decided["saved_to"] = reading_list.full_name
         # The next cards reacted at once, before the rerank: the page drops the ones a skip moved back.
         return _deck_reply(request, [], can_undo=True, decided=decided, withdrawn=done.withdrawn)
     if reading_list is not None and done.created:
-        messages.success(request, f"Kept and saved in “{reading_list.name}”: {done.swipe.paper.title}")
+        messages.success(request, f"Kept and saved in “{reading_list.full_name}”: {done.swipe.paper.title}")
     return back_to(request, form.cleaned_data["next"], "deck:deck")  # e.g. back to the search results
 
 

@@ -437,3 +437,4 @@ FORMATS = {
     "csl-json": ("application/vnd.citationstyles.csl+json; charset=utf-8", "json", to_csl_json),
     "csv": ("text/csv; charset=utf-8", "csv", to_csv),
 }
+LABELS = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON", "csv": "CSV"}  # as the pages name them

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import Q
 
 from accounts.models import User
 from paperswipe.cache import forget
@@ -21,6 +22,7 @@ MENU_TTL = 3600  # a write clears it at once; the expiry bounds a race with a sl
 class MenuList:
     pk: int
     name: str
+    group: str = ""  # the group's name, for a group's list
 
 
 def _key(user_id: int) -> str:
@@ -28,14 +30,25 @@ def _key(user_id: int) -> str:
 
 
 def menu_lists(*, user: User) -> list[MenuList]:
-    """The user's lists in their order: the default list first."""
+    """The user's own lists in their order (the default list first), then their groups' lists by group."""
     menu = cache.get(_key(user.pk))
     if menu is None:
-        menu = [MenuList(pk, name) for pk, name in ReadingList.objects.filter(user=user).values_list("pk", "name")]
+        rows = (
+            ReadingList.objects.filter(Q(user=user) | Q(group__memberships__user=user))
+            .order_by("group__name", "group_id", "-is_default", "position", "name")
+            .values_list("pk", "name", "group__name")
+        )
+        menu = [MenuList(pk, name, group or "") for pk, name, group in rows]
+        menu.sort(key=lambda item: item.group != "")  # stable: own lists first, in their order
         cache.set(_key(user.pk), menu, MENU_TTL)
     return menu
 
 
 def forget_menu(user_id: int) -> None:
-    """Called by every write that changes the user's lists."""
+    """Called by every write that changes the user's lists, or which groups' lists they may save to."""
     forget(_key(user_id))
+
+
+def forget_menus(user_ids: list[int]) -> None:
+    for user_id in user_ids:
+        forget_menu(user_id)

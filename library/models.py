@@ -10,12 +10,17 @@ from paperswipe.encryption import decrypt, encrypt
 
 
 class ReadingList(models.Model):
-    """A user's named list of papers. Every user has one default list, "Reading list"."""
+    """A named list of papers: a reader's own (every reader has one default list, "Reading list"), or a
+    group's, which every member of the group reads and adds to. Exactly one of `user` and `group` is set,
+    so a query for a reader's own lists never finds a group's."""
 
     DEFAULT_NAME = "Reading list"
     DEFAULT_SLUG = "reading-list"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading_lists")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="reading_lists"
+    )
+    group = models.ForeignKey("Group", on_delete=models.CASCADE, null=True, blank=True, related_name="lists")
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=110)
     is_default = models.BooleanField(default=False)
@@ -31,6 +36,12 @@ class ReadingList(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "slug"], name="unique_list_slug_per_user"),
             models.UniqueConstraint(fields=["user"], condition=models.Q(is_default=True), name="one_default_list"),
+            models.UniqueConstraint(
+                fields=["group", "slug"], condition=models.Q(group__isnull=False), name="unique_list_slug_per_group"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) ^ models.Q(group__isnull=True), name="list_of_a_user_or_a_group"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -39,6 +50,12 @@ class ReadingList(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.slug = self.slug or slugify(self.name)[:100] or "list"
         super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        """The list's name where lists of several groups meet ("Save to…", Zotero's collections): a group's
+        list is named after the group too."""
+        return f"{self.group.name} · {self.name}" if self.group_id and self.group else self.name
 
 
 class ReadingListEntry(models.Model):
@@ -52,6 +69,10 @@ class ReadingListEntry(models.Model):
     reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, related_name="entries")
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="list_entries")
     added_at = models.DateTimeField(auto_now_add=True)
+    # Who added it to a group's list (kept empty on a reader's own); empty again once that account is gone.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     state = models.CharField(max_length=8, choices=State.choices, default=State.UNREAD)
     note = models.TextField(max_length=NOTE_MAX, blank=True)
     # The paper's version when the user last opened it: a newer one is shown as "updated to vN".
@@ -212,9 +233,106 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The member's own deck keeps, shown to the group ("Kept in your group this week"): off until the member
+    # switches it on; read at the time of showing, so switching it off hides past keeps as well.
+    shares_keeps = models.BooleanField(default=False)
+    # The week's journal club pick by email; the email's one-click unsubscribe turns it off.
+    club_email = models.BooleanField(default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_group_and_user")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.role})"
+
+
+class Invitation(models.Model):
+    """A way into a group: a link (`/groups/join/<signed token>/`) that up to `max_uses` people may use until it
+    expires or an owner withdraws it, or one sent to an email address, usable once."""
+
+    LIFETIME_DAYS = 7
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(blank=True, help_text="Set for an invitation sent by email.")
+    max_uses = models.PositiveSmallIntegerField(default=10)
+    uses = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} to {self.group}"
+
+
+class MemberReadState(models.Model):
+    """A member's own read state of an entry in a group's list: what one has read, the others may not have."""
+
+    entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="read_states")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(
+        max_length=8, choices=ReadingListEntry.State.choices, default=ReadingListEntry.State.UNREAD
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "user"], name="one_read_state_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state} {self.entry_id}"
+
+
+class Comment(models.Model):
+    """A member's comment on an entry of a group's list: plain text, its links made clickable when shown.
+    A deleted account leaves its comments in place, their text and author removed ("a former member")."""
+
+    TEXT_MAX = 5000
+
+    entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(max_length=TEXT_MAX, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.entry_id}"
+
+
+class Vote(models.Model):
+    """A member's "+1 for journal club" on an entry; it counts in the week it was cast (library/groups/club.py)."""
+
+    entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    cast_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "user"], name="one_vote_per_member_and_entry")]
+        indexes = [models.Index(fields=["cast_at"], name="vote_cast_at_idx")]
+
+    def __str__(self) -> str:
+        return f"+1 by {self.user_id} on {self.entry_id}"
+
+
+class ClubEmailSent(models.Model):
+    """The week's pick, emailed to one member, claimed before it goes out: the unique week stops a second
+    beat tick or worker from sending it again."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8, help_text='The ISO week of the votes, "2026-W48" (UTC).')
+    entry = models.ForeignKey(ReadingListEntry, on_delete=models.SET_NULL, null=True, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "journal club emails sent"
+        constraints = [models.UniqueConstraint(fields=["group", "user", "week"], name="one_club_email_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.week} pick of {self.group} to {self.user_id}"

@@ -6,7 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, F, Func, JSONField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, Func, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
@@ -62,14 +62,14 @@ _EXPORT_COLUMNS = (
     "paper__doi",
     "paper__journal_ref",
     "note",
-    "state",
     "added_at",
     "reading_list__name",
 )
 
 
-def export_items(entries: QuerySet[ReadingListEntry]) -> list[Item]:
-    """The entries with their papers, in the queryset's order: two queries whatever their number.
+def export_items(entries: QuerySet[ReadingListEntry], *, state: str = "state") -> list[Item]:
+    """The entries with their papers, in the queryset's order: two queries whatever their number. `state`:
+    the column of the read state (a group's list annotates the member's own).
 
     Rows of values rather than model instances hold the exports' target (2,000 papers in 200 ms, p50):
     instances with their categories prefetched took 400 to 490 ms, rows 86 to 141 (bench_scale, 2026-12-04)."""
@@ -85,7 +85,7 @@ def export_items(entries: QuerySet[ReadingListEntry]) -> list[Item]:
     # The date alone, as the files write it: psycopg parses a date in C, a timestamp Django's way in Python.
     published = TruncDate("paper__published", tzinfo=UTC)
     rows = entries.annotate(export_authors=authors, export_published=published).values_list(
-        "export_authors", "export_published", *_EXPORT_COLUMNS, named=True
+        "export_authors", "export_published", *_EXPORT_COLUMNS, state, named=True
     )
 
     codes: dict[int, list[str]] = {}
@@ -109,7 +109,7 @@ def export_items(entries: QuerySet[ReadingListEntry]) -> list[Item]:
             doi=row.paper__doi,
             journal_ref=row.paper__journal_ref,
         )
-        entry = EntryData(note=row.note, state=row.state, added_at=row.added_at)
+        entry = EntryData(note=row.note, state=getattr(row, state), added_at=row.added_at)
         items.append(Item(paper, entry, row.reading_list__name))
     return items
 
@@ -124,6 +124,12 @@ def library_items(*, user: User) -> list[Item]:
             seen.add(item.paper.arxiv_id)
             items.append(item)
     return items
+
+
+def savable_list(*, user: User, pk: int) -> ReadingList:
+    """A list "Save to…" may add to: the reader's own, or one of a group they are in; any other is a 404."""
+    lists = ReadingList.objects.filter(Q(user=user) | Q(group__memberships__user=user)).select_related("group")
+    return get_object_or_404(lists, pk=pk)
 
 
 def papers_in_lists_of(papers: QuerySet[Paper], user: User) -> QuerySet[Paper]:
@@ -162,7 +168,7 @@ _SEND_COLUMNS = ("pk", "state", "sent", "total", "failures", "error", "collectio
 
 def list_with_latest_send(*, user: User, slug: str) -> tuple[ReadingList, ZoteroSend | None]:
     """The user's list and its latest "Send to Zotero" (its state for the page), read in one query."""
-    latest = ZoteroSend.objects.filter(reading_list=OuterRef("pk")).order_by("-created_at", "-id")
+    latest = ZoteroSend.objects.filter(reading_list=OuterRef("pk"), user=user).order_by("-created_at", "-id")
     annotations = {f"send_{name}": Subquery(latest.values(name)[:1]) for name in _SEND_COLUMNS}
     the_list = get_object_or_404(ReadingList.objects.annotate(**annotations), user=user, slug=slug)
     values = {name: getattr(the_list, f"send_{name}") for name in _SEND_COLUMNS}

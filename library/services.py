@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -36,16 +36,21 @@ def create_default_list(sender: type, instance: User, created: bool, raw: bool =
         )
 
 
-def add_to_list(*, reading_list: ReadingList, paper: Paper) -> tuple[ReadingListEntry, bool]:
-    """Put a paper in a list once; the version it has now is the one the user has seen."""
+def add_to_list(*, reading_list: ReadingList, paper: Paper, by: User | None = None) -> tuple[ReadingListEntry, bool]:
+    """Put a paper in a list once; the version it has now is the one the user has seen. A group's list
+    remembers who added it (`by`)."""
+    added_by = by if reading_list.group_id else None
     return ReadingListEntry.objects.get_or_create(
-        reading_list=reading_list, paper=paper, defaults={"seen_version": paper.version or 0}
+        reading_list=reading_list, paper=paper, defaults={"seen_version": paper.version or 0, "added_by": added_by}
     )
 
 
 def take_out_untouched(*, entry_id: int) -> None:
-    """Remove an entry unless the user has worked on it since (a note, a reading state)."""
-    ReadingListEntry.objects.filter(pk=entry_id, note="", state=ReadingListEntry.State.UNREAD).delete()
+    """Remove an entry unless someone has worked on it since (a note, a reading state; in a group's list
+    also a member's comment, vote or read state)."""
+    worked_on = Q(comments__isnull=False) | Q(votes__isnull=False) | Q(read_states__isnull=False)
+    untouched = ReadingListEntry.objects.filter(pk=entry_id, note="", state=ReadingListEntry.State.UNREAD)
+    ReadingListEntry.objects.filter(pk__in=untouched.exclude(worked_on).values("pk")).delete()
 
 
 @transaction.atomic
@@ -62,11 +67,11 @@ def rename_list(*, reading_list: ReadingList, name: str) -> ReadingList:
     """Name and slug together; under the user's lock, so that two renames cannot pick the same slug."""
     if reading_list.is_default:
         raise ListError("The default reading list keeps its name.")
-    lock_account(reading_list.user)
+    lock_account(_owner(reading_list))
     reading_list.name = name
-    reading_list.slug = _unique_slug(reading_list.user, name, exclude=reading_list.pk)
+    reading_list.slug = _unique_slug(_owner(reading_list), name, exclude=reading_list.pk)
     _save_fields(reading_list, "name", "slug")
-    forget_menu(reading_list.user_id)
+    forget_menu(_owner(reading_list).pk)
     return reading_list
 
 
@@ -75,9 +80,9 @@ def delete_list(*, reading_list: ReadingList) -> None:
     """The list and its entries (and their Zotero records) together."""
     if reading_list.is_default:
         raise ListError("The default reading list cannot be deleted.")
-    lock_account(reading_list.user)
+    lock_account(_owner(reading_list))
     reading_list.delete()
-    forget_menu(reading_list.user_id)
+    forget_menu(_owner(reading_list).pk)
 
 
 @transaction.atomic
@@ -94,7 +99,7 @@ def move_list(*, reading_list: ReadingList, offset: int) -> None:
     for position, rl in enumerate(lists, start=1):
         rl.position = position
     ReadingList.objects.bulk_update(lists, ["position"])
-    forget_menu(reading_list.user_id)
+    forget_menu(_owner(reading_list).pk)
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,13 @@ def mark_seen_on_view(sender: type, *, user: User, paper: Paper, **kwargs: objec
     mark_seen(user=user, paper=paper)
 
 
+def _owner(reading_list: ReadingList) -> User:
+    """The reader whose own list this is; a group's list is written by library/groups/lists.py instead."""
+    if reading_list.user is None:
+        raise ListError("That list belongs to a group.")
+    return reading_list.user
+
+
 def _save_fields(reading_list: ReadingList, *fields: str) -> None:
     """Save these fields; a list deleted in another tab meanwhile is not found (rather than a 500)."""
     if not ReadingList.objects.filter(pk=reading_list.pk).update(**{f: getattr(reading_list, f) for f in fields}):
@@ -208,7 +220,7 @@ def import_into_list(*, reading_list: ReadingList, data: bytes, filename: str) -
     before anything is written."""
     report = resolve(data=data, filename=filename)  # may ask arXiv: outside the transaction, holding no lock
     with transaction.atomic():
-        lock_account(reading_list.user)
+        lock_account(_owner(reading_list))
         ReadingListEntry.objects.bulk_create(
             [
                 ReadingListEntry(reading_list=reading_list, paper=p, seen_version=p.version or 0)

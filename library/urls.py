@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import feeds, views
+from .groups import list_views as group_list_views
 from .groups import views as group_views
 from .zotero import views as zotero_views
 
@@ -32,7 +33,56 @@ urlpatterns = [
     path("settings/zotero/remove/", zotero_views.zotero_disconnect, name="zotero_disconnect"),
     path("library/export/<str:fmt>/", views.library_export, name="library_export"),
     path("groups/", group_views.groups, name="groups"),
+    path("groups/join/<str:token>/", group_views.join, name="group_join"),
+    path("club/unsubscribe/<str:token>/", group_views.club_unsubscribe, name="club_unsubscribe"),
     path("groups/<slug:slug>/", group_views.group, name="group"),
+    path("groups/<slug:slug>/preferences/", group_views.preferences, name="group_preferences"),
+    path("groups/<slug:slug>/invite/", group_views.invite, name="group_invite"),
+    path("groups/<slug:slug>/invite/email/", group_views.invite_email, name="group_invite_email"),
+    path("groups/<slug:slug>/invite/withdraw/", group_views.revoke, name="group_invite_revoke"),
+    path("groups/<slug:slug>/lists/", group_list_views.create, name="group_list_create"),
+    path("groups/<slug:slug>/lists/<slug:list_slug>/", group_list_views.detail, name="group_list"),
+    path("groups/<slug:slug>/lists/<slug:list_slug>/rename/", group_list_views.rename, name="group_list_rename"),
+    path("groups/<slug:slug>/lists/<slug:list_slug>/delete/", group_list_views.delete, name="group_list_delete"),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/export/<str:fmt>/",
+        group_list_views.export,
+        name="group_list_export",
+    ),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/zotero/", group_list_views.send_to_zotero, name="group_list_zotero"
+    ),
+    path("groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/", group_list_views.entry, name="group_entry"),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/state/",
+        group_list_views.entry_state,
+        name="group_entry_state",
+    ),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/note/",
+        group_list_views.entry_note,
+        name="group_entry_note",
+    ),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/vote/",
+        group_list_views.entry_vote,
+        name="group_entry_vote",
+    ),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/remove/",
+        group_list_views.entry_remove,
+        name="group_entry_remove",
+    ),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/comments/",
+        group_list_views.comment_add,
+        name="group_comment_add",
+    ),
+    path(
+        "groups/<slug:slug>/lists/<slug:list_slug>/<int:entry_id>/comments/<int:comment_id>/<str:action>/",
+        group_list_views.comment_change,
+        name="group_comment_change",
+    ),
     path("groups/<slug:slug>/rename/", group_views.rename, name="group_rename"),
     path("groups/<slug:slug>/leave/", group_views.leave, name="group_leave"),
     path("groups/<slug:slug>/delete/", group_views.delete, name="group_delete"),

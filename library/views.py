@@ -37,7 +37,7 @@ from .models import ReadingList, ReadingListEntry
 
 NAME_MAX = ReadingList._meta.get_field("name").max_length
 BULK = "bulk"  # the tag of messages shown in the list's bulk-action bar
-FORMATS = [("bibtex", "BibTeX"), ("ris", "RIS"), ("csl-json", "CSL-JSON"), ("csv", "CSV")]
+FORMATS = list(exports.LABELS.items())
 
 
 def _own_list(request: AuthenticatedRequest, slug: str) -> ReadingList:
@@ -263,14 +263,19 @@ def save(request: AuthenticatedRequest) -> HttpResponse:
     form = SaveToListForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Post a list id and a paper id.")
-    the_list = get_object_or_404(ReadingList, user=request.user, pk=form.cleaned_data["list"])
+    the_list = selectors.savable_list(user=request.user, pk=form.cleaned_data["list"])
     paper = get_object_or_404(Paper, pk=form.cleaned_data["paper"])
-    _, created = services.add_to_list(reading_list=the_list, paper=paper)
-    said = f"{'Saved' if created else 'Already'} in “{the_list.name}”: {paper.title}"
+    _, created = services.add_to_list(reading_list=the_list, paper=paper, by=request.user)
+    where = f"{the_list.group.name} · {the_list.name}" if the_list.group else the_list.name
+    said = f"{'Saved' if created else 'Already'} in “{where}”: {paper.title}"
     if wants_json(request):  # the deck's card saves in the background
         return JsonResponse({"saved": created, "message": said})
     messages.success(request, said)
-    return back_to(request, request.POST.get("next", ""), reverse("library:detail", args=[the_list.slug]))
+    if the_list.group:
+        fallback = reverse("library:group_list", args=[the_list.group.slug, the_list.slug])
+    else:
+        fallback = reverse("library:detail", args=[the_list.slug])
+    return back_to(request, request.POST.get("next", ""), fallback)
 
 
 def _export(items: list[exports.Item], fmt: str, filename: str) -> HttpResponse:

@@ -93,4 +93,28 @@ def reader_with_history(django_user_model):
         deck_services.decide(user=user, paper=paper, decision=decision)
     library_services.create_list(user=user, name="Empty")
     library_services.share_list(reading_list=default_list(user=user))
+    lab_group(user, papers)
     return user
+
+
+def lab_group(owner, papers) -> None:
+    """ "Lab", owned by the reader: a list with a paper, a thread, a vote, a member who shares keeps, a link."""
+    from deck import services as deck_services
+    from library import services as library_services
+    from library.groups import invitations
+    from library.groups import lists as group_lists
+    from library.groups import services as group_services
+    from library.models import Membership
+
+    from .factories import UserFactory
+
+    group = group_services.create_group(user=owner, name="Lab")
+    mine = group.memberships.get()
+    colleague = UserFactory(name="Grace Hopper")
+    Membership.objects.create(group=group, user=colleague, shares_keeps=True)
+    deck_services.decide(user=colleague, paper=papers[1], decision="keep")
+    shared = group_lists.create_group_list(by=mine, name="To discuss")
+    entry, _ = library_services.add_to_list(reading_list=shared, paper=papers[0], by=colleague)
+    group_lists.add_comment(user=colleague, entry=entry, text="Section 3 answers https://arxiv.org/abs/2401.00001")
+    group_lists.toggle_vote(user=colleague, entry=entry, vote=True)
+    invitations.make_link(by=mine, max_uses=5)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from library.groups import invitations
+from library.models import Invitation, ReadingListEntry
 from library.selectors import default_list
 from papers.models import Paper
 
@@ -29,6 +31,7 @@ PUBLIC = [
     "/papers/trending/",
     "/search/?q=quantum",
     "/shared/{token}/",
+    "/groups/join/{invite}/",
 ]
 PRIVATE = [
     "/",
@@ -42,6 +45,9 @@ PRIVATE = [
     "/settings/data/",
     "/lists/",
     "/groups/",
+    "/groups/lab/",
+    "/groups/lab/lists/to-discuss/",
+    "/groups/lab/lists/to-discuss/{entry}/",
     "/lists/reading-list/",
     "/lists/empty/",
     "/papers/{paper}/",
@@ -76,7 +82,9 @@ def axe_violations(browser: Browser, base: str, paths: list[str], scheme: str, u
 def filled(paths: list[str], user) -> list[str]:
     math = Paper.objects.filter(abstract__contains="$").first() or Paper.objects.first()
     token = default_list(user=user).share_token
-    return [p.format(paper=math.arxiv_id, token=token) for p in paths]
+    entry = ReadingListEntry.objects.get(reading_list__group__slug="lab")
+    invite = invitations.token_for(Invitation.objects.get(group__slug="lab"))
+    return [p.format(paper=math.arxiv_id, token=token, entry=entry.pk, invite=invite) for p in paths]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -41,9 +41,10 @@ def test_an_announcement_reaches_every_follower_and_leaves_every_queue_sound(ann
         followers=200,
         announced=200,
         clients=4,
-        lead=5,
+        lead=3,
         warmup=2,
         timeout=180,
+        tail=1,
     )
     print(summary(results))
 

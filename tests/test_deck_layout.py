@@ -136,7 +136,7 @@ def test_a_long_abstract_stops_at_a_whole_line_and_shows_the_rest_on_demand(live
 
 
 def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was_done(reader_at, ten_real_cards):
-    _, page = reader_at("focus@example.org")
+    user, page = reader_at("focus@example.org")
     first = page.locator("#deck .deck-card").first
     title, arxiv_id = first.locator(".paper-title").inner_text(), first.get_attribute("data-arxiv-id")
     expect(page.locator(".messages")).to_contain_text("Successfully signed in")
@@ -152,6 +152,8 @@ def test_after_a_decision_the_next_card_has_the_focus_and_the_page_says_what_was
     expect(page.locator("#deck-status")).to_have_text(f"Undid: Keep · {title}")
     expect(page.locator("#deck .deck-card").first).to_have_attribute("data-arxiv-id", arxiv_id)
     expect(page.locator("#deck .deck-card").first).to_be_focused()
+    # The page undoes at once and the outbox tells the server after: the test ends once the server has it.
+    assert wait_for(lambda: not Swipe.objects.filter(user=user).exists(), 10)
 
 
 def test_saving_from_the_card_stays_on_the_card_and_keep_and_save_is_one_decision(reader_at, ten_real_cards):

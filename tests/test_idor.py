@@ -9,8 +9,10 @@ from django.urls import get_resolver
 from deck import services as deck_services
 from deck.models import ForgottenFeature, Interest, Swipe
 from library import services as library_services
+from library.groups import invitations
+from library.groups import lists as group_lists
 from library.groups import services as group_services
-from library.models import Membership, ReadingList, ReadingListEntry, ZoteroSend
+from library.models import Comment, Invitation, Membership, ReadingList, ReadingListEntry, Vote, ZoteroSend
 
 from . import test_url_sweep as url_sweep
 from .factories import PaperFactory, UserFactory
@@ -48,6 +50,32 @@ ATTEMPTS = {
     "groups/<slug:slug>/leave/": ("post", "/groups/secret-lab/leave/", {}),
     "groups/<slug:slug>/delete/": ("post", "/groups/secret-lab/delete/", {}),
     "groups/<slug:slug>/members/<str:action>/": ("post", "/groups/secret-lab/members/remove/", {"member": "{member}"}),
+    "groups/<slug:slug>/preferences/": ("post", "/groups/secret-lab/preferences/", {"shares_keeps": "on"}),
+    "groups/<slug:slug>/invite/": ("post", "/groups/secret-lab/invite/", {"max_uses": "5"}),
+    "groups/<slug:slug>/invite/email/": ("post", "/groups/secret-lab/invite/email/", {"email": "bob@example.org"}),
+    "groups/<slug:slug>/invite/withdraw/": ("post", "/groups/secret-lab/invite/withdraw/", {"invitation": "{invite}"}),
+    "groups/<slug:slug>/lists/": ("post", "/groups/secret-lab/lists/", {"name": "Mine"}),
+    **{
+        f"groups/<slug:slug>/lists/<slug:list_slug>/{route}": ("post" if data else "get", path, data or {})
+        for route, path, data in [
+            ("", "/groups/secret-lab/lists/plans/", None),
+            ("rename/", "/groups/secret-lab/lists/plans/rename/", {"name": "Mine"}),
+            ("delete/", "/groups/secret-lab/lists/plans/delete/", {"x": "1"}),
+            ("export/<str:fmt>/", "/groups/secret-lab/lists/plans/export/csv/", None),
+            ("zotero/", "/groups/secret-lab/lists/plans/zotero/", {"notes": "1"}),
+            ("<int:entry_id>/", "/groups/secret-lab/lists/plans/{gentry}/", None),
+            ("<int:entry_id>/state/", "/groups/secret-lab/lists/plans/{gentry}/state/", {"state": "read"}),
+            ("<int:entry_id>/note/", "/groups/secret-lab/lists/plans/{gentry}/note/", {"note": "mine"}),
+            ("<int:entry_id>/vote/", "/groups/secret-lab/lists/plans/{gentry}/vote/", {"vote": "1"}),
+            ("<int:entry_id>/remove/", "/groups/secret-lab/lists/plans/{gentry}/remove/", {"x": "1"}),
+            ("<int:entry_id>/comments/", "/groups/secret-lab/lists/plans/{gentry}/comments/", {"text": "hi"}),
+            (
+                "<int:entry_id>/comments/<int:comment_id>/<str:action>/",
+                "/groups/secret-lab/lists/plans/{gentry}/comments/{comment}/delete/",
+                {"x": "1"},
+            ),
+        ]
+    },
 }
 # Routes whose object is found by a secret token, not by an id (tested in their own modules), the public
 # catalog, and the signed-in user's own library in any format.
@@ -79,9 +107,14 @@ def alices_things():
     send = ZoteroSend.objects.create(user=alice, reading_list=secret, collection_name="Secret")
     forgotten = deck_services.forget_feature(user=alice, kind="term", value="qubits", token="qubits")
     lab = group_services.create_group(user=alice, name="Secret lab")
+    plans = group_lists.create_group_list(by=lab.memberships.get(), name="Plans")
+    gentry, _ = library_services.add_to_list(reading_list=plans, paper=paper, by=alice)
+    comment = group_lists.add_comment(user=alice, entry=gentry, text="Alice's comment")
+    invite = invitations.make_link(by=lab.memberships.get(), max_uses=3)
     ids = {"swipe": swipe.pk, "interest": interest.pk, "entry": entry.pk, "list": bobs_list.pk, "send": send.pk}
     ids["forgotten"] = forgotten.pk
     ids["member"] = lab.memberships.get().pk
+    ids |= {"gentry": gentry.pk, "comment": comment.pk, "invite": invite.pk}
     return alice, bob, ids
 
 
@@ -96,7 +129,13 @@ def snapshot(alice):
         list(Interest.objects.filter(user=alice).values_list("value", flat=True)),
         list(ZoteroSend.objects.values_list("user", "state", "with_notes")),
         list(ForgottenFeature.objects.filter(user=alice).values_list("token", flat=True)),
-        list(Membership.objects.values_list("group__name", "group__slug", "user", "role")),
+        list(Membership.objects.values_list("group__name", "group__slug", "user", "role", "shares_keeps")),
+        list(ReadingList.objects.filter(group__isnull=False).values_list("name", "slug")),
+        list(ReadingListEntry.objects.filter(reading_list__group__isnull=False).values_list("pk", "note")),
+        list(Comment.objects.values_list("pk", "text")),
+        list(Vote.objects.values_list("pk", flat=True)),
+        list(Invitation.objects.values_list("pk", "revoked_at", "uses")),
+        list(ZoteroSend.objects.values_list("pk", flat=True)),
     )
 
 

@@ -137,3 +137,42 @@ def test_the_cached_reader_is_forgotten_by_each_write_that_changes_it(client, re
 
     client.post(f"/settings/interests/{selectors.scope_of(user=user).mutes[0].pk}/remove/")
     assert selectors.scope_of(user=user).mutes == []
+
+
+def test_group_pages_stay_flat_with_members_entries_and_comments(client, reader):
+    """The group page, a list of the group and an entry's page with its thread (issue 26 §5)."""
+    from library.groups import lists as group_lists
+    from library.groups import services as group_services
+    from library.groups.invitations import make_link
+    from library.models import Membership
+
+    user, category = reader
+    client.force_login(user)
+    group = group_services.create_group(user=user, name="Lab")
+    me = group.memberships.get()
+    Membership.objects.filter(pk=me.pk).update(shares_keeps=True)
+    shared = group_lists.create_group_list(by=me, name="To discuss")
+    first = grow(user, category, 1)[0]
+    entry, _ = add_to_list(reading_list=shared, paper=first, by=user)
+    make_link(by=me, max_uses=5)
+    urls = ["/groups/lab/", "/groups/lab/lists/to-discuss/", f"/groups/lab/lists/to-discuss/{entry.pk}/"]
+
+    def add(members: int, papers: int) -> None:
+        for paper in grow(user, category, papers):
+            member = UserFactory()
+            Membership.objects.create(group=group, user=member, shares_keeps=True)
+            deck_services.decide(user=member, paper=paper, decision=Swipe.Decision.KEEP)
+            more, _ = add_to_list(reading_list=shared, paper=paper, by=member)
+            for target in (entry, more):
+                group_lists.add_comment(user=member, entry=target, text="See https://arxiv.org/abs/2401.00001")
+                group_lists.toggle_vote(user=member, entry=target, vote=True)
+                group_lists.set_read_state(user=member, entry=target, state="read")
+        for _ in range(members):
+            Membership.objects.create(group=group, user=UserFactory())
+
+    add(members=1, papers=2)
+    small = [count(client, url) for url in urls]
+    add(members=20, papers=25)
+    large = [count(client, url) for url in urls]
+    assert large == small
+    assert max(large) <= 9, large

@@ -5,6 +5,7 @@ phone, and the deck shows no keyboard help."""
 
 import pytest
 
+from library.models import ReadingListEntry
 from library.selectors import default_list
 from papers.models import Paper
 
@@ -21,6 +22,9 @@ PAGES = [
     "/settings/digest/",
     "/lists/",
     "/lists/reading-list/",
+    "/groups/lab/",
+    "/groups/lab/lists/to-discuss/",
+    "/groups/lab/lists/to-discuss/{entry}/",
     "/papers/{paper}/",
     "/search/?q=quantum",
 ]
@@ -59,10 +63,11 @@ def test_every_control_on_a_phone_is_at_least_44_pixels_and_no_page_is_wider_tha
     page = context.new_page()
     sign_in(page, live_server.url, reader_with_history)
     paper = Paper.objects.first().arxiv_id
+    entry = ReadingListEntry.objects.get(reading_list__group__slug="lab").pk
     assert default_list(user=reader_with_history).entries.exists()
     found = {}
     for path in PAGES:
-        page.goto(live_server.url + path.format(paper=paper))
+        page.goto(live_server.url + path.format(paper=paper, entry=entry))
         small = page.evaluate(SMALL_TARGETS)
         wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         if wide > 0:  # a long link or table pushing the page sideways

@@ -42,6 +42,8 @@ BY_TOKEN = {
     "feed/<str:token>/",
     "digest/keep/<int:paper_id>/<str:token>/",
     "digest/unsubscribe/<str:token>/",
+    "groups/join/<str:token>/",
+    "club/unsubscribe/<str:token>/",
     "accounts/confirm-email/<str:key>/",
     "accounts/password/reset/key/<uidb36>-<key>/",
 }

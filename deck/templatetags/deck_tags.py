@@ -63,21 +63,3 @@ def tune_deck(context: dict[str, Any], paper: Any, next: str | None = None) -> d
         "next": back_to(context["request"]) if next is None else next,
         "csrf_token": context.get("csrf_token"),
     }
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-
-
-@register.filter
-def one_line(text: str) -> str:
-    """Whitespace and line breaks collapsed: a title inside a line of a plain-text email."""
-    return " ".join(text.split())
-
-
-@register.filter
-def abstract_line(abstract: str, limit: int = 200) -> str:
-    """The abstract's first sentence, cut to about `limit` characters: one line in an email."""
-    first = _SENTENCE_END.split(one_line(abstract), maxsplit=1)[0]
-    if len(first) <= limit:
-        return first
-    return first[:limit].rsplit(" ", 1)[0] + "…"

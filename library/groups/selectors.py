@@ -1,13 +1,20 @@
-"""Reads of groups: a reader sees only the groups they belong to; any other is a 404, never a 403."""
+"""Reads of groups: a reader sees only the groups they belong to; any other is a 404, never a 403.
+
+Every page's queries are a fixed number whatever the number of members, lists, entries and comments:
+counts are annotations, the reader's own state and vote are subqueries.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 
-from ..models import Group, Membership
+from ..models import Comment, Group, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
 
 
 def groups_of(*, user: User) -> QuerySet[Group]:
@@ -21,3 +28,77 @@ def membership_in(*, user: User, slug: str) -> Membership:
 
 def members_of(*, group: Group) -> QuerySet[Membership]:
     return group.memberships.select_related("user").order_by("-role", "joined_at", "id")
+
+
+def lists_of_group(*, group: Group) -> QuerySet[ReadingList]:
+    return group.lists.annotate(n=Count("entries")).order_by("position", "name")
+
+
+def group_list(*, membership: Membership, slug: str) -> ReadingList:
+    """One of the group's lists; 404 for any other (a list of another group, or a reader's own)."""
+    lists = ReadingList.objects.select_related("group")
+    return get_object_or_404(lists, group=membership.group_id, slug=slug)
+
+
+def entries_for(*, reading_list: ReadingList, user: User) -> QuerySet[ReadingListEntry]:
+    """The list's entries with who added them, the reader's own read state and vote, and the counts."""
+    mine = MemberReadState.objects.filter(entry=OuterRef("pk"), user=user)
+    return (
+        reading_list.entries.select_related("paper__primary_category", "added_by")
+        .annotate(
+            my_state=Coalesce(Subquery(mine.values("state")[:1]), Value(ReadingListEntry.State.UNREAD)),
+            my_vote=Exists(Vote.objects.filter(entry=OuterRef("pk"), user=user)),
+            vote_count=Coalesce(Subquery(_count_of(Vote)), 0),
+            comment_count=Coalesce(Subquery(_count_of(Comment)), 0),
+        )
+        .order_by("-added_at", "-id")
+    )
+
+
+def _count_of(model: type[Vote] | type[Comment]) -> QuerySet[Any, Any]:
+    # Subqueries rather than Count() over two joins, which would multiply each other.
+    return model.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
+
+
+def entry_for(*, reading_list: ReadingList, user: User, entry_id: int) -> ReadingListEntry:
+    return get_object_or_404(entries_for(reading_list=reading_list, user=user), pk=entry_id)
+
+
+def comments_on(*, entry: ReadingListEntry) -> QuerySet[Comment]:
+    return entry.comments.select_related("author").order_by("created_at", "id")
+
+
+def comment_in(*, entry: ReadingListEntry, comment_id: int) -> Comment:
+    return get_object_or_404(Comment, entry=entry, pk=comment_id)
+
+
+def groups_for_export(user: User) -> list[dict[str, Any]]:
+    """The groups' part of "Download my data": the reader's memberships, comments and votes."""
+    comments = Comment.objects.filter(author=user).select_related("entry__paper", "entry__reading_list__group")
+    votes = Vote.objects.filter(user=user).select_related("entry__paper", "entry__reading_list__group")
+    return [
+        {
+            "group": m.group.name,
+            "role": m.role,
+            "joined": m.joined_at.isoformat(),
+            "shares_keeps": m.shares_keeps,
+            "club_email": m.club_email,
+            "comments": [
+                {
+                    "list": c.entry.reading_list.name,
+                    "arxiv_id": c.entry.paper.arxiv_id,
+                    "text": c.text,
+                    "written": c.created_at.isoformat(),
+                    "edited": c.edited_at.isoformat() if c.edited_at else None,
+                }
+                for c in comments
+                if c.entry.reading_list.group_id == m.group_id
+            ],
+            "votes": [
+                {"list": v.entry.reading_list.name, "arxiv_id": v.entry.paper.arxiv_id, "cast": v.cast_at.isoformat()}
+                for v in votes
+                if v.entry.reading_list.group_id == m.group_id
+            ],
+        }
+        for m in Membership.objects.filter(user=user).select_related("group").order_by("joined_at")
+    ]

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 
+from ..menu import forget_menus
 from ..models import Group, Membership
 
 
@@ -23,7 +24,7 @@ def _unique_slug(name: str, *, exclude: int | None = None) -> str:
     others = Group.objects.filter(slug__startswith=base)
     if exclude is not None:
         others = others.exclude(pk=exclude)
-    taken = set(others.values_list("slug", flat=True))
+    taken = set(others.values_list("slug", flat=True)) | {"join"}  # /groups/join/<token>/
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -35,6 +36,10 @@ def create_group(*, user: User, name: str) -> Group:
     group = Group.objects.create(name=name, slug=_unique_slug(name))
     Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
     return group
+
+
+def member_ids(group: Group) -> list[int]:
+    return list(group.memberships.values_list("user_id", flat=True))
 
 
 def _locked(group: Group) -> Group:
@@ -50,6 +55,7 @@ def rename_group(*, group: Group, name: str) -> Group:
     group = _locked(group)
     group.name, group.slug = name, _unique_slug(name, exclude=group.pk)
     group.save(update_fields=["name", "slug"])
+    forget_menus(member_ids(group))  # the menu names each list's group
     return group
 
 
@@ -58,6 +64,7 @@ def leave_group(*, membership: Membership) -> None:
     """The last owner hands over first; the last member's leaving deletes the group with its lists."""
     group = _locked(membership.group)
     others = group.memberships.exclude(pk=membership.pk)
+    forget_menus([membership.user_id])
     if not others.exists():
         group.delete()
         return
@@ -75,6 +82,7 @@ def remove_member(*, by: Membership, member_id: int) -> Membership:
     if member.pk == by.pk:
         raise GroupError("To leave the group, use Leave.")
     member.delete()
+    forget_menus([member.user_id])
     return member
 
 
@@ -93,4 +101,27 @@ def make_owner(*, by: Membership, member_id: int) -> Membership:
 def delete_group(*, by: Membership) -> None:
     if by.role != Membership.Role.OWNER:
         raise GroupError("Only an owner can delete the group.")
-    _locked(by.group).delete()
+    group = _locked(by.group)
+    forget_menus(member_ids(group))
+    group.delete()
+
+
+@transaction.atomic
+def set_preferences(*, membership: Membership, shares_keeps: bool, club_email: bool) -> None:
+    Membership.objects.filter(pk=membership.pk).update(shares_keeps=shares_keeps, club_email=club_email)
+
+
+def before_account_deleted(sender: type, instance: User, **kwargs: object) -> None:
+    """An account about to go: its comments keep their place in each thread with their text removed (shown
+    as "a former member"); a group it alone owned gets the longest-standing member as owner, and a group it
+    was the last member of goes with its lists. Runs inside delete_account's transaction."""
+    from ..models import Comment
+
+    Comment.objects.filter(author=instance).update(text="", author=None)
+    for membership in Membership.objects.filter(user=instance).select_related("group"):
+        group = _locked(membership.group)
+        others = group.memberships.exclude(pk=membership.pk).order_by("joined_at", "pk")
+        if not others.exists():
+            group.delete()
+        elif membership.role == Membership.Role.OWNER and _owners(group) == 1:
+            others.filter(pk=others[0].pk).update(role=Membership.Role.OWNER)

@@ -7,6 +7,7 @@ from django import template
 from django.contrib.messages.storage.base import Message
 from django.urls import reverse
 
+from accounts.models import User
 from library.menu import menu_lists
 from paperswipe.negotiation import wants_json
 
@@ -38,3 +39,11 @@ def tagged(messages: Iterable[Message], tag: str) -> list[Message]:
 def untagged(messages: Iterable[Message], tag: str) -> list[Message]:
     """The messages for the top of the page: all but those shown by their form."""
     return [message for message in messages if tag not in message.extra_tags.split()]
+
+
+@register.filter
+def member_name(user: User | None) -> str:
+    """How a group names one of its members: their name, else their email; "a former member" once gone."""
+    if user is None:
+        return "a former member"
+    return user.name or user.email

@@ -62,7 +62,7 @@ def start_send(
                 user=user,
                 reading_list=reading_list,
                 paper=paper,
-                collection_name=reading_list.name if reading_list else "",
+                collection_name=reading_list.full_name if reading_list else "",
                 with_notes=with_notes,
             )
     except IntegrityError:

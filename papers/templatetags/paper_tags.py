@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,3 +65,21 @@ def announcement(paper: Any) -> str:
     if kind == "replace-cross":
         return f"Replaced cross-list{version}"
     return ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+@register.filter
+def one_line(text: str) -> str:
+    """Whitespace and line breaks collapsed: a title inside a line of a plain-text email."""
+    return " ".join(text.split())
+
+
+@register.filter
+def abstract_line(abstract: str, limit: int = 200) -> str:
+    """The abstract's first sentence, cut to about `limit` characters: one line in an email."""
+    first = _SENTENCE_END.split(one_line(abstract), maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"

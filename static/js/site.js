@@ -103,4 +103,20 @@
       if (event.target.matches("input[name=entries]") && ticked()) bulkError.hidden = true;
     });
   }
+  // A group's invitation link: a Copy button beside it (the field stays selectable without one).
+  for (const field of document.querySelectorAll("input[data-copy]")) {
+    if (!navigator.clipboard) break;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy the invitation link");
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(field.value).then(() => {
+        button.textContent = "Copied";
+        setTimeout(() => { button.textContent = "Copy"; }, 2000);
+      }, () => field.select());
+    });
+    field.addEventListener("focus", () => field.select());
+    field.after(button);
+  }
 })();

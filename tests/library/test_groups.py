@@ -1,6 +1,8 @@
 """Lab groups, first part (issue 26 §1): made, renamed, left, members removed or made owners; private to
 members, a 404 for anyone else."""
 
+import json
+
 import pytest
 
 from library.models import Group, Membership
@@ -116,3 +118,59 @@ def test_a_member_id_of_another_group_is_a_404(client, owner):
     outsider = join(elsewhere, UserFactory())
     assert client.post(f"/groups/{group.slug}/members/remove/", {"member": outsider.pk}).status_code == 404
     assert Membership.objects.filter(pk=outsider.pk).exists()
+
+
+def test_deleting_an_account_keeps_its_comments_place_without_text_and_hands_over_its_groups(client, owner):
+    from accounts.services import delete_account
+    from library.models import Comment, ReadingList, ReadingListEntry, Vote
+
+    from ..factories import PaperFactory
+
+    group = make_group(client, "Lab")
+    alone = make_group(client, "Solo")
+    ReadingList.objects.create(group=alone, name="Mine", slug="mine")
+    other = UserFactory()
+    join(group, other)
+    shared = ReadingList.objects.create(group=group, name="To discuss", slug="to-discuss")
+    entry = ReadingListEntry.objects.create(reading_list=shared, paper=PaperFactory(), added_by=owner)
+    Comment.objects.create(entry=entry, author=owner, text="my secret thoughts")
+    Comment.objects.create(entry=entry, author=other, text="a reply")
+    Vote.objects.create(entry=entry, user=owner)
+    delete_account(user=owner)
+    removed, kept = Comment.objects.order_by("pk")
+    assert (removed.author, removed.text) == (None, "")
+    assert kept.text == "a reply"
+    assert not Vote.objects.exists()
+    assert Membership.objects.get(group=group).role == "owner"  # the group keeps an owner
+    assert not Group.objects.filter(pk=alone.pk).exists()  # its last member gone, it went with its lists
+    assert not ReadingList.objects.filter(slug="mine").exists()
+    client.force_login(other)
+    page = client.get(f"/groups/lab/lists/to-discuss/{entry.pk}/").content.decode()
+    assert "A former member" in page
+    assert "Comment removed with its author\u2019s account." in page
+    assert "my secret thoughts" not in page
+    assert "Added by a former member" in page
+
+
+def test_my_data_download_holds_memberships_comments_and_votes(client, owner):
+    from library.models import Comment, ReadingList, ReadingListEntry, Vote
+
+    from ..factories import PaperFactory
+
+    group = make_group(client, "Lab")
+    shared = ReadingList.objects.create(group=group, name="To discuss", slug="to-discuss")
+    entry = ReadingListEntry.objects.create(reading_list=shared, paper=PaperFactory(arxiv_id="2401.00002"))
+    Comment.objects.create(entry=entry, author=owner, text="read §3")
+    Vote.objects.create(entry=entry, user=owner)
+    elsewhere = Group.objects.create(name="Other", slug="other")
+    Comment.objects.create(
+        entry=ReadingListEntry.objects.create(
+            reading_list=ReadingList.objects.create(group=elsewhere, name="L", slug="l"), paper=PaperFactory()
+        ),
+        author=UserFactory(),
+        text="not mine",
+    )
+    [mine] = json.loads(client.get("/settings/data/download/").content)["groups"]
+    assert (mine["group"], mine["role"], mine["shares_keeps"], mine["club_email"]) == ("Lab", "owner", False, True)
+    assert [(c["arxiv_id"], c["text"]) for c in mine["comments"]] == [("2401.00002", "read §3")]
+    assert [v["arxiv_id"] for v in mine["votes"]] == ["2401.00002"]

@@ -1,0 +1,111 @@
+"""Writes on a group's lists: the lists, their entries, each member's read state, comments and votes.
+
+Any member adds papers, makes and renames lists, comments and votes; an entry is taken out by whoever added
+it or an owner, a comment edited by its author and deleted by its author or an owner, a list deleted by an
+owner. A rule refused raises GroupError with the words for the page.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+
+from ..menu import forget_menus
+from ..models import Comment, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
+from .services import GroupError, member_ids
+
+
+def _is_owner(membership: Membership) -> bool:
+    return membership.role == Membership.Role.OWNER
+
+
+def _unique_slug(group_id: int, name: str, exclude: int | None = None) -> str:
+    base = slugify(name)[:100] or "list"
+    lists = ReadingList.objects.filter(group_id=group_id)
+    taken = set((lists.exclude(pk=exclude) if exclude else lists).values_list("slug", flat=True))
+    taken.add("new")
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_group_list(*, by: Membership, name: str) -> ReadingList:
+    group = by.group
+    Group = type(group)
+    Group.objects.select_for_update().filter(pk=group.pk).first()  # two lists made at once get two slugs
+    position = (ReadingList.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0) + 1
+    made = ReadingList.objects.create(group=group, name=name, slug=_unique_slug(group.pk, name), position=position)
+    forget_menus(member_ids(group))
+    return made
+
+
+@transaction.atomic
+def rename_group_list(*, reading_list: ReadingList, name: str) -> ReadingList:
+    locked = ReadingList.objects.select_for_update().get(pk=reading_list.pk)
+    assert locked.group_id is not None
+    locked.name, locked.slug = name, _unique_slug(locked.group_id, name, exclude=locked.pk)
+    locked.save(update_fields=["name", "slug"])
+    forget_menus(list(Membership.objects.filter(group_id=locked.group_id).values_list("user_id", flat=True)))
+    return locked
+
+
+@transaction.atomic
+def delete_group_list(*, by: Membership, reading_list: ReadingList) -> None:
+    if not _is_owner(by):
+        raise GroupError("Only an owner can delete a group's list.")
+    reading_list.delete()
+    forget_menus(member_ids(by.group))
+
+
+def remove_entry(*, by: Membership, entry: ReadingListEntry) -> None:
+    if entry.added_by_id != by.user_id and not _is_owner(by):
+        raise GroupError("Only whoever added a paper, or an owner, can take it out.")
+    entry.delete()
+
+
+def set_read_state(*, user: User, entry: ReadingListEntry, state: str) -> None:
+    """The member's own state: the others' stay as they are."""
+    MemberReadState.objects.update_or_create(entry=entry, user=user, defaults={"state": state})
+
+
+def set_note(*, entry: ReadingListEntry, note: str) -> None:
+    """The entry's shared note, which every member reads and edits."""
+    if not ReadingListEntry.objects.filter(pk=entry.pk).update(note=note):
+        raise ReadingListEntry.DoesNotExist
+
+
+def add_comment(*, user: User, entry: ReadingListEntry, text: str) -> Comment:
+    return Comment.objects.create(entry=entry, author=user, text=text)
+
+
+def edit_comment(*, user: User, comment: Comment, text: str) -> Comment:
+    if comment.author_id != user.pk:
+        raise GroupError("You can edit only your own comments.")
+    comment.text, comment.edited_at = text, timezone.now()
+    comment.save(update_fields=["text", "edited_at"])
+    return comment
+
+
+def delete_comment(*, by: Membership, comment: Comment) -> None:
+    if comment.author_id != by.user_id and not _is_owner(by):
+        raise GroupError("Only its author, or an owner, can delete a comment.")
+    comment.delete()
+
+
+def toggle_vote(*, user: User, entry: ReadingListEntry, vote: bool) -> bool:
+    """Set or take back the member's "+1 for journal club"; a second click of the same kind changes nothing."""
+    if not vote:
+        Vote.objects.filter(entry=entry, user=user).delete()
+        return False
+    try:
+        with transaction.atomic():
+            Vote.objects.get_or_create(entry=entry, user=user)
+    except IntegrityError:
+        pass  # a double click's twin stored it a moment ago
+    return True
