@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -135,9 +135,13 @@ def join(*, user: User, invitation: Invitation) -> tuple[Membership, bool]:
     closed = why_closed(invitation)
     if closed:
         raise InvitationClosed(closed)
+    try:
+        with transaction.atomic():  # a savepoint: another invitation may have let the reader in a moment ago
+            membership = Membership.objects.create(group=invitation.group, user=user, role=Membership.Role.MEMBER)
+    except IntegrityError:
+        return Membership.objects.get(group=invitation.group, user=user), False
     invitation.uses += 1
     invitation.save(update_fields=["uses"])
-    membership = Membership.objects.create(group=invitation.group, user=user, role=Membership.Role.MEMBER)
     forget_menu(user.pk)  # the group's lists join the reader's "Save to…"
     return membership, True
 

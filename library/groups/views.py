@@ -239,6 +239,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         "invitation": invitation,
         "group": invitation.group,
         "inviter": (inviter.name or inviter.email) if inviter else "",
+        # Said from 3 on only: the page opens to anyone holding the link, and no public page counts fewer.
         "members": invitation.group.memberships.count(),
     }
     return render(request, "library/groups/join.html", context)

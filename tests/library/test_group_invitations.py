@@ -65,6 +65,7 @@ def test_signed_out_the_link_says_who_invites_to_what_and_leads_through_sign_in(
     assert "Grace Hopper invites you" in page
     assert "Join “Theory lab”" in page
     assert f'href="/accounts/signup/?next={quote(link, safe="")}"' in page
+    assert "member)" not in page  # a page anyone with the link opens counts no fewer than 3 people
     assert client.post(link)["Location"].startswith("/accounts/login/?next=")
     newcomer = UserFactory()
     client.force_login(newcomer)
@@ -83,6 +84,9 @@ def test_a_link_admits_as_many_people_as_it_allows(client, owner):
         client.post(link)
     client.post(link)  # a member opening it again uses nothing
     client.force_login(late := UserFactory())
+    Invitation.objects.update(max_uses=3)
+    assert "(3 members)" in client.get(link).content.decode()
+    Invitation.objects.update(max_uses=2)
     response = client.post(link)
     assert response.status_code == 410
     assert "used as many times as it allows" in response.content.decode()

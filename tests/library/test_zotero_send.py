@@ -611,3 +611,24 @@ def test_download_my_data_names_the_zotero_connection_and_items_but_never_the_ke
     assert (data["zotero_user_id"], data["api_key"]) == (USER, f"…{KEY[-4:]}")
     assert {i["arxiv_id"] for i in data["items"]} == {e.paper.arxiv_id for e in thesis.entries.select_related("paper")}
     assert {i["item_key"] for i in data["items"]} == {item["key"] for item in zotero.items_of(USER)}
+
+
+def test_a_groups_list_goes_into_the_members_own_zotero_named_after_the_group_and_list(client, connected, zotero):
+    from library.groups import lists as group_lists
+    from library.groups import services as group_services
+
+    lab = group_services.create_group(user=connected, name="Theory lab")
+    shared = group_lists.create_group_list(by=lab.memberships.get(), name="To discuss")
+    colleague = UserFactory()
+    for paper in PaperFactory.create_batch(2):
+        services.add_to_list(reading_list=shared, paper=paper, by=colleague)
+    response = client.post("/groups/theory-lab/lists/to-discuss/zotero/")
+    assert response["Location"] == "/groups/theory-lab/lists/to-discuss/"
+    send = ZoteroSend.objects.get(user=connected)
+    assert (send.reading_list, send.collection_name) == (shared, "Theory lab · To discuss")
+    send = run_send(send_id=send.pk, client=client_from_settings(sleep=Sleeps()))
+    assert (send.state, send.sent) == (ZoteroSend.State.DONE, 2)
+    collection = collection_named(zotero, "Theory lab · To discuss")
+    assert [item["collections"] for item in items(zotero).values()] == [[collection], [collection]]
+    page = client.get("/groups/theory-lab/lists/to-discuss/").content.decode()
+    assert "Sent 2 of 2 to Zotero in the collection “Theory lab · To discuss”." in page
