@@ -20,6 +20,7 @@ from paperswipe.negotiation import wants_json
 
 from .. import exports
 from .. import selectors as library_selectors
+from ..forms import ZoteroSendForm
 from ..models import Comment, Membership, ReadingList, ReadingListEntry, ZoteroAccount, ZoteroSend
 from ..zotero.sync import start_send
 from . import lists as services
@@ -126,7 +127,9 @@ def send_to_zotero(request: AuthenticatedRequest, slug: str, list_slug: str) -> 
     if not ZoteroAccount.objects.filter(user=request.user).exists():
         messages.info(request, "Connect your Zotero library first: enter your Zotero user ID and an API key.")
         return redirect("library:zotero_settings")
-    send, started = start_send(user=request.user, reading_list=the_list, with_notes="notes" in request.POST)
+    form = ZoteroSendForm(request.POST)
+    with_notes = form.is_valid() and form.cleaned_data["notes"]
+    send, started = start_send(user=request.user, reading_list=the_list, with_notes=with_notes)
     if not started:
         messages.info(request, f"A send to Zotero is already under way. {send.summary}")
     return redirect(back)

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from accounts.models import User
 
 from ..menu import forget_menus
-from ..models import Comment, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
+from ..models import Comment, Group, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
 from .services import GroupError, member_ids
 
 
@@ -37,7 +37,6 @@ def _unique_slug(group_id: int, name: str, exclude: int | None = None) -> str:
 @transaction.atomic
 def create_group_list(*, by: Membership, name: str) -> ReadingList:
     group = by.group
-    Group = type(group)
     Group.objects.select_for_update().filter(pk=group.pk).first()  # two lists made at once get two slugs
     position = (ReadingList.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0) + 1
     made = ReadingList.objects.create(group=group, name=name, slug=_unique_slug(group.pk, name), position=position)

@@ -108,6 +108,7 @@
     if (!navigator.clipboard) break;
     const button = document.createElement("button");
     button.type = "button";
+    button.className = "button";
     button.textContent = "Copy";
     button.setAttribute("aria-label", "Copy the invitation link");
     button.addEventListener("click", () => {
