@@ -229,7 +229,7 @@ def _take_back(user: User, swipe: Swipe) -> Swipe:
     reader_model.history_changed(user=user)  # a model cannot unlearn one decision: it is fitted again
     _learn_after_commit(user)
     if swipe.list_entry_id:
-        library_services.take_out_untouched(entry_id=swipe.list_entry_id)
+        library_services.take_out_untouched(entry_id=swipe.list_entry_id, user=user)
     # Back on top of the queue as it was served, reason and all; the page shows it with that reason.
     swipe.paper.deck_card = serving_log.restore_card(user=user, swipe=swipe)  # type: ignore[attr-defined]
     return swipe
@@ -253,7 +253,7 @@ def change_decision(*, user: User, swipe_id: int, decision: str) -> Swipe:
         swipe.list_entry = _fill_list(user, swipe.paper)
     else:
         if swipe.list_entry_id:
-            library_services.take_out_untouched(entry_id=swipe.list_entry_id)
+            library_services.take_out_untouched(entry_id=swipe.list_entry_id, user=user)
         swipe.list_entry = None
     swipe.save(update_fields=["decision", "source", "list_entry"])
     return swipe

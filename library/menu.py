@@ -23,10 +23,11 @@ class MenuList:
     pk: int
     name: str
     group: str = ""  # the group's name, for a group's list
+    group_id: int | None = None  # what the menu groups by: two groups may share a name
 
 
 def _key(user_id: int) -> str:
-    return f"library:menu:{user_id}"
+    return f"library:menu:2:{user_id}"  # 2: with groups; a menu cached before them is not read
 
 
 def menu_lists(*, user: User) -> list[MenuList]:
@@ -36,9 +37,9 @@ def menu_lists(*, user: User) -> list[MenuList]:
         rows = (
             ReadingList.objects.filter(Q(user=user) | Q(group__memberships__user=user))
             .order_by("group__name", "group_id", "-is_default", "position", "name")
-            .values_list("pk", "name", "group__name")
+            .values_list("pk", "name", "group__name", "group_id")
         )
-        menu = [MenuList(pk, name, group or "") for pk, name, group in rows]
+        menu = [MenuList(pk, name, group or "", group_id) for pk, name, group, group_id in rows]
         menu.sort(key=lambda item: item.group != "")  # stable: own lists first, in their order
         cache.set(_key(user.pk), menu, MENU_TTL)
     return menu

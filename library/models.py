@@ -306,15 +306,19 @@ class Comment(models.Model):
 
 
 class Vote(models.Model):
-    """A member's "+1 for journal club" on an entry; it counts in the week it was cast (library/groups/club.py)."""
+    """A member's "+1 for journal club" on an entry for one week (library/groups/club.py): it counts in that
+    week only, and once the week is over nobody can take it back, so a week's pick stays what it was."""
 
     entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday (UTC) of the week the vote counts in.")
     cast_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["entry", "user"], name="one_vote_per_member_and_entry")]
-        indexes = [models.Index(fields=["cast_at"], name="vote_cast_at_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "user", "week"], name="one_vote_per_member_entry_and_week")
+        ]
+        indexes = [models.Index(fields=["week"], name="vote_week_idx")]
 
     def __str__(self) -> str:
         return f"+1 by {self.user_id} on {self.entry_id}"

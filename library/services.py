@@ -45,11 +45,13 @@ def add_to_list(*, reading_list: ReadingList, paper: Paper, by: User | None = No
     )
 
 
-def take_out_untouched(*, entry_id: int) -> None:
-    """Remove an entry unless someone has worked on it since (a note, a reading state; in a group's list
-    also a member's comment, vote or read state)."""
+def take_out_untouched(*, entry_id: int, user: User) -> None:
+    """Remove the entry a keep of `user` made, unless someone has worked on it since (a note, a reading
+    state; in a group's list also a member's comment, vote or read state). A group's entry goes only while
+    the reader is still in the group: a member removed since changes nothing of it."""
     worked_on = Q(comments__isnull=False) | Q(votes__isnull=False) | Q(read_states__isnull=False)
-    untouched = ReadingListEntry.objects.filter(pk=entry_id, note="", state=ReadingListEntry.State.UNREAD)
+    still_theirs = Q(reading_list__user=user) | Q(reading_list__group__memberships__user=user, added_by=user)
+    untouched = ReadingListEntry.objects.filter(still_theirs, pk=entry_id, note="", state=ReadingListEntry.State.UNREAD)
     ReadingListEntry.objects.filter(pk__in=untouched.exclude(worked_on).values("pk")).delete()
 
 

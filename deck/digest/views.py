@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.requests import AuthenticatedRequest
+from library.models import Membership
 from papers.models import Paper
 
 from .. import services
@@ -40,6 +41,8 @@ def digest_settings(request: AuthenticatedRequest) -> HttpResponse:
         "form": form,
         "next_send": sending.next_send(subscription, now=timezone.now()),
         "guess_zone": subscription.pk is None and request.user.time_zone == "UTC",
+        # The groups' journal club emails are set per group; this page says where, and which are on.
+        "memberships": Membership.objects.filter(user=request.user).select_related("group").order_by("group__name"),
     }
     return render(request, "deck/digest_settings.html", context)
 

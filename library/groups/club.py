@@ -1,7 +1,8 @@
 """The week's journal club: each group's pick, and the email that tells its members.
 
-A week is an ISO week in UTC, Monday to Monday. A vote counts in the week it was cast; the week's pick is
-the entry of the group's lists with the most votes cast that week, ties to the one added first. The group
+A week is an ISO week in UTC, Monday to Monday. A vote counts in the week it was cast (a member may give an
+entry a vote again in a later week, and cannot take back one of a week that is over); the week's pick is the
+entry of the group's lists with the most votes of that week by its members, ties to the one added first. The group
 page shows this week's pick so far and last week's. Once a week has ended, the hourly beat tick emails
 its pick to every member who has not turned the email off: a ClubEmailSent row is claimed before each
 email leaves, so a second tick or worker sends nothing twice, and a tick missed during downtime is made
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -44,6 +45,11 @@ class Week:
         return self.start + timedelta(days=7)
 
     @property
+    def day(self) -> date:
+        """Its Monday, as a vote stores its week."""
+        return self.start.date()
+
+    @property
     def before(self) -> Week:
         return Week(self.start - timedelta(days=7))
 
@@ -53,12 +59,12 @@ class Week:
         return f"{year}-W{week:02d}"
 
 
-def pick_of(group: Group, week: Week) -> ReadingListEntry | None:
-    """The entry with the most votes cast in the week (`votes_that_week`), ties to the earliest added."""
+def pick_of(group: Group, week: Week, *, entry_id: int | None = None) -> ReadingListEntry | None:
+    """The entry with the most votes of the week (`votes_that_week`) by the group's members, ties to the
+    earliest added; `entry_id`: that entry's tally (the pick a first email of the week named)."""
+    entries = ReadingListEntry.objects.filter(pk=entry_id) if entry_id else ReadingListEntry.objects.all()
     return (
-        ReadingListEntry.objects.filter(
-            reading_list__group=group, votes__cast_at__gte=week.start, votes__cast_at__lt=week.end
-        )
+        entries.filter(reading_list__group=group, votes__week=week.day, votes__user__memberships__group=group)
         .annotate(votes_that_week=Count("votes"))
         .select_related("paper", "reading_list", "added_by")
         .order_by("-votes_that_week", "added_at", "id")
@@ -114,8 +120,10 @@ def send_week(*, week: Week) -> int:
     sent = 0
     connection = get_connection()
     try:
-        for group in Group.objects.filter(lists__entries__votes__cast_at__gte=week.start).distinct().iterator():
-            pick = pick_of(group, week)
+        for group in Group.objects.filter(lists__entries__votes__week=week.day).distinct().iterator():
+            # Every member gets the same pick: the one the week's first email named, while it is still there.
+            named = ClubEmailSent.objects.filter(group=group, week=week.label).exclude(entry=None).first()
+            pick = (named and pick_of(group, week, entry_id=named.entry_id)) or pick_of(group, week)
             if pick is None:
                 continue
             waiting = (

@@ -1,4 +1,5 @@
-"""Invitations into a group: a link an owner shares (up to N people, 7 days, withdrawable) or an email.
+"""Invitations into a group: a link an owner shares (up to N people, 7 days, withdrawable) or an email for
+one address, usable once by the account of that address.
 
 The link's token is a Django signature over the invitation's id, so ids cannot be guessed or walked; the
 row says whether it still holds (expired, withdrawn, used up), and a join takes one of its uses under a lock
@@ -18,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import lock_account
 
 from ..menu import forget_menu
 from ..models import Group, Invitation, Membership
 from .services import GroupError
 
 SALT = "library.groups.invitation"
-# Invitations by email a group may send in a day: enough for a lab, too few to make the site a spam relay.
+# Invitations by email a reader may send in a day, all their groups together: enough for a lab, too few to
+# make the site a spam relay. The subject names no one; the inviter's name and address are in the body.
 EMAILS_PER_DAY = 30
 
 
@@ -62,6 +65,13 @@ def why_closed(invitation: Invitation) -> str:
     return ""
 
 
+def wrong_address(invitation: Invitation, user: User) -> str:
+    """An invitation by email lets in the account of that address only (its email is confirmed at sign-up)."""
+    if invitation.email and invitation.email.lower() != user.email.lower():
+        return "This invitation was sent to another email address. Sign in with the address it was sent to."
+    return ""
+
+
 def _require_owner(by: Membership) -> None:
     if by.role != Membership.Role.OWNER:
         raise GroupError("Only an owner can invite people.")
@@ -77,10 +87,10 @@ def make_link(*, by: Membership, max_uses: int) -> Invitation:
 def invite_by_email(*, by: Membership, email: str) -> Invitation:
     """An invitation for one person, sent to their address once the transaction commits."""
     _require_owner(by)
-    Group.objects.select_for_update().filter(pk=by.group_id).first()  # counted and sent one at a time
-    since = timezone.now() - timedelta(days=1)
-    if Invitation.objects.filter(group=by.group_id, created_at__gte=since).exclude(email="").count() >= EMAILS_PER_DAY:
-        raise GroupError(f"A group sends at most {EMAILS_PER_DAY} invitations by email a day: share a link instead.")
+    lock_account(by.user)  # counted one at a time: by the inviter, whichever of their groups they invite to
+    sent_today = Invitation.objects.filter(invited_by=by.user, created_at__gte=timezone.now() - timedelta(days=1))
+    if sent_today.exclude(email="").count() >= EMAILS_PER_DAY:
+        raise GroupError(f"You can send {EMAILS_PER_DAY} invitations by email a day: share a link instead.")
     expires_at = timezone.now() + timedelta(days=Invitation.LIFETIME_DAYS)
     invitation = Invitation.objects.create(
         group=by.group, invited_by=by.user, email=email, max_uses=1, expires_at=expires_at
@@ -132,7 +142,7 @@ def join(*, user: User, invitation: Invitation) -> tuple[Membership, bool]:
     existing = Membership.objects.filter(group=invitation.group, user=user).first()
     if existing is not None:
         return existing, False
-    closed = why_closed(invitation)
+    closed = why_closed(invitation) or wrong_address(invitation, user)
     if closed:
         raise InvitationClosed(closed)
     try:

@@ -86,7 +86,10 @@ def rename(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResp
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("library:group_list", slug=slug, list_slug=list_slug)
-    renamed = services.rename_group_list(reading_list=the_list, name=form.cleaned_data["name"])
+    try:
+        renamed = services.rename_group_list(reading_list=the_list, name=form.cleaned_data["name"])
+    except ReadingList.DoesNotExist as gone:  # deleted a moment ago
+        raise Http404 from gone
     return redirect("library:group_list", slug=slug, list_slug=renamed.slug)
 
 
@@ -94,11 +97,9 @@ def rename(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResp
 @require_POST
 def delete(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResponse:
     membership, the_list = _list_of(request, slug, list_slug)
-    try:
-        services.delete_group_list(by=membership, reading_list=the_list)
-    except GroupError as refused:
-        messages.error(request, str(refused))
-        return redirect("library:group_list", slug=slug, list_slug=list_slug)
+    if membership.role != Membership.Role.OWNER:
+        raise Http404  # an owner's action: a member has no button for it, and gets what anyone gets
+    services.delete_group_list(by=membership, reading_list=the_list)
     messages.info(request, f"List “{the_list.name}” deleted.")
     return redirect("library:group", slug=slug)
 
@@ -189,7 +190,10 @@ def entry_note(request: AuthenticatedRequest, slug: str, list_slug: str, entry_i
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _entry_page(request, membership, the_list, the_entry, status=400, note_form=form)
-    services.set_note(entry=the_entry, note=form.cleaned_data["note"])
+    try:
+        services.set_note(entry=the_entry, note=form.cleaned_data["note"])
+    except ReadingListEntry.DoesNotExist as gone:  # taken out in another tab a moment ago
+        raise Http404 from gone
     messages.success(request, "Note saved.")
     return _to_entry(the_entry, the_list)
 

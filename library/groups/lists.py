@@ -16,6 +16,7 @@ from accounts.models import User
 
 from ..menu import forget_menus
 from ..models import Comment, Group, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
+from .club import Week
 from .services import GroupError, member_ids
 
 
@@ -46,6 +47,8 @@ def create_group_list(*, by: Membership, name: str) -> ReadingList:
 
 @transaction.atomic
 def rename_group_list(*, reading_list: ReadingList, name: str) -> ReadingList:
+    # The group's row first, as create_group_list takes it: two slug writers of one group wait in turn.
+    Group.objects.select_for_update().filter(lists=reading_list).first()
     locked = ReadingList.objects.select_for_update().get(pk=reading_list.pk)
     assert locked.group_id is not None
     locked.name, locked.slug = name, _unique_slug(locked.group_id, name, exclude=locked.pk)
@@ -98,13 +101,15 @@ def delete_comment(*, by: Membership, comment: Comment) -> None:
 
 
 def toggle_vote(*, user: User, entry: ReadingListEntry, vote: bool) -> bool:
-    """Set or take back the member's "+1 for journal club"; a second click of the same kind changes nothing."""
+    """Set or take back the member's "+1 for journal club" of this week; a second click of the same kind
+    changes nothing, and a vote of a week that is over stays as it was."""
+    week = Week.of(timezone.now()).day
     if not vote:
-        Vote.objects.filter(entry=entry, user=user).delete()
+        Vote.objects.filter(entry=entry, user=user, week=week).delete()
         return False
     try:
         with transaction.atomic():
-            Vote.objects.get_or_create(entry=entry, user=user)
+            Vote.objects.get_or_create(entry=entry, user=user, week=week)
     except IntegrityError:
         pass  # a double click's twin stored it a moment ago
     return True

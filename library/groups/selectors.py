@@ -1,5 +1,8 @@
 """Reads of groups: a reader sees only the groups they belong to; any other is a 404, never a 403.
 
+Votes shown are this week's (library/groups/club.py): the button says whether the reader has given the
+entry a vote this week, its number how many members have.
+
 Every page's queries are a fixed number whatever the number of members, lists, entries and comments:
 counts are annotations, the reader's own state and vote are subqueries.
 """
@@ -11,10 +14,12 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
 
 from ..models import Comment, Group, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
+from .club import Week
 
 
 def groups_of(*, user: User) -> QuerySet[Group]:
@@ -43,21 +48,22 @@ def group_list(*, membership: Membership, slug: str) -> ReadingList:
 def entries_for(*, reading_list: ReadingList, user: User) -> QuerySet[ReadingListEntry]:
     """The list's entries with who added them, the reader's own read state and vote, and the counts."""
     mine = MemberReadState.objects.filter(entry=OuterRef("pk"), user=user)
+    this_week = Vote.objects.filter(week=Week.of(timezone.now()).day, user__memberships__group=reading_list.group_id)
     return (
         reading_list.entries.select_related("paper__primary_category", "added_by")
         .annotate(
             my_state=Coalesce(Subquery(mine.values("state")[:1]), Value(ReadingListEntry.State.UNREAD)),
-            my_vote=Exists(Vote.objects.filter(entry=OuterRef("pk"), user=user)),
-            vote_count=Coalesce(Subquery(_count_of(Vote)), 0),
-            comment_count=Coalesce(Subquery(_count_of(Comment)), 0),
+            my_vote=Exists(this_week.filter(entry=OuterRef("pk"), user=user)),
+            vote_count=Coalesce(Subquery(_count_of(this_week)), 0),
+            comment_count=Coalesce(Subquery(_count_of(Comment.objects.all())), 0),
         )
         .order_by("-added_at", "-id")
     )
 
 
-def _count_of(model: type[Vote] | type[Comment]) -> QuerySet[Any, Any]:
+def _count_of(rows: QuerySet[Vote] | QuerySet[Comment]) -> QuerySet[Any, Any]:
     # Subqueries rather than Count() over two joins, which would multiply each other.
-    return model.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
+    return rows.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
 
 
 def entry_for(*, reading_list: ReadingList, user: User, entry_id: int) -> ReadingListEntry:
@@ -95,7 +101,12 @@ def groups_for_export(user: User) -> list[dict[str, Any]]:
                 if c.entry.reading_list.group_id == m.group_id
             ],
             "votes": [
-                {"list": v.entry.reading_list.name, "arxiv_id": v.entry.paper.arxiv_id, "cast": v.cast_at.isoformat()}
+                {
+                    "list": v.entry.reading_list.name,
+                    "arxiv_id": v.entry.paper.arxiv_id,
+                    "week": v.week.isoformat(),
+                    "cast": v.cast_at.isoformat(),
+                }
                 for v in votes
                 if v.entry.reading_list.group_id == m.group_id
             ],

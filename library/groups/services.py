@@ -1,12 +1,18 @@
 """Writes of groups: made, renamed, deleted; members leave, are removed or made owners.
 
-Every change of who may do what runs under a lock on the group's row, so that two owners acting at once
-can never leave a group without an owner.
+Every change of who may do what runs under a lock on the group's row and reads the acting membership
+again under it, so that two owners acting at once can never leave a group without an owner. A group or
+member gone meanwhile (a double click, another tab) raises Group.DoesNotExist or Membership.DoesNotExist,
+which the views answer with 404.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -31,9 +37,20 @@ def _unique_slug(name: str, *, exclude: int | None = None) -> str:
     return slug
 
 
+def _with_unique_slug(save: Callable[[str], Group], name: str, *, exclude: int | None = None) -> Group:
+    """Save under a free slug; two requests that picked the same one at once: the second picks again."""
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                return save(_unique_slug(name, exclude=exclude))
+        except IntegrityError:
+            continue
+    raise GroupError("Another group took that name a moment ago: try again.")
+
+
 @transaction.atomic
 def create_group(*, user: User, name: str) -> Group:
-    group = Group.objects.create(name=name, slug=_unique_slug(name))
+    group = _with_unique_slug(lambda slug: Group.objects.create(name=name, slug=slug), name)
     Membership.objects.create(group=group, user=user, role=Membership.Role.OWNER)
     return group
 
@@ -46,6 +63,16 @@ def _locked(group: Group) -> Group:
     return Group.objects.select_for_update().get(pk=group.pk)
 
 
+def _owner_now(by: Membership, group: Group, refusal: str) -> Membership:
+    """The acting owner's membership as it is under the group's lock: removed or demoted meanwhile, refused."""
+    now = group.memberships.filter(pk=by.pk).first()
+    if now is None:
+        raise Membership.DoesNotExist
+    if now.role != Membership.Role.OWNER:
+        raise GroupError(refusal)
+    return now
+
+
 def _owners(group: Group) -> int:
     return group.memberships.filter(role=Membership.Role.OWNER).count()
 
@@ -53,8 +80,13 @@ def _owners(group: Group) -> int:
 @transaction.atomic
 def rename_group(*, group: Group, name: str) -> Group:
     group = _locked(group)
-    group.name, group.slug = name, _unique_slug(name, exclude=group.pk)
-    group.save(update_fields=["name", "slug"])
+
+    def save(slug: str) -> Group:
+        group.name, group.slug = name, slug
+        group.save(update_fields=["name", "slug"])
+        return group
+
+    _with_unique_slug(save, name, exclude=group.pk)
     forget_menus(member_ids(group))  # the menu names each list's group
     return group
 
@@ -63,6 +95,7 @@ def rename_group(*, group: Group, name: str) -> Group:
 def leave_group(*, membership: Membership) -> None:
     """The last owner hands over first; the last member's leaving deletes the group with its lists."""
     group = _locked(membership.group)
+    membership = group.memberships.get(pk=membership.pk)  # as it is under the lock
     others = group.memberships.exclude(pk=membership.pk)
     forget_menus([membership.user_id])
     if not others.exists():
@@ -75,23 +108,25 @@ def leave_group(*, membership: Membership) -> None:
 
 @transaction.atomic
 def remove_member(*, by: Membership, member_id: int) -> Membership:
-    if by.role != Membership.Role.OWNER:
-        raise GroupError("Only an owner can remove members.")
+    """The member goes, and with them every way back in they may hold: the group's open links are withdrawn
+    (the owners make a new one for anyone else) and any invitation sent to their address."""
     group = _locked(by.group)
+    by = _owner_now(by, group, "Only an owner can remove members.")
     member = group.memberships.select_related("user").get(pk=member_id)
     if member.pk == by.pk:
         raise GroupError("To leave the group, use Leave.")
     member.delete()
+    open_links = Q(email="") | Q(email__iexact=member.user.email)
+    group.invitations.filter(open_links, revoked_at=None).update(revoked_at=timezone.now())
     forget_menus([member.user_id])
     return member
 
 
 @transaction.atomic
 def make_owner(*, by: Membership, member_id: int) -> Membership:
-    if by.role != Membership.Role.OWNER:
-        raise GroupError("Only an owner can make another member owner.")
-    _locked(by.group)
-    member = by.group.memberships.select_related("user").get(pk=member_id)
+    group = _locked(by.group)
+    _owner_now(by, group, "Only an owner can make another member owner.")
+    member = group.memberships.select_related("user").get(pk=member_id)
     member.role = Membership.Role.OWNER
     member.save(update_fields=["role"])
     return member
@@ -99,9 +134,8 @@ def make_owner(*, by: Membership, member_id: int) -> Membership:
 
 @transaction.atomic
 def delete_group(*, by: Membership) -> None:
-    if by.role != Membership.Role.OWNER:
-        raise GroupError("Only an owner can delete the group.")
     group = _locked(by.group)
+    _owner_now(by, group, "Only an owner can delete the group.")
     forget_menus(member_ids(group))
     group.delete()
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedRequest
 
-from ..models import Invitation, Membership
+from ..models import Group, Invitation, Membership
 from . import club, invitations, selectors, services
 from .forms import (
     GroupListNameForm,
@@ -35,9 +35,13 @@ from .panels import panels
 def groups(request: AuthenticatedRequest) -> HttpResponse:
     form = GroupNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        group = services.create_group(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, f"Group “{group.name}” made. Invite your lab from its page.")
-        return redirect("library:group", slug=group.slug)
+        try:
+            group = services.create_group(user=request.user, name=form.cleaned_data["name"])
+        except services.GroupError as refused:
+            form.add_error("name", str(refused))
+        else:
+            messages.success(request, f"Group “{group.name}” made. Invite your lab from its page.")
+            return redirect("library:group", slug=group.slug)
     status = 400 if request.method == "POST" else 200
     context = {"groups": selectors.groups_of(user=request.user), "form": form}
     return render(request, "library/groups/groups.html", context, status=status)
@@ -93,7 +97,11 @@ def rename(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     form = GroupNameForm(request.POST)
     if not form.is_valid():
         return _group_page(request, membership, status=400, rename_form=form)
-    renamed = services.rename_group(group=membership.group, name=form.cleaned_data["name"])
+    try:
+        renamed = services.rename_group(group=membership.group, name=form.cleaned_data["name"])
+    except services.GroupError as refused:
+        form.add_error("name", str(refused))
+        return _group_page(request, membership, status=400, rename_form=form)
     return redirect("library:group", slug=renamed.slug)
 
 
@@ -121,22 +129,26 @@ def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_action(request: AuthenticatedRequest, slug: str, action: str) -> HttpResponse:
-    membership = selectors.membership_in(user=request.user, slug=slug)
+    membership = _owner_in(request, slug)
     form = MemberForm(request.POST)
     if not form.is_valid() or action not in {"remove", "owner"}:
         raise Http404
     member_id = form.cleaned_data["member"]
-    if not membership.group.memberships.filter(pk=member_id).exists():
-        raise Http404
     try:
         if action == "remove":
             removed = services.remove_member(by=membership, member_id=member_id)
-            messages.info(request, f"{removed.user.email} is no longer in the group.")
+            messages.info(
+                request,
+                f"{removed.user.email} is no longer in the group. Open invitation links were withdrawn so "
+                "that they cannot come back through one: make a new link to invite anyone else.",
+            )
         else:
             made = services.make_owner(by=membership, member_id=member_id)
             messages.info(request, f"{made.user.email} is now an owner.")
     except services.GroupError as refused:
         messages.error(request, str(refused))
+    except (Group.DoesNotExist, Membership.DoesNotExist) as gone:  # removed or deleted a moment ago
+        raise Http404 from gone
     return redirect("library:group", slug=slug)
 
 
@@ -156,6 +168,8 @@ def _out_of_group(
     except services.GroupError as refused:
         messages.error(request, str(refused))
         return redirect("library:group", slug=slug)
+    except (Group.DoesNotExist, Membership.DoesNotExist) as gone:  # a double click: the first one did it
+        raise Http404 from gone
     messages.info(request, said.format(name=membership.group.name))
     return redirect("library:groups")
 
@@ -225,6 +239,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("library:group", slug=invitation.group.slug)
     if closed:
         return render(request, "library/groups/join.html", {"closed": closed}, status=410)
+    if user.is_authenticated and (elsewhere := invitations.wrong_address(invitation, user)):
+        return render(request, "library/groups/join.html", {"closed": elsewhere}, status=404)
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect_to_login(request.path)

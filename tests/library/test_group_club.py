@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 
 from library.groups import club
+from library.groups import lists as group_lists
 from library.models import ClubEmailSent, Membership, ReadingListEntry, Vote
 from library.tasks import send_club_emails
 
@@ -19,7 +20,7 @@ MONDAY = datetime(2026, 11, 23, tzinfo=UTC)  # 2026-W48
 
 
 def vote(entry, user, at):
-    made = Vote.objects.create(entry=entry, user=user)
+    made = Vote.objects.create(entry=entry, user=user, week=club.Week.of(at).day)
     Vote.objects.filter(pk=made.pk).update(cast_at=at)
 
 
@@ -53,7 +54,7 @@ def test_the_pick_is_the_most_voted_of_the_week_ties_to_the_earliest_added(lab):
 def test_the_group_page_shows_this_weeks_pick_so_far(client, lab):
     [entry] = entries(lab, 1)
     member = lab.memberships.first().user
-    Vote.objects.create(entry=entry, user=member)
+    group_lists.toggle_vote(user=member, entry=entry, vote=True)
     client.force_login(member)
     page = client.get("/groups/theory-lab/").content.decode()
     assert "This week\u2019s pick so far, 1 vote:" in page
@@ -79,7 +80,7 @@ def test_last_weeks_pick_is_emailed_once_to_members_who_want_it(lab):
 def test_the_hourly_task_sends_the_week_just_ended(lab):
     [entry] = entries(lab, 1)
     vote(entry, lab.memberships.first().user, datetime.now(UTC) - timedelta(days=7))  # always last week
-    Vote.objects.create(entry=entry, user=lab.memberships.last().user)  # this week's: not sent yet
+    vote(entry, lab.memberships.last().user, datetime.now(UTC))  # this week's: not sent yet
     assert send_club_emails.delay().get() == 3
     assert "with 1 vote:" in mail.outbox[0].body
 
@@ -115,3 +116,53 @@ def test_one_click_unsubscribe_turns_the_email_off(client, lab):
     client.post(url)  # RFC 8058: no CSRF cookie, the signed address is the proof
     assert not Membership.objects.get(pk=membership.pk).club_email
     assert client.post(url[:-4] + "xyz/").status_code == 400
+
+
+def test_the_digest_settings_say_which_groups_email_their_pick_and_where_to_change_it(client, lab):
+    quiet = lab.memberships.last()
+    Membership.objects.filter(pk=quiet.pk).update(club_email=False)
+    client.force_login(quiet.user)
+    page = client.get("/settings/digest/").content.decode()
+    assert '<a href="/groups/theory-lab/#settings-h">Theory lab</a>: off' in page
+    client.force_login(UserFactory())
+    assert "Journal club emails" not in client.get("/settings/digest/").content.decode()
+
+
+def test_a_week_over_keeps_its_votes_and_a_new_week_takes_new_ones(client, lab):
+    [entry] = entries(lab, 1)
+    member = lab.memberships.first().user
+    vote(entry, member, datetime.now(UTC) - timedelta(days=7))  # last week's
+    client.force_login(member)
+    url = f"/groups/theory-lab/lists/to-discuss/{entry.pk}/"
+    assert 'aria-pressed="false" class="vote">+1 for journal club · 0' in client.get(url).content.decode()
+    client.post(f"{url}vote/", {"vote": "1"})
+    client.post(f"{url}vote/", {"vote": "0"})  # takes back this week's only
+    client.post(f"{url}vote/", {"vote": "1"})
+    assert Vote.objects.filter(entry=entry, user=member).count() == 2
+    this_week = club.Week.of(datetime.now(UTC))
+    assert club.pick_of(lab, this_week.before).votes_that_week == 1
+    assert club.pick_of(lab, this_week).votes_that_week == 1
+
+
+def test_votes_of_a_member_who_left_no_longer_count(lab):
+    first, second = entries(lab, 2)
+    a, b, c = [m.user for m in lab.memberships.order_by("pk")]
+    vote(first, a, MONDAY)
+    vote(second, b, MONDAY)
+    vote(second, c, MONDAY)
+    lab.memberships.filter(user__in=[b, c]).delete()
+    assert club.pick_of(lab, club.Week(MONDAY)).pk == first.pk
+
+
+def test_every_member_is_emailed_the_pick_the_first_email_named(lab):
+    first, second = entries(lab, 2)
+    a, b, c = [m.user for m in lab.memberships.order_by("pk")]
+    vote(first, a, MONDAY)
+    Membership.objects.filter(user__in=[b, c]).update(club_email=False)
+    assert club.send_week(week=club.Week(MONDAY)) == 1
+    vote(second, b, MONDAY)  # cast late (an old page's form): it cannot change what was announced
+    vote(second, c, MONDAY)
+    Membership.objects.filter(user__in=[b, c]).update(club_email=True)
+    assert club.send_week(week=club.Week(MONDAY)) == 2
+    assert {m.body.count(first.paper.title) for m in mail.outbox} == {1}
+    assert set(ClubEmailSent.objects.values_list("entry", flat=True)) == {first.pk}

@@ -123,7 +123,7 @@ def test_an_invitation_by_email_says_who_invited_and_to_what(client, owner, djan
         client.post("/groups/theory-lab/invite/email/", {"email": "ada@example.org"})
     [message] = mail.outbox
     assert message.to == ["ada@example.org"]
-    assert message.subject == "Grace Hopper invites you to Theory lab on PaperSwipe"
+    assert message.subject == "An invitation to a reading group on PaperSwipe"  # no one's words in it
     invitation = Invitation.objects.get()
     assert invitation.max_uses == 1
     assert f"/groups/join/{invitations.token_for(invitation)}/" in message.body
@@ -141,15 +141,46 @@ def test_a_bad_or_member_email_is_refused_under_the_field(client, owner):
 
 def test_a_group_sends_a_bounded_number_of_email_invitations_a_day(client, owner):
     group_with(owner=owner)
+    elsewhere = group_with(owner=owner, name="Other lab")  # the bound is the inviter's, over all their groups
     for n in range(invitations.EMAILS_PER_DAY):
         Invitation.objects.create(
-            group_id=owner.memberships.get().group_id,
+            group=elsewhere,
+            invited_by=owner,
             email=f"person{n}@example.org",
             max_uses=1,
             expires_at=timezone.now() + timedelta(days=7),
         )
     response = client.post("/groups/lab/invite/email/", {"email": "one.more@example.org"})
     assert response.status_code == 400
-    assert "A group sends at most 30 invitations by email a day: share a link instead." in response.content.decode()
+    assert "You can send 30 invitations by email a day: share a link instead." in response.content.decode()
     assert not Invitation.objects.filter(email="one.more@example.org").exists()
     assert not mail.outbox
+
+
+def test_an_email_invitation_lets_in_the_account_of_that_address_only(client, owner):
+    group_with(owner=owner)
+    client.post("/groups/lab/invite/email/", {"email": "Ada@Example.org"}, follow=True)  # its message read
+    link = f"/groups/join/{invitations.token_for(Invitation.objects.get())}/"
+    client.force_login(UserFactory(email="someone.else@example.org"))
+    response = client.post(link)
+    assert response.status_code == 404
+    assert "This invitation was sent to another email address." in response.content.decode()
+    assert "ada@example.org" not in response.content.decode().lower()
+    client.force_login(ada := UserFactory(email="ada@example.org"))
+    client.post(link)
+    assert Membership.objects.filter(user=ada).exists()
+
+
+def test_a_removed_member_cannot_come_back_through_the_link_they_used(client, owner):
+    group = group_with(owner=owner)
+    _, link = make_link(client, uses=5)
+    client.force_login(member := UserFactory())
+    client.post(link)
+    client.force_login(owner)
+    response = client.post(
+        "/groups/lab/members/remove/", {"member": group.memberships.get(user=member).pk}, follow=True
+    )
+    assert "Open invitation links were withdrawn" in response.content.decode()
+    client.force_login(member)
+    assert client.post(link).status_code == 410
+    assert not group.memberships.filter(user=member).exists()

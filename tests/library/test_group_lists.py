@@ -152,7 +152,7 @@ def test_members_make_lists_and_only_owners_delete_them(client, reader):
     assert response["Location"] == "/groups/lab/lists/methods/"
     assert ReadingList.objects.get(group=lab).user is None
     assert "Methods" in [m.name for m in menu_lists(user=reader)]
-    client.post("/groups/lab/lists/methods/delete/")
+    assert client.post("/groups/lab/lists/methods/delete/").status_code == 404
     assert ReadingList.objects.filter(group=lab).exists()
 
 
@@ -184,3 +184,23 @@ def test_a_removed_member_gets_404_on_the_list_entries_and_exports(client, reade
         assert client.post(base + path, {"name": "x", "vote": "1", "text": "x", "state": "read"}).status_code == 404
     assert not Vote.objects.exists()
     assert not Comment.objects.exists()
+
+
+def test_a_removed_member_changing_their_keep_leaves_the_groups_entry(client, reader):
+    lab = group_with(reader)
+    shared = group_list(lab)
+    paper = PaperFactory()
+    client.post("/deck/decide/", {"paper": paper.pk, "decision": "keep", "list": shared.pk})
+    lab.memberships.filter(user=reader).delete()
+    swipe = reader.swipes.get()
+    client.post(f"/history/{swipe.pk}/", {"decision": "skip"})
+    assert reader.swipes.get().decision == "skip"
+    assert shared.entries.filter(paper=paper).exists()  # the group's now, not the former member's to take
+
+
+def test_undoing_a_keep_and_save_takes_the_untouched_entry_out_of_the_group_list(client, reader):
+    shared = group_list(group_with(reader))
+    paper = PaperFactory()
+    client.post("/deck/decide/", {"paper": paper.pk, "decision": "keep", "list": shared.pk})
+    client.post("/deck/undo/")
+    assert not shared.entries.exists()
