@@ -80,10 +80,13 @@ def test_two_researchers_read_together_until_one_is_removed(live_server, browser
         b.locator(f"#entry-{entry.pk}").get_by_role("link", name=re.compile("0 comments")).click()
         b.get_by_role("textbox", name="Comment").fill("Section 3 settles it: https://arxiv.org/abs/2401.00001")
         b.get_by_role("button", name="Comment", exact=True).click()
+        b.evaluate("() => { window.stillHere = true; }")  # gone if the page reloads
         b.get_by_role("button", name=re.compile(r"\+1 for journal club · 0")).click()
         expect(b.get_by_role("button", name=re.compile(r"\+1 for journal club · 1"))).to_have_attribute(
             "aria-pressed", "true"
         )
+        expect(b.get_by_role("status").filter(has_text="Voted")).to_have_text("Voted for journal club.")
+        assert b.evaluate("() => window.stillHere") is True  # voted in place, by static/js/groups.js
 
         # A sees B's comment, its link, and the week's pick.
         a.goto(f"{base}/groups/theory-lab/lists/to-discuss/")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -175,9 +175,13 @@ def entry_state(request: AuthenticatedRequest, slug: str, list_slug: str, entry_
     _, the_list, the_entry = _entry_of(request, slug, list_slug, entry_id)
     form = ReadStateForm(request.POST)
     if not form.is_valid():
+        if wants_json(request):
+            return JsonResponse({"error": form_errors(form)}, status=400)
         messages.error(request, form_errors(form))
     else:
         services.set_read_state(user=request.user, entry=the_entry, state=form.cleaned_data["state"])
+        if wants_json(request):
+            return JsonResponse({"state": form.cleaned_data["state"]})
     if request.POST.get("from") == "list":
         return redirect("library:group_list", slug=slug, list_slug=list_slug)
     return _to_entry(the_entry, the_list)
@@ -201,11 +205,14 @@ def entry_note(request: AuthenticatedRequest, slug: str, list_slug: str, entry_i
 @login_required
 @require_POST
 def entry_vote(request: AuthenticatedRequest, slug: str, list_slug: str, entry_id: int) -> HttpResponse:
-    _, the_list, the_entry = _entry_of(request, slug, list_slug, entry_id)
+    membership, the_list, the_entry = _entry_of(request, slug, list_slug, entry_id)
     form = VoteForm(request.POST)
     if not form.is_valid():
         raise Http404
-    services.toggle_vote(user=request.user, entry=the_entry, vote=form.cleaned_data["vote"])
+    voted = services.toggle_vote(user=request.user, entry=the_entry, vote=form.cleaned_data["vote"])
+    if wants_json(request):  # static/js/groups.js: the button changes in place
+        count = selectors.votes_this_week(entry=the_entry, group_id=membership.group_id)
+        return JsonResponse({"voted": voted, "count": count})
     if request.POST.get("from") == "list":
         return redirect(reverse("library:group_list", args=[slug, list_slug]) + f"#entry-{the_entry.pk}")
     return _to_entry(the_entry, the_list)

@@ -48,7 +48,7 @@ def group_list(*, membership: Membership, slug: str) -> ReadingList:
 def entries_for(*, reading_list: ReadingList, user: User) -> QuerySet[ReadingListEntry]:
     """The list's entries with who added them, the reader's own read state and vote, and the counts."""
     mine = MemberReadState.objects.filter(entry=OuterRef("pk"), user=user)
-    this_week = Vote.objects.filter(week=Week.of(timezone.now()).day, user__memberships__group=reading_list.group_id)
+    this_week = _this_weeks_votes(reading_list.group_id)
     return (
         reading_list.entries.select_related("paper__primary_category", "added_by")
         .annotate(
@@ -59,6 +59,14 @@ def entries_for(*, reading_list: ReadingList, user: User) -> QuerySet[ReadingLis
         )
         .order_by("-added_at", "-id")
     )
+
+
+def _this_weeks_votes(group_id: int | None) -> QuerySet[Vote]:
+    return Vote.objects.filter(week=Week.of(timezone.now()).day, user__memberships__group=group_id)
+
+
+def votes_this_week(*, entry: ReadingListEntry, group_id: int) -> int:
+    return _this_weeks_votes(group_id).filter(entry=entry).count()
 
 
 def _count_of(rows: QuerySet[Vote] | QuerySet[Comment]) -> QuerySet[Any, Any]:

@@ -130,9 +130,23 @@ def test_one_vote_per_member_and_entry_taken_back_on_a_second_click(client, read
     client.post(url, {"vote": "1"})
     client.post(url, {"vote": "1"})  # a double click
     assert Vote.objects.filter(entry=entry).count() == 1
-    assert 'aria-pressed="true" class="vote">+1 for journal club · 1' in client.get(url[:-5]).content.decode()
+    page = client.get(url[:-5]).content.decode()
+    assert 'aria-pressed="true" class="vote">+1 for journal club · <span class="vote-count">1</span>' in page
     client.post(url, {"vote": "0"})
     assert not Vote.objects.exists()
+
+
+def test_the_pages_script_votes_and_sets_the_state_in_place(client, reader):
+    shared = group_list(group_with(reader))
+    entry = ReadingListEntry.objects.create(reading_list=shared, paper=PaperFactory(), added_by=reader)
+    url = f"/groups/lab/lists/to-discuss/{entry.pk}/"
+    as_script = {"HTTP_ACCEPT": "application/json"}
+    assert client.post(f"{url}vote/", {"vote": "1"}, **as_script).json() == {"voted": True, "count": 1}
+    assert client.post(f"{url}vote/", {"vote": "0"}, **as_script).json() == {"voted": False, "count": 0}
+    assert client.post(f"{url}state/", {"state": "read"}, **as_script).json() == {"state": "read"}
+    refused = client.post(f"{url}state/", {"state": "burnt"}, **as_script)
+    assert refused.status_code == 400
+    assert MemberReadState.objects.get(entry=entry, user=reader).state == "read"
 
 
 def test_only_the_adder_or_an_owner_takes_an_entry_out(client, reader):
