@@ -20,7 +20,7 @@ from paperswipe.negotiation import wants_json
 
 from .. import exports
 from .. import selectors as library_selectors
-from ..forms import ZoteroSendForm
+from ..forms import ListFilterForm, ZoteroSendForm
 from ..models import Comment, Membership, ReadingList, ReadingListEntry, ZoteroAccount, ZoteroSend
 from ..zotero.sync import start_send
 from . import lists as services
@@ -63,13 +63,26 @@ def create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 def detail(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResponse:
     membership, the_list = _list_of(request, slug, list_slug)
-    entries = selectors.entries_for(reading_list=the_list, user=request.user)
+    form = ListFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.filtered_entries_for(
+        reading_list=the_list,
+        user=request.user,
+        state=filters.get("state", ""),
+        category=filters.get("category", ""),
+        words=filters.get("q", ""),
+        sort=filters.get("sort") or "added",
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     context = {
         "group": membership.group,
         "me": membership,
         "is_owner": membership.role == Membership.Role.OWNER,
         "list": the_list,
-        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "page": page,
+        "filters": filters,
+        "filtered": any(filters.get(name) for name in ("q", "state", "category")),
+        "categories": library_selectors.categories_in(reading_list=the_list),
         "states": ReadingListEntry.State.choices,
         "formats": list(exports.LABELS.items()),
         "zotero_send": ZoteroSend.objects.filter(user=request.user, reading_list=the_list).first(),

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from papers.models import Paper
+from papers.search import search
 
 from ..models import Comment, Group, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
+from ..selectors import SORTS
 from .club import Week
 
 
@@ -72,6 +75,20 @@ def votes_this_week(*, entry: ReadingListEntry, group_id: int) -> int:
 def _count_of(rows: QuerySet[Vote] | QuerySet[Comment]) -> QuerySet[Any, Any]:
     # Subqueries rather than Count() over two joins, which would multiply each other.
     return rows.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
+
+
+def filtered_entries_for(
+    *, reading_list: ReadingList, user: User, state: str = "", category: str = "", words: str = "", sort: str = "added"
+) -> QuerySet[ReadingListEntry]:
+    """As a reader's own list filters (library.selectors.filtered_entries), the state being the reader's own."""
+    entries = entries_for(reading_list=reading_list, user=user)
+    if state:
+        entries = entries.filter(Q(my_state=state))  # the annotation of entries_for
+    if category:
+        entries = entries.filter(paper__categories__code=category)
+    if words:
+        entries = entries.filter(paper__in=search(Paper.objects.all(), words).values("pk"))
+    return entries.order_by(*SORTS.get(sort, SORTS["added"]))
 
 
 def entry_for(*, reading_list: ReadingList, user: User, entry_id: int) -> ReadingListEntry:

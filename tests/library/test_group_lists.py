@@ -218,3 +218,29 @@ def test_undoing_a_keep_and_save_takes_the_untouched_entry_out_of_the_group_list
     client.post("/deck/decide/", {"paper": paper.pk, "decision": "keep", "list": shared.pk})
     client.post("/deck/undo/")
     assert not shared.entries.exists()
+
+
+def test_a_group_list_filters_by_my_state_category_and_words_and_sorts(client, reader):
+    from papers.models import Category
+
+    shared = group_list(group_with(reader))
+    physics = Category.objects.get_or_create(code="quant-ph", defaults={"name": "Quantum Physics"})[0]
+    anyons = PaperFactory(title="Braiding anyons", primary_category=physics)
+    anyons.categories.add(physics)
+    other = PaperFactory(title="A survey of compilers")
+    for paper in (anyons, other):
+        ReadingListEntry.objects.create(reading_list=shared, paper=paper, added_by=reader)
+    MemberReadState.objects.create(entry=shared.entries.get(paper=anyons), user=reader, state="read")
+    base = "/groups/lab/lists/to-discuss/"
+
+    def titles(query):
+        page = client.get(base + query).content.decode()
+        return [t for t in ("Braiding anyons", "A survey of compilers") if f">{t}</a>" in page]
+
+    assert titles("?state=read") == ["Braiding anyons"]
+    assert titles("?state=unread") == ["A survey of compilers"]
+    assert titles("?category=quant-ph") == ["Braiding anyons"]
+    assert titles("?q=compilers") == ["A survey of compilers"]
+    page = client.get(base + "?sort=title").content.decode()
+    assert page.index(">A survey of compilers<") < page.index(">Braiding anyons<")
+    assert "Nothing matches these filters." in client.get(base + "?q=nowhere").content.decode()
