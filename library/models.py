@@ -271,13 +271,17 @@ class Invitation(models.Model):
 
 
 class MemberReadState(models.Model):
-    """A member's own read state of an entry in a group's list: what one has read, the others may not have."""
+    """A member's own read state of an entry in a group's list, and the version they last opened: what one
+    has read, the others may not have."""
 
     entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="read_states")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     state = models.CharField(
         max_length=8, choices=ReadingListEntry.State.choices, default=ReadingListEntry.State.UNREAD
     )
+    # The paper's version when the member last opened the entry (0: not yet; the entry's own seen_version, the
+    # version it was added at, stands in): a newer one is shown to them as "updated to vN".
+    seen_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "user"], name="one_read_state_per_member")]

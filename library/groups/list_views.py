@@ -152,6 +152,8 @@ def send_to_zotero(request: AuthenticatedRequest, slug: str, list_slug: str) -> 
 @login_required
 def entry(request: AuthenticatedRequest, slug: str, list_slug: str, entry_id: int) -> HttpResponse:
     membership, the_list, the_entry = _entry_of(request, slug, list_slug, entry_id)
+    if the_entry.paper.version and the_entry.paper.version > the_entry.my_seen_version:  # type: ignore[attr-defined]
+        services.mark_opened(user=request.user, entry=the_entry)
     return _entry_page(request, membership, the_list, the_entry)
 
 

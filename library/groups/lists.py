@@ -76,6 +76,13 @@ def set_read_state(*, user: User, entry: ReadingListEntry, state: str) -> None:
     MemberReadState.objects.update_or_create(entry=entry, user=user, defaults={"state": state})
 
 
+def mark_opened(*, user: User, entry: ReadingListEntry) -> None:
+    """The member opened the entry: its paper's version now is the one they have seen (no more "updated")."""
+    version = entry.paper.version or 0
+    if version > 1:  # a version-1 paper carries no mark, and its page writes nothing
+        MemberReadState.objects.update_or_create(entry=entry, user=user, defaults={"seen_version": version})
+
+
 def set_note(*, entry: ReadingListEntry, note: str) -> None:
     """The entry's shared note, which every member reads and edits."""
     if not ReadingListEntry.objects.filter(pk=entry.pk).update(note=note):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -56,6 +56,7 @@ def entries_for(*, reading_list: ReadingList, user: User) -> QuerySet[ReadingLis
         reading_list.entries.select_related("paper__primary_category", "added_by")
         .annotate(
             my_state=Coalesce(Subquery(mine.values("state")[:1]), Value(ReadingListEntry.State.UNREAD)),
+            my_seen_version=Greatest(Coalesce(Subquery(mine.values("seen_version")[:1]), 0), F("seen_version")),
             my_vote=Exists(this_week.filter(entry=OuterRef("pk"), user=user)),
             vote_count=Coalesce(Subquery(_count_of(this_week)), 0),
             comment_count=Coalesce(Subquery(_count_of(Comment.objects.all())), 0),

@@ -244,3 +244,19 @@ def test_a_group_list_filters_by_my_state_category_and_words_and_sorts(client, r
     page = client.get(base + "?sort=title").content.decode()
     assert page.index(">A survey of compilers<") < page.index(">Braiding anyons<")
     assert "Nothing matches these filters." in client.get(base + "?q=nowhere").content.decode()
+
+
+def test_a_newer_version_is_marked_for_each_member_until_they_open_the_entry(client, reader):
+    other = UserFactory()
+    shared = group_list(group_with(reader, other))
+    paper = PaperFactory(version=1)
+    entry = ReadingListEntry.objects.create(reading_list=shared, paper=paper, added_by=other, seen_version=1)
+    client.post(f"/groups/lab/lists/to-discuss/{entry.pk}/state/", {"state": "reading"})  # a state, not a visit
+    type(paper).objects.filter(pk=paper.pk).update(version=2)
+    list_url = "/groups/lab/lists/to-discuss/"
+    assert "updated to v2" in client.get(list_url).content.decode()
+    client.get(f"{list_url}{entry.pk}/")
+    assert "updated to v2" not in client.get(list_url).content.decode()
+    assert MemberReadState.objects.get(entry=entry, user=reader).state == "reading"  # kept
+    client.force_login(other)
+    assert "updated to v2" in client.get(list_url).content.decode()
