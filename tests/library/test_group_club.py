@@ -70,7 +70,8 @@ def test_last_weeks_pick_is_emailed_once_to_members_who_want_it(lab):
     assert club.send_week(week=club.Week(MONDAY)) == 0  # a second tick sends nothing again
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in lab.members.exclude(pk=quiet.user_id))
     message = mail.outbox[0]
-    assert message.subject == "Theory lab: the journal club pick of week 2026-W48"
+    assert message.subject == "Theory lab: the journal club pick of the week of 23 November"
+    assert "for the week of 23 November 2026, with 1 vote:" in message.body
     assert entry.paper.title in message.body
     assert "with 1 vote:" in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
