@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from django.http import Http404, HttpResponse
+
 from papers.ids import datacite_doi
 from papers.models import ArxivLinks, Paper
 
@@ -438,3 +440,13 @@ FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv", to_csv),
 }
 LABELS = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON", "csv": "CSV"}  # as the pages name them
+
+
+def download(items: list[Item], fmt: str, filename: str) -> HttpResponse:
+    """The items as a file to save, `filename` plus the format's extension; an unknown format is a 404."""
+    if fmt not in FORMATS:
+        raise Http404("unknown export format")
+    content_type, extension, render_export = FORMATS[fmt]
+    response = HttpResponse(render_export(items), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    return response

@@ -245,6 +245,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.role})"
 
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
 
 class Invitation(models.Model):
     """A way into a group: a link (`/groups/join/<signed token>/`) that up to `max_uses` people may use until it

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -206,10 +206,19 @@ def _save_fields(reading_list: ReadingList, *fields: str) -> None:
 
 
 def _unique_slug(user: User, name: str, exclude: int | None = None) -> str:
-    base = slugify(name)[:100] or "list"
-    lists = ReadingList.objects.filter(user=user)
-    taken = set((lists.exclude(pk=exclude) if exclude else lists).values_list("slug", flat=True))
-    taken.add("new")  # /lists/new/ creates a list
+    return free_list_slug(ReadingList.objects.filter(user=user), name, exclude=exclude)
+
+
+def free_list_slug(lists: QuerySet[ReadingList], name: str, *, exclude: int | None = None) -> str:
+    """A slug for `name` that none of `lists` (one owner's: a reader's or a group's) has but `exclude`."""
+    others = lists.exclude(pk=exclude) if exclude else lists
+    return free_slug(name, taken=set(others.values_list("slug", flat=True)), fallback="list", reserved={"new"})
+
+
+def free_slug(name: str, *, taken: set[str], fallback: str, reserved: set[str]) -> str:
+    """`name` slugified, numbered past the taken ones; `reserved`: words the addresses use (/lists/new/)."""
+    base = slugify(name)[:100] or fallback
+    taken = taken | reserved
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1

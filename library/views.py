@@ -278,25 +278,16 @@ def save(request: AuthenticatedRequest) -> HttpResponse:
     return back_to(request, request.POST.get("next", ""), fallback)
 
 
-def _export(items: list[exports.Item], fmt: str, filename: str) -> HttpResponse:
-    if fmt not in exports.FORMATS:
-        raise Http404("unknown export format")
-    content_type, extension, render_export = exports.FORMATS[fmt]
-    response = HttpResponse(render_export(items), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
-    return response
-
-
 @login_required
 def list_export(request: AuthenticatedRequest, slug: str, fmt: str) -> HttpResponse:
     the_list = _own_list(request, slug)
     items = selectors.export_items(the_list.entries.order_by("-added_at", "-id"))
-    return _export(items, fmt, f"paperswipe-{the_list.slug}")
+    return exports.download(items, fmt, f"paperswipe-{the_list.slug}")
 
 
 @login_required
 def library_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
-    return _export(selectors.library_items(user=request.user), fmt, "paperswipe-library")
+    return exports.download(selectors.library_items(user=request.user), fmt, "paperswipe-library")
 
 
 def shared(request: HttpRequest, token: str) -> HttpResponse:

@@ -73,7 +73,7 @@ def wrong_address(invitation: Invitation, user: User) -> str:
 
 
 def _require_owner(by: Membership) -> None:
-    if by.role != Membership.Role.OWNER:
+    if not by.is_owner:
         raise GroupError("Only an owner can invite people.")
 
 

@@ -77,7 +77,7 @@ def detail(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResp
     context = {
         "group": membership.group,
         "me": membership,
-        "is_owner": membership.role == Membership.Role.OWNER,
+        "is_owner": membership.is_owner,
         "list": the_list,
         "page": page,
         "filters": filters,
@@ -110,7 +110,7 @@ def rename(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResp
 @require_POST
 def delete(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResponse:
     membership, the_list = _list_of(request, slug, list_slug)
-    if membership.role != Membership.Role.OWNER:
+    if not membership.is_owner:
         raise Http404  # an owner's action: a member has no button for it, and gets what anyone gets
     services.delete_group_list(by=membership, reading_list=the_list)
     messages.info(request, f"List “{the_list.name}” deleted.")
@@ -120,16 +120,12 @@ def delete(request: AuthenticatedRequest, slug: str, list_slug: str) -> HttpResp
 @login_required
 def export(request: AuthenticatedRequest, slug: str, list_slug: str, fmt: str) -> HttpResponse:
     """The list as a file, with the member's own read states and the list's shared notes."""
+    membership, the_list = _list_of(request, slug, list_slug)
     if fmt not in exports.FORMATS:
         raise Http404("unknown export format")
-    membership, the_list = _list_of(request, slug, list_slug)
     entries = selectors.entries_for(reading_list=the_list, user=request.user)
     items = library_selectors.export_items(entries, state="my_state")
-    content_type, extension, render_export = exports.FORMATS[fmt]
-    response = HttpResponse(render_export(items), content_type=content_type)
-    name = f"paperswipe-{membership.group.slug}-{the_list.slug}.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.download(items, fmt, f"paperswipe-{membership.group.slug}-{the_list.slug}")
 
 
 @login_required
@@ -170,7 +166,7 @@ def _entry_page(
     context = {
         "group": membership.group,
         "me": membership,
-        "is_owner": membership.role == Membership.Role.OWNER,
+        "is_owner": membership.is_owner,
         "list": the_list,
         "entry": the_entry,
         "paper": the_entry.paper,

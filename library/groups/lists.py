@@ -10,29 +10,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import User
 
 from ..menu import forget_menus
 from ..models import Comment, Group, MemberReadState, Membership, ReadingList, ReadingListEntry, Vote
+from ..services import free_list_slug
 from .club import Week
 from .services import GroupError, member_ids
-
-
-def _is_owner(membership: Membership) -> bool:
-    return membership.role == Membership.Role.OWNER
-
-
-def _unique_slug(group_id: int, name: str, exclude: int | None = None) -> str:
-    base = slugify(name)[:100] or "list"
-    lists = ReadingList.objects.filter(group_id=group_id)
-    taken = set((lists.exclude(pk=exclude) if exclude else lists).values_list("slug", flat=True))
-    taken.add("new")
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 @transaction.atomic
@@ -40,7 +25,9 @@ def create_group_list(*, by: Membership, name: str) -> ReadingList:
     group = by.group
     Group.objects.select_for_update().filter(pk=group.pk).first()  # two lists made at once get two slugs
     position = (ReadingList.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0) + 1
-    made = ReadingList.objects.create(group=group, name=name, slug=_unique_slug(group.pk, name), position=position)
+    made = ReadingList.objects.create(
+        group=group, name=name, slug=free_list_slug(group.lists.all(), name), position=position
+    )
     forget_menus(member_ids(group))
     return made
 
@@ -48,25 +35,24 @@ def create_group_list(*, by: Membership, name: str) -> ReadingList:
 @transaction.atomic
 def rename_group_list(*, reading_list: ReadingList, name: str) -> ReadingList:
     # The group's row first, as create_group_list takes it: two slug writers of one group wait in turn.
-    Group.objects.select_for_update().filter(lists=reading_list).first()
+    group = Group.objects.select_for_update().get(lists=reading_list)
     locked = ReadingList.objects.select_for_update().get(pk=reading_list.pk)
-    assert locked.group_id is not None
-    locked.name, locked.slug = name, _unique_slug(locked.group_id, name, exclude=locked.pk)
+    locked.name, locked.slug = name, free_list_slug(group.lists.all(), name, exclude=locked.pk)
     locked.save(update_fields=["name", "slug"])
-    forget_menus(list(Membership.objects.filter(group_id=locked.group_id).values_list("user_id", flat=True)))
+    forget_menus(member_ids(group))
     return locked
 
 
 @transaction.atomic
 def delete_group_list(*, by: Membership, reading_list: ReadingList) -> None:
-    if not _is_owner(by):
+    if not by.is_owner:
         raise GroupError("Only an owner can delete a group's list.")
     reading_list.delete()
     forget_menus(member_ids(by.group))
 
 
 def remove_entry(*, by: Membership, entry: ReadingListEntry) -> None:
-    if entry.added_by_id != by.user_id and not _is_owner(by):
+    if entry.added_by_id != by.user_id and not by.is_owner:
         raise GroupError("Only whoever added a paper, or an owner, can take it out.")
     entry.delete()
 
@@ -102,7 +88,7 @@ def edit_comment(*, user: User, comment: Comment, text: str) -> Comment:
 
 
 def delete_comment(*, by: Membership, comment: Comment) -> None:
-    if comment.author_id != by.user_id and not _is_owner(by):
+    if comment.author_id != by.user_id and not by.is_owner:
         raise GroupError("Only its author, or an owner, can delete a comment.")
     comment.delete()
 

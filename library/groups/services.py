@@ -19,6 +19,7 @@ from accounts.models import User
 
 from ..menu import forget_menus
 from ..models import Group, Membership
+from ..services import free_slug
 
 
 class GroupError(Exception):
@@ -26,15 +27,9 @@ class GroupError(Exception):
 
 
 def _unique_slug(name: str, *, exclude: int | None = None) -> str:
-    base = slugify(name)[:100] or "group"
-    others = Group.objects.filter(slug__startswith=base)
-    if exclude is not None:
-        others = others.exclude(pk=exclude)
-    taken = set(others.values_list("slug", flat=True)) | {"join"}  # /groups/join/<token>/
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    others = Group.objects.filter(slug__startswith=slugify(name)[:100] or "group")
+    taken = set((others.exclude(pk=exclude) if exclude else others).values_list("slug", flat=True))
+    return free_slug(name, taken=taken, fallback="group", reserved={"join"})  # /groups/join/<token>/
 
 
 def _with_unique_slug(save: Callable[[str], Group], name: str, *, exclude: int | None = None) -> Group:
@@ -68,7 +63,7 @@ def _owner_now(by: Membership, group: Group, refusal: str) -> Membership:
     now = group.memberships.filter(pk=by.pk).first()
     if now is None:
         raise Membership.DoesNotExist
-    if now.role != Membership.Role.OWNER:
+    if not now.is_owner:
         raise GroupError(refusal)
     return now
 
@@ -101,7 +96,7 @@ def leave_group(*, membership: Membership) -> None:
     if not others.exists():
         group.delete()
         return
-    if membership.role == Membership.Role.OWNER and _owners(group) == 1:
+    if membership.is_owner and _owners(group) == 1:
         raise GroupError("You are the group's only owner: make another member owner first.")
     membership.delete()
 
@@ -157,5 +152,5 @@ def before_account_deleted(sender: type, instance: User, **kwargs: object) -> No
         others = group.memberships.exclude(pk=membership.pk).order_by("joined_at", "pk")
         if not others.exists():
             group.delete()
-        elif membership.role == Membership.Role.OWNER and _owners(group) == 1:
+        elif membership.is_owner and _owners(group) == 1:
             others.filter(pk=others[0].pk).update(role=Membership.Role.OWNER)

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -57,7 +58,7 @@ def _group_page(
     request: AuthenticatedRequest, membership: Membership, *, status: int = 200, **forms: object
 ) -> HttpResponse:
     the_group = membership.group
-    is_owner = membership.role == Membership.Role.OWNER
+    is_owner = membership.is_owner
     this_week = club.Week.of(timezone.now())
     context = {
         "group": the_group,
@@ -85,7 +86,7 @@ def _owner_in(request: AuthenticatedRequest, slug: str) -> Membership:
     """The reader's membership when they own the group: a member sees the same 404 as anyone for an
     owner's action (there is no button for it on their page)."""
     membership = selectors.membership_in(user=request.user, slug=slug)
-    if membership.role != Membership.Role.OWNER:
+    if not membership.is_owner:
         raise Http404
     return membership
 
@@ -184,7 +185,7 @@ def invite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         return _group_page(request, membership, status=400, link_form=form)
     invitations.make_link(by=membership, max_uses=form.cleaned_data["max_uses"])
     messages.success(request, "Invitation link made: copy it from “Invitations” below. It works for 7 days.")
-    return redirect(f"{request.path.rsplit('/invite/', 1)[0]}/#invitations")
+    return redirect(reverse("library:group", args=[slug]) + "#invitations")
 
 
 @login_required
