@@ -3,13 +3,55 @@ people who use the site: a desktop window, a phone with touch, a signed-in reade
 
 import os
 import re
+import threading
 
 import pytest
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "a very long passphrase"
+
+
+class LiveRequests:
+    """Requests the live server is still answering. A test may end (its condition met) while the server thread
+    still works on the request that met it, say the rerank after an undo; flushing the database under that
+    request deadlocks, so the tables are emptied only once the server is idle. The test client runs in the
+    main thread and is not counted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+        request_started.connect(self.started, weak=False)
+        request_finished.connect(self.finished, weak=False)
+
+    def started(self, **kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.lock:
+                self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.lock:
+                self.count -= 1
+
+
+live_requests = LiveRequests()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request):
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    # Set up after the database fixture, so torn down before its flush; the pages of the test, set up
+    # after this, are closed by then and send nothing new.
+    request.getfixturevalue("transactional_db")
+    yield
+    from .conftest import wait_for
+
+    wait_for(lambda: live_requests.count <= 0, 30)
 
 
 @pytest.fixture(scope="module")
