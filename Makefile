@@ -82,8 +82,14 @@ $(CHROMIUM):
 	fi
 	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)"; exit 1; }
 
+# Two pytest-xdist processes, one per core: each has a test database (_gw0, _gw1) and a Redis database
+# (REDIS_URL's number plus its own) of its own; tests are handed out one by one, so each process keeps
+# pytest-django's order (a test that empties the tables comes after those that rely on migrated data).
+TEST_PROCESSES ?= 2
+
 test: $(VENV)/.dev-deps $(CHROMIUM)
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(PY) -m pytest
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 # The tests that need no database, broker, server or browser, and none that runs against the wall clock.
 test-fast: $(VENV)/.dev-deps

@@ -43,8 +43,27 @@ SERVICE_FIXTURES = {
 }
 
 
+# `make test` runs the suite in two pytest-xdist processes. The modules that start the site's own processes
+# (gunicorn, Celery workers, make, a Redis server) run one after another in one of them: two such runs at once
+# would share the machine's two cores and turn their timeouts into coin tosses.
+STARTS_PROCESSES = {
+    "test_announcement.py",
+    "test_backup.py",
+    "test_embedded_default.py",
+    "test_killed_worker.py",
+    "test_load.py",
+    "test_make_up.py",
+    "test_newcomer_make.py",
+    "test_production_serving.py",
+    "test_redis_down.py",
+    "test_sqlite_races.py",
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if item.path.name in STARTS_PROCESSES:
+            item.add_marker(pytest.mark.xdist_group("processes"))
         fixtures = set(getattr(item, "fixturenames", ()))
         if "browser" in fixtures or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)
