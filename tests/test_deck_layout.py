@@ -95,6 +95,32 @@ def test_keep_and_skip_are_inside_the_window_on_every_card_on_a_laptop(reader_at
     assert Swipe.objects.filter(user=user).count() == 10
 
 
+def test_a_skip_that_moves_cards_back_never_takes_away_the_card_on_top(reader_at, ten_real_cards):
+    """After a skip the server moves the cards most like it back in the queue and the page drops those it
+    holds, but not the one on top: the reader is reading it, and a key pressed as it went would decide
+    another. The answer here names the next two cards, the one now on top and the one behind it."""
+    user, page = reader_at("moved-back@example.org")
+    held = page.locator("#deck .deck-card")
+    skipped, shown, behind = (held.nth(i).get_attribute("data-paper") for i in range(3))
+
+    def moving_back_the_next_two(route):
+        answer = route.fetch()  # the server's real answer, with only these two ids put in
+        route.fulfill(response=answer, json=answer.json() | {"withdrawn": [int(shown), int(behind)]})
+
+    page.route("**/deck/decide/", moving_back_the_next_two)
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator(f"#deck .deck-card[data-paper='{skipped}']")).to_have_count(0)
+    assert wait_for(lambda: Swipe.objects.filter(user=user, paper_id=int(skipped)).exists(), 10)
+    expect(held.nth(1)).not_to_have_attribute("data-paper", behind)  # the one behind made way
+    expect(held.first).to_have_attribute("data-paper", shown)
+    expect(held.first).to_be_visible()
+    expect(held.first).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#deck-status")).to_contain_text("Kept: ")
+    kept = wait_for(lambda: list(Swipe.objects.filter(user=user, decision="keep").values_list("paper_id", flat=True)))
+    assert kept == [int(shown)]
+
+
 def test_a_decision_the_server_refuses_keeps_the_card_and_says_so_in_view(reader_at, ten_real_cards):
     user, page = reader_at("refused@example.org")
     top = page.locator("#deck .deck-card").first

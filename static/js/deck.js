@@ -324,10 +324,12 @@
       if (op.kind === "undo") return undone(op, data);
       if (!errorBox.dataset.sticky) errorBox.hidden = true;
       // After a skip the server moves the next cards most like it back in the queue: the ones this page
-      // already holds go too, and the refill below brings what is now ahead of them.
+      // already holds go too, and the refill below brings what is now ahead of them. Not the card on top: the
+      // reader may be reading it, and a key pressed as it vanished would decide a card they never saw.
+      const shown = top();
       (data.withdrawn || []).forEach((id) => {
         const held = deck.querySelector(`.deck-card[data-paper="${CSS.escape(String(id))}"]`);
-        if (held) held.remove();
+        if (held && held !== shown) held.remove();
       });
       // A refill that found nothing while decisions were on their way did not mean the end: ask again.
       exhausted = false;
