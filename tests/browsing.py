@@ -13,6 +13,11 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "a very long passphrase"
 
+# `make test` runs two test processes on two cores, next to Chromium, the live server and at times a gunicorn
+# cluster: a page may take longer than Playwright's 5 s default to show what it will show. An assertion that
+# holds passes as soon as it does; only one that fails waits the whole 15 s.
+expect.set_options(timeout=15_000)
+
 
 class LiveRequests:
     """Requests the live server is still answering. A test may end (its condition met) while the server thread
